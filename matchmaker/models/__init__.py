@@ -1,0 +1,52 @@
+"""All models, importable from one place (Alembic reads `Base.metadata` through this)."""
+
+from matchmaker.models.accounts import Organisation, User
+from matchmaker.models.activity import AuditEntry, Job, Notification, OutboxMail
+from matchmaker.models.enums import (
+    CooperationMode,
+    FollowUpIntent,
+    IPType,
+    JobState,
+    ListingState,
+    MatchState,
+    MeetingState,
+    OrganisationKind,
+    RegistrationStatus,
+    RoadshowState,
+    Role,
+    Visibility,
+)
+from matchmaker.models.listings import Achievement, Attachment, Need
+from matchmaker.models.matching import Match, MatchEvent
+from matchmaker.models.roadshows import FollowUp, LineupItem, Meeting, Registration, Roadshow
+
+__all__ = [
+    "Achievement",
+    "Attachment",
+    "AuditEntry",
+    "CooperationMode",
+    "FollowUp",
+    "FollowUpIntent",
+    "IPType",
+    "Job",
+    "JobState",
+    "LineupItem",
+    "ListingState",
+    "Match",
+    "MatchEvent",
+    "MatchState",
+    "Meeting",
+    "MeetingState",
+    "Need",
+    "Notification",
+    "Organisation",
+    "OrganisationKind",
+    "OutboxMail",
+    "Registration",
+    "RegistrationStatus",
+    "Roadshow",
+    "RoadshowState",
+    "Role",
+    "User",
+    "Visibility",
+]

@@ -1,0 +1,102 @@
+"""States and closed vocabularies stored in the database."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    RESEARCHER = "researcher"
+    ENTERPRISE = "enterprise"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class OrganisationKind(StrEnum):
+    UNIVERSITY = "university"
+    INSTITUTE = "institute"
+    ENTERPRISE = "enterprise"
+    ASSOCIATION = "association"
+    OTHER = "other"
+
+
+class ListingState(StrEnum):
+    """Shared by achievements and needs: draft → submitted → published → archived."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"  # staff sent it back with a comment; the owner edits and resubmits
+    PUBLISHED = "published"
+    EXPIRED = "expired"
+    ARCHIVED = "archived"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"  # summary visible to anyone, details to logged-in users
+    MEMBERS = "members"  # logged-in users only
+    CONFIDENTIAL = "confidential"  # owner and staff only; still matched, shown anonymised
+
+
+class IPType(StrEnum):
+    INVENTION_PATENT = "invention_patent"
+    UTILITY_MODEL = "utility_model"
+    SOFTWARE_COPYRIGHT = "software_copyright"
+    KNOW_HOW = "know_how"
+    PLANT_VARIETY = "plant_variety"
+    OTHER = "other"
+
+
+class CooperationMode(StrEnum):
+    TRANSFER = "transfer"
+    LICENSE = "license"
+    EQUITY = "equity"
+    JOINT_DEVELOPMENT = "joint_development"
+    TECHNICAL_SERVICE = "technical_service"
+
+
+class MatchState(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    INTRODUCED = "introduced"
+    MEETING = "meeting"
+    NEGOTIATING = "negotiating"
+    SIGNED = "signed"
+    DROPPED = "dropped"
+
+
+class RoadshowState(StrEnum):
+    PLANNING = "planning"
+    OPEN = "open"
+    RUNNING = "running"
+    CLOSED = "closed"
+    DONE = "done"
+
+
+class RegistrationStatus(StrEnum):
+    REGISTERED = "registered"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class MeetingState(StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class FollowUpIntent(StrEnum):
+    NONE = "none"
+    FURTHER_TALKS = "further_talks"
+    TRIAL = "trial"
+    CONTRACT = "contract"
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"

@@ -1,0 +1,70 @@
+"""Proposed achievement–need pairs and everything that happens to them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.db import Base, JSONType, utcnow
+from matchmaker.models._types import Money, enum_type
+from matchmaker.models.accounts import User
+from matchmaker.models.enums import MatchState
+from matchmaker.models.listings import Achievement, Need
+
+
+class Match(Base):
+    __tablename__ = "matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"))
+    achievement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("achievements.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float] = mapped_column(sa.Float, index=True)
+    # e.g. {"lexical": .., "dense": .., "fusion": .., "field": .., "trl": ..}
+    components: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    state: Mapped[MatchState] = mapped_column(
+        enum_type(MatchState), default=MatchState.PROPOSED, index=True
+    )
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    reject_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    contract_value: Mapped[float | None] = mapped_column(Money)
+    signed_on: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    need: Mapped[Need] = relationship()
+    achievement: Mapped[Achievement] = relationship()
+    assignee: Mapped[User | None] = relationship()
+    events: Mapped[list[MatchEvent]] = relationship(
+        back_populates="match", order_by="MatchEvent.id", cascade="all, delete-orphan"
+    )
+
+    # One row per pair: re-matching upserts, and a rejected pair is never proposed again.
+    __table_args__ = (sa.UniqueConstraint("need_id", "achievement_id"),)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class MatchEvent(Base):
+    """History of a match: who moved it from which state to which, and why."""
+
+    __tablename__ = "match_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("matches.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    from_state: Mapped[MatchState | None] = mapped_column(enum_type(MatchState))
+    to_state: Mapped[MatchState | None] = mapped_column(enum_type(MatchState))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    match: Mapped[Match] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()

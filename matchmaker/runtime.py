@@ -1,0 +1,52 @@
+"""Process-wide wiring: the settings and database every entry point (web, worker, CLI) shares.
+
+Nothing connects at import time; `configure()` is called once by the entry point.
+"""
+
+from __future__ import annotations
+
+from matchmaker.config import Settings
+from matchmaker.db import Database
+from matchmaker.search.engine import SearchEngine
+
+_settings: Settings | None = None
+_database: Database | None = None
+_search: SearchEngine | None = None
+
+
+def configure(settings: Settings) -> Database:
+    global _settings, _database, _search
+    if _database is not None and _database.url != settings.database_url:
+        _database.dispose()
+        _database = None
+    if _search is not None and _search.settings != settings:
+        _search = None
+    _settings = settings
+    if _database is None:
+        _database = Database(settings.database_url)
+    from matchmaker.celery_app import configure_celery
+
+    configure_celery(settings)
+    return _database
+
+
+def settings() -> Settings:
+    if _settings is None:
+        configure(Settings.from_env())
+    assert _settings is not None
+    return _settings
+
+
+def database() -> Database:
+    if _database is None:
+        configure(Settings.from_env())
+    assert _database is not None
+    return _database
+
+
+def search_engine() -> SearchEngine:
+    """The index and embedder; the model loads on first use, not here."""
+    global _search
+    if _search is None:
+        _search = SearchEngine(settings())
+    return _search

@@ -1,0 +1,36 @@
+"""The configured index and embedder, built once per process from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from indexer.backends import SearchIndex, open_index
+from indexer.embedder import shared_embedder
+from indexer.embedding_cache import CachedEmbedder
+from matchmaker.config import Settings
+
+
+@dataclass
+class SearchEngine:
+    settings: Settings
+
+    @cached_property
+    def embedder(self) -> CachedEmbedder:
+        embedder = shared_embedder(
+            self.settings.embedding_model,
+            self.settings.model_cache_dir,
+            quantize=self.settings.embedding_quantize,
+        )
+        return CachedEmbedder(embedder, self.settings.instance_dir / "embedding-cache.sqlite")
+
+    @cached_property
+    def index(self) -> SearchIndex:
+        return open_index(
+            self.settings.index_backend,
+            model_id=self.embedder.model_id,
+            dimension=self.embedder.dimension,
+            local_path=self.settings.local_index_path,
+            elasticsearch_url=self.settings.elasticsearch_url,
+            elasticsearch_prefix=self.settings.elasticsearch_index_prefix,
+        )

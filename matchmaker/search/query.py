@@ -1,0 +1,111 @@
+"""Finding listings by meaning and by words for the site's search page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from indexer import text
+from indexer.backends import IndexError_
+from matchmaker.matching.retrieval import retrieve
+from matchmaker.models import User, Visibility
+from matchmaker.search.documents import KINDS, Listing, listing_text, parse_doc_id
+from matchmaker.search.engine import SearchEngine
+from matchmaker.services import visibility
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Result:
+    listing: Listing
+    matched_terms: list[str]
+
+
+@dataclass
+class SearchOutcome:
+    results: list[Result] = field(default_factory=list)
+    # True when the index could not be used and the database answered instead
+    degraded: bool = False
+
+
+def _visibility_filter(viewer: User | None) -> list[str] | None:
+    if viewer is not None and viewer.is_staff:
+        return None
+    if viewer is None:
+        return [str(Visibility.PUBLIC)]
+    return [str(Visibility.PUBLIC), str(Visibility.MEMBERS)]
+
+
+def search(
+    session: Session,
+    engine: SearchEngine,
+    viewer: User | None,
+    kind: str,
+    query: str,
+    facets: Mapping[str, Any] | None = None,
+    limit: int = 30,
+) -> SearchOutcome:
+    """Hybrid search (dense kNN ∪ BM25, fused by reciprocal rank) within the viewer's rights;
+    falls back to a database search when the index or the model is unavailable."""
+    query = text.normalise(query)[:500]
+    tokens = text.lexical_tokens(query)
+    filters: dict[str, Any] = {"kind": kind, **{k: v for k, v in (facets or {}).items() if v}}
+    allowed = _visibility_filter(viewer)
+    if allowed is not None:
+        filters["visibility"] = allowed
+    try:
+        fused = retrieve(engine.index, engine.embedder, query, filters=filters).fused
+    except (IndexError_, OSError) as exc:
+        log.warning("search index unavailable, answering from the database: %s", exc)
+        return SearchOutcome(_database_search(session, viewer, kind, tokens, facets, limit), True)
+    model = KINDS[kind]
+    results: list[Result] = []
+    wanted = set(tokens)
+    for hit in fused:
+        _kind, listing_id = parse_doc_id(hit.id)
+        listing = session.get(model, listing_id)
+        # the database is the authority: skip anything the index has not caught up on
+        if listing is None or visibility.access(viewer, listing) == visibility.Access.NONE:
+            continue
+        if not visibility.browsable_now(listing):
+            continue
+        results.append(Result(listing, _shared_terms(wanted, listing)))
+        if len(results) >= limit:
+            break
+    return SearchOutcome(results)
+
+
+def _shared_terms(wanted: set[str], listing: Listing) -> list[str]:
+    if not wanted:
+        return []
+    present = set(text.lexical_tokens(listing_text(listing).compose()))
+    return sorted(wanted & present, key=len, reverse=True)[:8]
+
+
+def _database_search(
+    session: Session,
+    viewer: User | None,
+    kind: str,
+    tokens: list[str],
+    facets: Mapping[str, Any] | None,
+    limit: int,
+) -> list[Result]:
+    model = KINDS[kind]
+    stmt = visibility.browsable(model, viewer)
+    for name, value in (facets or {}).items():
+        if value and name in ("field", "region"):
+            stmt = stmt.where(getattr(model, name) == value)
+    if tokens:
+        conditions = [
+            sa.or_(model.title.contains(t), model.description.contains(t)) for t in tokens[:10]
+        ]
+        stmt = stmt.where(sa.or_(*conditions))
+    listings = session.scalars(stmt.order_by(model.published_at.desc()).limit(limit)).all()
+    wanted = set(tokens)
+    return [Result(listing, _shared_terms(wanted, listing)) for listing in listings]

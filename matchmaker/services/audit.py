@@ -1,0 +1,37 @@
+"""Writing the append-only audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from matchmaker.models import AuditEntry, User
+
+
+def record(
+    session: Session,
+    actor: User | None,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    **data: Any,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor_id=actor.id if actor else None,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        data=data,
+    )
+    session.add(entry)
+    return entry
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
+    """The audit log is append-only from the application."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEntry):
+            raise PermissionError("audit entries cannot be changed or deleted")

@@ -1,0 +1,42 @@
+"""Background jobs: a row per job, so progress survives restarts and any process can read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from matchmaker.db import utcnow
+from matchmaker.models import Job, JobState, User
+
+
+def create(
+    session: Session, kind: str, *, actor: User | None = None, total: int = 0, **params: Any
+) -> Job:
+    job = Job(kind=kind, created_by_id=actor.id if actor else None, total=total, params=params)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def start(job: Job, total: int | None = None) -> None:
+    job.state = JobState.RUNNING
+    if total is not None:
+        job.total = total
+
+
+def advance(job: Job, done: int) -> None:
+    job.done = done
+
+
+def succeed(job: Job, **result: Any) -> None:
+    job.state = JobState.SUCCEEDED
+    job.done = max(job.done, job.total)
+    job.result = result
+    job.finished_at = utcnow()
+
+
+def fail(job: Job, error: str) -> None:
+    job.state = JobState.FAILED
+    job.error = error[:4000]
+    job.finished_at = utcnow()

@@ -1,0 +1,110 @@
+"""Use cases of achievements and needs: draft, submit, publish, return, withdraw, archive.
+
+Every state change is checked against the allowed transitions, recorded in the audit log and
+queues the search index to follow once the transaction commits.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from matchmaker.db import utcnow
+from matchmaker.models import Achievement, ListingState, Need, Role, User
+from matchmaker.search.indexing import queue_sync
+from matchmaker.services import audit
+from matchmaker.services.errors import PermissionDenied, ValidationFailed
+
+Listing = Achievement | Need
+VALIDITY_DAYS = {"achievement": 365, "need": 180}
+
+# who may move a listing from one state to another
+OWNER_TRANSITIONS = {
+    (ListingState.DRAFT, ListingState.SUBMITTED),
+    (ListingState.RETURNED, ListingState.SUBMITTED),
+    (ListingState.SUBMITTED, ListingState.DRAFT),  # withdraw before review
+    (ListingState.PUBLISHED, ListingState.ARCHIVED),
+    (ListingState.EXPIRED, ListingState.ARCHIVED),
+}
+STAFF_TRANSITIONS = {
+    (ListingState.SUBMITTED, ListingState.PUBLISHED),
+    (ListingState.SUBMITTED, ListingState.RETURNED),
+    (ListingState.PUBLISHED, ListingState.RETURNED),
+    (ListingState.PUBLISHED, ListingState.ARCHIVED),
+    (ListingState.EXPIRED, ListingState.ARCHIVED),
+}
+EDITABLE_STATES = {ListingState.DRAFT, ListingState.RETURNED}
+
+
+def _check_owner(actor: User, listing: Listing) -> None:
+    if listing.owner_id != actor.id:
+        raise PermissionDenied("not_owner")
+
+
+def create(session: Session, actor: User, listing: Listing) -> Listing:
+    """Save a new listing as a draft owned by `actor` and their organisation."""
+    expected_role = Role.RESEARCHER if isinstance(listing, Achievement) else Role.ENTERPRISE
+    if actor.role != expected_role:
+        raise PermissionDenied("wrong_role")
+    listing.owner = actor
+    listing.organisation_id = actor.organisation_id
+    listing.state = ListingState.DRAFT
+    session.add(listing)
+    session.flush()
+    audit.record(session, actor, f"{listing.kind}.created", listing.kind, listing.id)
+    return listing
+
+
+def update(session: Session, actor: User, listing: Listing, changes: dict[str, Any]) -> Listing:
+    """Owners edit drafts and returned listings; published ones must be withdrawn first."""
+    _check_owner(actor, listing)
+    if listing.state not in EDITABLE_STATES:
+        raise ValidationFailed("not_editable")
+    for name, value in changes.items():
+        setattr(listing, name, value)
+    session.flush()
+    audit.record(
+        session, actor, f"{listing.kind}.updated", listing.kind, listing.id, fields=sorted(changes)
+    )
+    return listing
+
+
+def transition(
+    session: Session,
+    actor: User,
+    listing: Listing,
+    target: ListingState,
+    comment: str | None = None,
+) -> Listing:
+    source = listing.state
+    move = (source, target)
+    allowed = (actor.is_staff and move in STAFF_TRANSITIONS) or (
+        listing.owner_id == actor.id and move in OWNER_TRANSITIONS
+    )
+    if not allowed:
+        raise PermissionDenied("transition_not_allowed", source=str(source), target=str(target))
+    if target == ListingState.RETURNED and not (comment and comment.strip()):
+        raise ValidationFailed("return_needs_comment", field="comment")
+    listing.state = target
+    if target == ListingState.RETURNED:
+        listing.review_comment = comment.strip() if comment else None
+    if target == ListingState.PUBLISHED:
+        now = utcnow()
+        listing.published_at = now
+        listing.expires_at = now + timedelta(days=VALIDITY_DAYS[listing.kind])
+        listing.review_comment = None
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"{listing.kind}.{target.value}",
+        listing.kind,
+        listing.id,
+        source=str(source),
+        target=str(target),
+        comment=comment,
+    )
+    queue_sync(session, listing)
+    return listing

@@ -1,0 +1,218 @@
+import pytest
+
+from matchmaker.db import count_rows
+from matchmaker.models import Achievement, AuditEntry, ListingState, Need, Role
+from tests import factories
+
+ACHIEVEMENT_FORM = {
+    "title": "高导热氮化铝陶瓷基板制备技术",
+    "summary": "可将功率模块结温降低 20℃ 的陶瓷基板。",
+    "description": "采用流延成型和低温共烧工艺制备氮化铝基板，热导率 180 W/(m·K)，成本比进口低 30%，已完成中试。",
+    "keywords": "氮化铝，陶瓷基板; 散热",
+    "field": "new_materials",
+    "trl": "6",
+    "ip_type": "invention_patent",
+    "patent_numbers": "ZL202110234567.8",
+    "cooperation_modes": ["transfer", "license"],
+    "price_min": "50",
+    "price_max": "200",
+    "region": "江苏省",
+    "visibility": "public",
+}
+NEED_FORM = {
+    "title": "功率模块散热基板国产化",
+    "description": "我司生产新能源汽车电机控制器，功率模块发热严重，进口基板价格高、交期长。",
+    "current_approach": "进口氧化铝基板，散热不够。",
+    "desired_outcome": "热导率 ≥150，单价下降 30%。",
+    "field": "new_materials",
+    "trl_min": "6",
+    "budget_min": "30",
+    "budget_max": "100",
+    "cooperation_modes": ["transfer"],
+    "region": "广东省",
+    "visibility": "public",
+}
+
+
+@pytest.fixture
+def people(app):
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        org = factories.organisation(s)
+        made = {
+            "researcher": factories.user(s, Role.RESEARCHER, email="r@example.com"),
+            "researcher2": factories.user(s, Role.RESEARCHER, email="r2@example.com"),
+            "enterprise": factories.user(
+                s, Role.ENTERPRISE, email="e@example.com", organisation=org
+            ),
+            "enterprise2": factories.user(s, Role.ENTERPRISE, email="e2@example.com"),
+            "colleague": factories.user(
+                s, Role.ENTERPRISE, email="c@example.com", organisation=org
+            ),
+            "staff": factories.user(s, Role.STAFF, email="s@example.com"),
+        }
+        s.commit()
+        return {k: v.email for k, v in made.items()}
+
+
+def login(client, email):
+    client.post("/logout")
+    client.post("/login", data={"email": email, "password": factories.PASSWORD})
+
+
+def only(app, model):
+    from web import db
+
+    with app.app_context():
+        items = db.session().query(model).all()
+        assert len(items) == 1
+        return items[0]
+
+
+def test_researcher_drafts_submits_and_staff_publishes(client, app, people) -> None:
+    login(client, people["researcher"])
+    response = client.post("/my/achievement/new", data=ACHIEVEMENT_FORM)
+    assert response.status_code == 302
+    item = only(app, Achievement)
+    assert item.state == ListingState.DRAFT
+    assert item.keywords == ["氮化铝", "陶瓷基板", "散热"]
+    assert item.cooperation_modes == ["transfer", "license"]
+    assert (item.trl, item.price_min, item.price_max) == (6, 50.0, 200.0)
+    client.post(f"/my/achievement/{item.id}/submit")
+    assert only(app, Achievement).state == ListingState.SUBMITTED
+    assert "高导热氮化铝" in client.get("/dashboard").get_data(as_text=True)
+
+    login(client, people["staff"])
+    queue = client.get("/my/review").get_data(as_text=True)
+    assert f'data-id="achievement:{item.id}"' in queue
+    client.post(f"/my/review/achievement/{item.id}/publish")
+    published = only(app, Achievement)
+    assert published.state == ListingState.PUBLISHED
+    assert published.expires_at is not None
+    login(client, people["researcher2"])
+    assert client.get(f"/achievements/{item.id}").status_code == 200
+
+
+def test_staff_return_needs_a_comment_which_the_owner_sees(client, app, people) -> None:
+    login(client, people["enterprise"])
+    client.post("/my/need/new", data=NEED_FORM)
+    need = only(app, Need)
+    client.post(f"/my/need/{need.id}/submit")
+    login(client, people["staff"])
+    client.post(f"/my/review/need/{need.id}/return", data={"comment": ""})
+    assert only(app, Need).state == ListingState.SUBMITTED
+    client.post(f"/my/review/need/{need.id}/return", data={"comment": "请补充预算范围的依据"})
+    assert only(app, Need).state == ListingState.RETURNED
+    login(client, people["enterprise"])
+    page = client.get(f"/my/need/{need.id}/edit").get_data(as_text=True)
+    assert "请补充预算范围的依据" in page
+
+
+def test_wrong_role_cannot_create(client, people) -> None:
+    login(client, people["researcher"])
+    assert client.get("/my/need/new").status_code == 403
+    login(client, people["enterprise"])
+    assert client.get("/my/achievement/new").status_code == 403
+    client.post("/logout")
+    assert client.get("/my/need/new").status_code == 302
+
+
+def test_nobody_edits_someone_elses_listing(client, app, people) -> None:
+    login(client, people["researcher"])
+    client.post("/my/achievement/new", data=ACHIEVEMENT_FORM)
+    item = only(app, Achievement)
+    login(client, people["researcher2"])
+    assert client.get(f"/my/achievement/{item.id}/edit").status_code == 404
+    assert (
+        client.post(
+            f"/my/achievement/{item.id}/edit", data={**ACHIEVEMENT_FORM, "title": "被篡改"}
+        ).status_code
+        == 404
+    )
+    assert client.post(f"/my/achievement/{item.id}/submit").status_code == 404
+    assert only(app, Achievement).title == ACHIEVEMENT_FORM["title"]
+
+
+def test_published_listing_is_not_editable_until_withdrawn(client, app, people) -> None:
+    from web import db
+
+    login(client, people["researcher"])
+    with app.app_context():
+        s = db.session()
+        owner = s.query(factories.User).filter_by(email=people["researcher"]).one()
+        item_id = factories.achievement(s, owner).id
+        s.commit()
+    page = client.post(
+        f"/my/achievement/{item_id}/edit", data={**ACHIEVEMENT_FORM, "title": "新标题"}
+    )
+    assert "withdraw it first" in page.get_data(as_text=True) or "撤回" in page.get_data(
+        as_text=True
+    )
+    assert only(app, Achievement).title != "新标题"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"price_min": "300", "price_max": "100"}, "上限不能低于下限"),
+        ({"title": ""}, "此项为必填项"),
+        ({"title": "长" * 201}, "200"),
+        ({"description": "太短"}, "30"),
+        ({"price_min": "-5"}, "0"),
+        ({"field": "no_such_field"}, "不是有效的选择"),
+    ],
+)
+def test_bad_input_is_explained_and_nothing_saved(client, app, people, changes, message) -> None:
+    from web import db
+
+    login(client, people["researcher"])
+    response = client.post("/my/achievement/new", data={**ACHIEVEMENT_FORM, **changes})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert message in page
+    with app.app_context():
+        assert count_rows(db.session(), Achievement) == 0
+
+
+def test_double_submit_saves_once(client, app, people) -> None:
+    from web import db
+
+    login(client, people["researcher"])
+    first = client.post("/my/achievement/new", data=ACHIEVEMENT_FORM)
+    second = client.post("/my/achievement/new", data=ACHIEVEMENT_FORM)
+    assert first.location == second.location
+    with app.app_context():
+        assert count_rows(db.session(), Achievement) == 1
+        assert count_rows(db.session(), AuditEntry, AuditEntry.action == "achievement.created") == 1
+
+
+def test_script_tags_are_stored_as_text_and_rendered_inert(client, app, people) -> None:
+    login(client, people["enterprise"])
+    client.post("/my/need/new", data={**NEED_FORM, "title": "<script>alert('x')</script>需求"})
+    need = only(app, Need)
+    assert need.title == "<script>alert('x')</script>需求"
+    page = client.get(f"/my/need/{need.id}/edit").get_data(as_text=True)
+    assert "<script>alert('x')</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_near_identical_need_of_same_organisation_is_flagged(client, app, people) -> None:
+    login(client, people["colleague"])
+    client.post("/my/need/new", data=NEED_FORM)
+    login(client, people["enterprise"])
+    client.post("/my/need/new", data={**NEED_FORM, "title": "功率模块散热基板国产化需求"})
+    from web import db
+
+    with app.app_context():
+        mine = db.session().query(Need).filter(Need.title.endswith("需求")).one()
+    page = client.get(f"/my/need/{mine.id}/edit").get_data(as_text=True)
+    assert 'data-testid="duplicate-warning"' in page
+    login(client, people["enterprise2"])
+    client.post("/my/need/new", data={**NEED_FORM, "title": "另一家公司的同类需求"})
+    with app.app_context():
+        other = db.session().query(Need).filter(Need.title.startswith("另一家")).one()
+    assert 'data-testid="duplicate-warning"' not in client.get(
+        f"/my/need/{other.id}/edit"
+    ).get_data(as_text=True)

@@ -1,0 +1,104 @@
+"""Flask application factory: a thin web layer over matchmaker's services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from werkzeug.wrappers import Response
+
+from matchmaker import runtime
+from matchmaker.config import Settings
+from matchmaker.models import User
+
+HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings | None = None, **flask_overrides: Any) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.upload_max_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES=str(HERE / "translations"),
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        WTF_CSRF_TIME_LIMIT=None,
+        MATCHMAKER_SETTINGS=settings,
+    )
+    app.config.update(flask_overrides)
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app, settings)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    return app
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    from web import db, i18n
+    from web.extensions import babel, csrf, login_manager
+
+    db.init_app(app, runtime.configure(settings))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from web.admin import bp as admin_bp
+    from web.auth import bp as auth_bp
+    from web.health import bp as health_bp
+    from web.listings import bp as listings_bp
+    from web.main import bp as main_bp
+    from web.search import bp as search_bp
+    from web.submissions import bp as submissions_bp
+
+    blueprints = (main_bp, auth_bp, listings_bp, search_bp, submissions_bp, admin_bp, health_bp)
+    for bp in blueprints:
+        app.register_blueprint(bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    def render_error(code: int) -> tuple[str, int]:
+        return render_template(f"errors/{code}.html"), code
+
+    for code in (403, 404, 413, 500):
+        app.register_error_handler(code, lambda _e, code=code: render_error(code))
+
+    from flask_wtf.csrf import CSRFError
+
+    app.register_error_handler(CSRFError, lambda _e: render_error(400))
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        # Everything is served by the app itself, so the policy can forbid other origins.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

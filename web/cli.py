@@ -1,0 +1,169 @@
+"""The `matchmaker` command: run the site, a worker, migrations, demo data, admin accounts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from werkzeug.serving import run_simple
+
+from matchmaker import migrate as migrations
+from matchmaker import runtime
+from matchmaker.config import Settings
+from matchmaker.demo import loader as demo
+from matchmaker.models import Role
+from matchmaker.search import indexing
+from matchmaker.services import accounts
+from matchmaker.services.errors import ValidationFailed
+from web import create_app
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["MATCHMAKER_SETTINGS"]
+    return settings
+
+
+def _load_demo_if_empty() -> None:
+    with runtime.database().transaction() as session:
+        if not demo.is_empty(session):
+            click.echo("Database already has data; demo data not loaded.")
+            return
+        report = demo.load(session)
+    click.echo(
+        f"Demo data loaded: {report.organisations} organisations, {report.users} users, "
+        f"{report.achievements} achievements, {report.needs} needs. "
+        f"Log in e.g. as {demo.DEMO_LOGINS[Role.STAFF]} / {demo.DEMO_PASSWORD}"
+    )
+
+
+def _worker_command(concurrency: int = 1, *, with_beat: bool = False) -> list[str]:
+    pool = "--pool=solo" if concurrency == 1 else "--pool=prefork"
+    command = [sys.executable, "-m", "celery", "-A", "matchmaker.worker", "worker"]
+    command += ["--loglevel=INFO", f"--concurrency={concurrency}", pool]
+    if with_beat:
+        # one machine: the worker also runs the periodic schedule (production runs beat apart)
+        schedule = _settings().instance_dir / "celerybeat-schedule"
+        command += ["--beat", f"--schedule={schedule}"]
+    return command
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True)
+def main() -> None:
+    """科技成果 ↔ 企业需求 matchmaking platform."""
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date."""
+    migrations.upgrade(_settings().database_url)
+    click.echo("Database is up to date.")
+
+
+@main.command("demo-data")
+def demo_data_command() -> None:
+    """Load the demo data into an empty database."""
+    migrations.upgrade(_settings().database_url)
+    _load_demo_if_empty()
+
+
+@main.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrator")
+@click.password_option()
+def create_admin_command(email: str, name: str, password: str) -> None:
+    """Create an administrator account."""
+    with runtime.database().transaction() as session:
+        try:
+            accounts.create_user(session, email, password, name, Role.ADMIN)
+        except ValidationFailed as exc:
+            raise click.ClickException(f"cannot create admin: {exc.code}") from exc
+    click.echo(f"Administrator {email} created.")
+
+
+def _rebuild_index_with_progress() -> int:
+    engine = runtime.search_engine()
+    with runtime.database().session() as session:
+        total = indexing.count_indexable(session)
+        with click.progressbar(length=total, label="Indexing listings") as bar:
+            last = 0
+
+            def advance(done: int) -> None:
+                nonlocal last
+                bar.update(done - last)
+                last = done
+
+            return indexing.rebuild(session, engine, advance)
+
+
+@main.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the search index from the database (the index is swapped in when complete)."""
+    written = _rebuild_index_with_progress()
+    click.echo(f"Indexed {written} listings with {runtime.search_engine().embedder.model_id}.")
+
+
+@main.command("index-drift")
+@click.option("--repair", is_flag=True, help="Index what is missing or stale, drop orphans.")
+def index_drift_command(repair: bool) -> None:
+    """Compare the search index with the database; exit status 1 when they differ."""
+    engine = runtime.search_engine()
+    with runtime.database().session() as session:
+        report = indexing.drift(session, engine)
+        click.echo(
+            f"missing={len(report.missing)} stale={len(report.stale)} "
+            f"orphaned={len(report.orphaned)}"
+        )
+        if repair and report.total:
+            fixed = indexing.repair(session, engine, report)
+            click.echo(f"repaired {fixed}")
+            report = indexing.drift(session, engine)
+            click.echo(
+                f"after repair: missing={len(report.missing)} stale={len(report.stale)} "
+                f"orphaned={len(report.orphaned)}"
+            )
+    if report.total:
+        sys.exit(1)
+
+
+@main.command("worker")
+@click.option("--concurrency", default=1, show_default=True)
+def worker_command(concurrency: int) -> None:
+    """Start a Celery worker for background jobs."""
+    os.execv(sys.executable, _worker_command(concurrency))
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-worker", is_flag=True, help="Do not start a background worker.")
+def run_command(host: str, port: int, no_worker: bool) -> None:
+    """Run the whole site on one machine: migrate, demo data, a worker and the web server."""
+    settings = _settings()
+    migrations.upgrade(settings.database_url)
+    if settings.load_demo_data:
+        _load_demo_if_empty()
+    if settings.search_enabled and runtime.search_engine().index.count() == 0:
+        # first run: build the index now so that search works as soon as the site is up
+        _rebuild_index_with_progress()
+    worker = (
+        None
+        if no_worker
+        else subprocess.Popen(_worker_command(with_beat=True), env=os.environ.copy())
+    )
+    try:
+        click.echo(f"Site running at http://{host}:{port}  (Ctrl+C to stop)")
+        # werkzeug directly: Flask's app.run() declines to start inside its own CLI
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("listings", __name__)
+
+from web.listings import views  # noqa: E402,F401

@@ -1,0 +1,78 @@
+"""Browsing published achievements and needs (search and submission forms come later)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, render_template, request
+from flask_login import current_user
+
+from matchmaker import taxonomy
+from matchmaker.models import Achievement, Need
+from matchmaker.services import visibility
+from web import db
+from web.listings import bp
+
+PAGE_SIZE = 20
+
+
+def _viewer():  # type: ignore[no-untyped-def]
+    return current_user if current_user.is_authenticated else None
+
+
+def _browse(model: type[Achievement] | type[Need], template: str) -> str:
+    stmt = visibility.browsable(model, _viewer())
+    field = request.args.get("field") or None
+    region = request.args.get("region") or None
+    if field in taxonomy.FIELDS:
+        stmt = stmt.where(model.field == field)
+    if region in taxonomy.REGIONS:
+        stmt = stmt.where(model.region == region)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    s = db.session()
+    total = s.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    items = s.scalars(
+        stmt.order_by(model.published_at.desc(), model.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        template,
+        items=items,
+        total=total,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        field=field,
+        region=region,
+        fields=taxonomy.FIELDS,
+        regions=taxonomy.REGIONS,
+    )
+
+
+def _detail(model: type[Achievement] | type[Need], item_id: int, template: str) -> str:
+    item = db.session().get(model, item_id)
+    if item is None:
+        abort(404)
+    level = visibility.access(_viewer(), item)
+    if level == visibility.Access.NONE:
+        abort(404)  # not 403: do not reveal that a hidden listing exists
+    return render_template(template, item=item, access=level.value)
+
+
+@bp.route("/achievements")
+def achievements() -> str:
+    return _browse(Achievement, "listings/achievements.html")
+
+
+@bp.route("/achievements/<int:item_id>")
+def achievement(item_id: int) -> str:
+    return _detail(Achievement, item_id, "listings/achievement.html")
+
+
+@bp.route("/needs")
+def needs() -> str:
+    return _browse(Need, "listings/needs.html")
+
+
+@bp.route("/needs/<int:item_id>")
+def need(item_id: int) -> str:
+    return _detail(Need, item_id, "listings/need.html")

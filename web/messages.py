@@ -1,0 +1,86 @@
+"""Translated messages for the error codes operations raise."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from matchmaker.services.errors import OperationError
+
+MESSAGES = {
+    "email_invalid": _l("Please enter a valid e-mail address."),
+    "email_taken": _l("This e-mail address is already registered."),
+    "password_too_short": _l("The password must have at least %(min)s characters."),
+    "password_needs_letters_and_digits": _l("The password must contain letters and digits."),
+    "name_required": _l("Please enter your name."),
+    "too_long": _l("This text is too long (at most %(max)s characters)."),
+    "role_not_allowed": _l("This role cannot be chosen at sign-up."),
+    "organisation_name_required": _l("Please enter the name of your organisation."),
+    "enterprise_needs_enterprise_org": _l("An enterprise account must belong to an enterprise."),
+    "credit_code_required": _l("Enterprises must give their unified social credit code."),
+    "credit_code_length": _l("A unified social credit code has exactly 18 characters."),
+    "credit_code_characters": _l(
+        "The credit code contains characters that are not allowed (I, O, S, V, Z or symbols)."
+    ),
+    "credit_code_division": _l("Characters 3 to 8 of the credit code must be a region code."),
+    "credit_code_org_check": _l(
+        "The organisation code inside the credit code is wrong: please check characters 9 to 17."
+    ),
+    "credit_code_check": _l(
+        "The check character of this credit code is wrong: please check for a typo."
+    ),
+    "not_editable": _l("Only drafts and returned listings can be edited; withdraw it first."),
+    "return_needs_comment": _l("Please say what should be changed."),
+    "transition_not_allowed": _l("This action is not possible in the current state."),
+    "not_owner": _l("Only the owner can do this."),
+    "wrong_role": _l("Your account type cannot create this."),
+}
+
+
+def message_for(error: OperationError) -> str:
+    template = MESSAGES.get(error.code)
+    if template is None:
+        return gettext("The request could not be completed (%(code)s).", code=error.code)
+    return str(template) % error.params if error.params else str(template)
+
+
+STATE_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Under review"),
+    "returned": _l("Returned for changes"),
+    "published": _l("Published"),
+    "expired": _l("Expired"),
+    "archived": _l("Archived"),
+}
+
+ROLE_LABELS = {
+    "researcher": _l("Researcher"),
+    "enterprise": _l("Enterprise"),
+    "staff": _l("Staff"),
+    "admin": _l("Administrator"),
+}
+
+
+def state_label(state: object) -> str:
+    return str(STATE_LABELS.get(str(state), str(state)))
+
+
+def role_label(role: object) -> str:
+    return str(ROLE_LABELS.get(str(role), str(role)))
+
+
+def money_range(low: float | None, high: float | None) -> str:
+    """Amounts are in 万元; an open range reads naturally in both languages."""
+
+    def fmt(value: float) -> str:
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+    if low is None and high is None:
+        return gettext("negotiable")
+    if low is not None and high is not None:
+        if low == high:
+            return gettext("%(amount)s ×10k CNY", amount=fmt(low))
+        return gettext("%(low)s–%(high)s ×10k CNY", low=fmt(low), high=fmt(high))
+    if low is not None:
+        return gettext("from %(amount)s ×10k CNY", amount=fmt(low))
+    return gettext("up to %(amount)s ×10k CNY", amount=fmt(high or 0))

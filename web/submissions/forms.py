@@ -1,0 +1,175 @@
+"""Forms of the two front doors: researchers' achievements and enterprises' needs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from matchmaker import taxonomy
+
+REQUIRED = _l("This field is required.")
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def field_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _l("— choose —"))] + [
+        SelectChoice(code, term.zh + " / " + term.en) for code, term in taxonomy.FIELDS.items()
+    ]
+
+
+def region_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _l("— choose —"))] + [SelectChoice(r, r) for r in taxonomy.REGIONS]
+
+
+def mode_choices() -> list[SelectChoice]:
+    return [SelectChoice(c, t.zh + " / " + t.en) for c, t in taxonomy.COOPERATION_MODES.items()]
+
+
+def trl_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _l("— not stated —"))] + [
+        SelectChoice(str(level), f"TRL {level} · {term.zh} / {term.en}")
+        for level, term in taxonomy.TRL_LEVELS.items()
+    ]
+
+
+def visibility_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("public", _l("Public: anyone sees the summary, members see details")),
+        SelectChoice("members", _l("Members only: signed-in users")),
+        SelectChoice("confidential", _l("Confidential: only you and association staff")),
+    ]
+
+
+def check_range(low: DecimalField, high: DecimalField) -> None:
+    if low.data is not None and high.data is not None and low.data > high.data:
+        raise ValidationError(_l("The upper limit must not be below the lower limit."))
+
+
+class _ListingForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    field = SelectField(_l("Field"), choices=field_choices, validators=[DataRequired(REQUIRED)])
+    keywords = StringField(
+        _l("Keywords"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Separate with commas, e.g. 氮化铝, 陶瓷基板, 散热"),
+    )
+    cooperation_modes = CheckboxList(_l("Cooperation modes"), choices=mode_choices)
+    region = SelectField(_l("Region"), choices=region_choices, validators=[Optional()])
+    visibility = SelectField(_l("Visibility"), choices=visibility_choices, default="public")
+    confidential_notes = TextAreaField(
+        _l("Confidential notes"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Seen only by you and association staff."),
+    )
+
+
+class AchievementForm(_ListingForm):
+    summary = StringField(
+        _l("One-sentence summary"),
+        validators=[DataRequired(REQUIRED), Length(max=300)],
+        description=_l(
+            "What it does and for whom, e.g. 一种可将功率模块温度降低 20℃ 的高导热陶瓷基板。"
+        ),
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[DataRequired(REQUIRED), Length(min=30, max=20000)],
+        description=_l(
+            "Write for an engineer in industry: the problem it solves, key figures (performance, "
+            "cost, yield), how it compares with what is used today, where it can be applied, and "
+            "how far it is (lab, pilot, in production)."
+        ),
+    )
+    trl = SelectField(_l("Maturity (TRL)"), choices=trl_choices, validators=[Optional()])
+    ip_type = SelectField(
+        _l("Intellectual property"),
+        choices=lambda: (
+            [SelectChoice("", _l("— choose —"))]
+            + [SelectChoice(c, t.zh + " / " + t.en) for c, t in taxonomy.IP_TYPES.items()]
+        ),
+        validators=[Optional()],
+    )
+    patent_numbers = StringField(
+        _l("Patent numbers"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("e.g. ZL202110234567.8, separated by commas"),
+    )
+    price_min = DecimalField(
+        _l("Asking price from (×10k CNY)"), validators=[Optional(), NumberRange(min=0, max=1e7)]
+    )
+    price_max = DecimalField(
+        _l("Asking price up to (×10k CNY)"), validators=[Optional(), NumberRange(min=0, max=1e7)]
+    )
+
+    def validate_price_max(self, field: DecimalField) -> None:
+        check_range(self.price_min, field)
+
+
+class NeedForm(_ListingForm):
+    description = TextAreaField(
+        _l("The problem"),
+        validators=[DataRequired(REQUIRED), Length(min=20, max=20000)],
+        description=_l("Who you are, what goes wrong or what you want to achieve, at what scale."),
+    )
+    current_approach = TextAreaField(
+        _l("Current approach"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("What you do today and why it is not good enough."),
+    )
+    desired_outcome = TextAreaField(
+        _l("Desired result"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Measurable targets: cost, performance, yield, regulation to meet."),
+    )
+    trl_min = SelectField(
+        _l("Minimum maturity needed"), choices=trl_choices, validators=[Optional()]
+    )
+    budget_min = DecimalField(
+        _l("Budget from (×10k CNY)"), validators=[Optional(), NumberRange(min=0, max=1e7)]
+    )
+    budget_max = DecimalField(
+        _l("Budget up to (×10k CNY)"), validators=[Optional(), NumberRange(min=0, max=1e7)]
+    )
+    deadline = DateField(_l("Deadline"), validators=[Optional()])
+
+    def validate_budget_max(self, field: DecimalField) -> None:
+        check_range(self.budget_min, field)
+
+    def validate_deadline(self, field: DateField) -> None:
+        if field.data and field.data < date.today():
+            raise ValidationError(_l("The deadline is in the past."))
+
+
+class ReturnForm(FlaskForm):
+    comment = TextAreaField(
+        _l("What should be changed"), validators=[DataRequired(REQUIRED), Length(max=2000)]
+    )
+
+
+def split_list(value: str | None) -> list[str]:
+    """Comma, Chinese comma, semicolon or line separated → clean unique items."""
+    import re
+
+    items = [v.strip() for v in re.split(r"[,，;；、\n]+", value or "")]
+    seen: dict[str, None] = {}
+    for item in items:
+        if item and item not in seen:
+            seen[item[:60]] = None
+    return list(seen)

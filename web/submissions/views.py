@@ -1,0 +1,213 @@
+"""Researchers' achievements and enterprises' needs: create, edit, submit, withdraw, archive;
+staff review (publish or return with a comment)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from matchmaker.models import Achievement, IPType, ListingState, Need, Role, Visibility
+from matchmaker.services import duplicates, listings
+from matchmaker.services.errors import OperationError
+from web import db
+from web.access import roles_required, staff_required
+from web.messages import message_for
+from web.submissions import bp
+from web.submissions.forms import AchievementForm, NeedForm, ReturnForm, split_list
+
+MODELS: dict[str, Any] = {"achievement": Achievement, "need": Need}
+FORMS: dict[str, Any] = {"achievement": AchievementForm, "need": NeedForm}
+OWNER_ROLE = {"achievement": Role.RESEARCHER, "need": Role.ENTERPRISE}
+
+
+def _number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _form_to_fields(kind: str, form: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "title": form.title.data.strip(),
+        "field": form.field.data or None,
+        "keywords": split_list(form.keywords.data),
+        "cooperation_modes": list(form.cooperation_modes.data or []),
+        "region": form.region.data or None,
+        "visibility": Visibility(form.visibility.data),
+        "confidential_notes": form.confidential_notes.data or None,
+        "description": form.description.data.strip(),
+    }
+    if kind == "achievement":
+        fields.update(
+            summary=form.summary.data.strip(),
+            trl=int(form.trl.data) if form.trl.data else None,
+            ip_type=IPType(form.ip_type.data) if form.ip_type.data else None,
+            patent_numbers=split_list(form.patent_numbers.data),
+            price_min=_number(form.price_min.data),
+            price_max=_number(form.price_max.data),
+        )
+    else:
+        fields.update(
+            current_approach=(form.current_approach.data or "").strip(),
+            desired_outcome=(form.desired_outcome.data or "").strip(),
+            trl_min=int(form.trl_min.data) if form.trl_min.data else None,
+            budget_min=_number(form.budget_min.data),
+            budget_max=_number(form.budget_max.data),
+            deadline=form.deadline.data,
+        )
+    return fields
+
+
+def _listing_to_form(kind: str, listing: Any) -> Any:
+    form = FORMS[kind](obj=listing)
+    if request.method == "GET":
+        form.keywords.data = ", ".join(listing.keywords or [])
+        form.cooperation_modes.data = list(listing.cooperation_modes or [])
+        form.visibility.data = str(listing.visibility)
+        if kind == "achievement":
+            form.trl.data = str(listing.trl or "")
+            form.ip_type.data = str(listing.ip_type or "")
+            form.patent_numbers.data = ", ".join(listing.patent_numbers or [])
+        else:
+            form.trl_min.data = str(listing.trl_min or "")
+    return form
+
+
+def _own_listing(kind: str, listing_id: int) -> Any:
+    listing = db.session().get(MODELS[kind], listing_id)
+    if listing is None or listing.owner_id != current_user.id:
+        abort(404)
+    return listing
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in MODELS:
+        abort(404)
+    if current_user.role != OWNER_ROLE[kind]:
+        abort(403)
+
+
+@bp.route("/<kind>/new", methods=["GET", "POST"])
+@login_required
+def create(kind: str) -> str | Response:
+    _check_kind(kind)
+    form = FORMS[kind]()
+    if form.validate_on_submit():
+        s = db.session()
+        fields = _form_to_fields(kind, form)
+        existing = duplicates.recent_same_title(s, MODELS[kind], current_user, fields["title"])
+        if existing is not None:
+            # a double click or a re-sent form: show what was saved instead of saving it twice
+            flash(_("This was already saved a moment ago."), "info")
+            return redirect(url_for("submissions.edit", kind=kind, listing_id=existing.id))
+        listing = listings.create(s, current_user, MODELS[kind](**fields))
+        s.commit()
+        flash(_("Saved as a draft. Submit it for review when it is ready."), "success")
+        return redirect(url_for("submissions.edit", kind=kind, listing_id=listing.id))
+    return render_template(f"submissions/{kind}_form.html", form=form, listing=None, kind=kind)
+
+
+@bp.route("/<kind>/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(kind: str, listing_id: int) -> str | Response:
+    _check_kind(kind)
+    listing = _own_listing(kind, listing_id)
+    form = _listing_to_form(kind, listing)
+    similar = (
+        duplicates.similar_of_same_organisation(db.session(), listing) if kind == "need" else []
+    )
+    if form.validate_on_submit():
+        s = db.session()
+        try:
+            listings.update(s, current_user, listing, _form_to_fields(kind, form))
+        except OperationError as exc:
+            s.rollback()
+            flash(message_for(exc), "error")
+        else:
+            s.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("submissions.edit", kind=kind, listing_id=listing.id))
+    return render_template(
+        f"submissions/{kind}_form.html",
+        form=form,
+        listing=listing,
+        kind=kind,
+        similar=similar,
+        editable=listing.state in listings.EDITABLE_STATES,
+    )
+
+
+@bp.route("/<kind>/<int:listing_id>/<action>", methods=["POST"])
+@login_required
+def act(kind: str, listing_id: int, action: str) -> Response:
+    _check_kind(kind)
+    targets = {
+        "submit": ListingState.SUBMITTED,
+        "withdraw": ListingState.DRAFT,
+        "archive": ListingState.ARCHIVED,
+    }
+    if action not in targets:
+        abort(404)
+    listing = _own_listing(kind, listing_id)
+    s = db.session()
+    try:
+        listings.transition(s, current_user, listing, targets[action])
+    except OperationError as exc:
+        s.rollback()
+        flash(message_for(exc), "error")
+    else:
+        s.commit()
+        flash(
+            {
+                "submit": _("Submitted for review. Staff will check it shortly."),
+                "withdraw": _("Withdrawn: it is a draft again."),
+                "archive": _("Archived: it no longer appears in search or matching."),
+            }[action],
+            "success",
+        )
+    return redirect(url_for("submissions.edit", kind=kind, listing_id=listing.id))
+
+
+@bp.route("/review")
+@staff_required
+def review_queue() -> str:
+    s = db.session()
+    waiting = {
+        kind: s.scalars(
+            sa.select(model).where(model.state == ListingState.SUBMITTED).order_by(model.updated_at)
+        ).all()
+        for kind, model in MODELS.items()
+    }
+    return render_template("submissions/review.html", waiting=waiting, return_form=ReturnForm())
+
+
+@bp.route("/review/<kind>/<int:listing_id>/<decision>", methods=["POST"])
+@staff_required
+def review_decide(kind: str, listing_id: int, decision: str) -> Response:
+    if kind not in MODELS or decision not in ("publish", "return"):
+        abort(404)
+    s = db.session()
+    listing = s.get(MODELS[kind], listing_id)
+    if listing is None:
+        abort(404)
+    comment = request.form.get("comment")
+    target = ListingState.PUBLISHED if decision == "publish" else ListingState.RETURNED
+    try:
+        listings.transition(s, current_user, listing, target, comment)
+    except OperationError as exc:
+        s.rollback()
+        flash(message_for(exc), "error")
+    else:
+        s.commit()
+        flash(_("Published.") if decision == "publish" else _("Returned to the owner."), "success")
+    return redirect(url_for("submissions.review_queue"))
+
+
+@bp.route("/submissions")
+@roles_required(Role.RESEARCHER, Role.ENTERPRISE)
+def mine() -> Response:
+    return redirect(url_for("main.dashboard"))
