@@ -70,3 +70,22 @@ def repair_index_drift() -> int:
     with runtime.database().session() as session:
         report = indexing.drift(session, engine)
         return indexing.repair(session, engine, report) if report.total else 0
+
+
+@shared_task(name="matchmaker.import_achievements", acks_late=True)
+def import_achievements(job_id: int) -> None:
+    """Bulk import of a confirmed spreadsheet; resumes where a killed worker stopped."""
+    from matchmaker.importing import service as importing
+
+    with runtime.database().session() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            return
+        try:
+            importing.run(session, job)
+        except Exception as exc:
+            session.rollback()
+            job = session.get(Job, job_id)
+            jobs.fail(job, f"{type(exc).__name__}: {exc}")
+            session.commit()
+            raise

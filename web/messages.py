@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from indexer.extract import ExtractionError
+from matchmaker.importing.tables import TableError
 from matchmaker.services.errors import OperationError
 
 MESSAGES = {
@@ -34,14 +36,28 @@ MESSAGES = {
     "transition_not_allowed": _l("This action is not possible in the current state."),
     "not_owner": _l("Only the owner can do this."),
     "wrong_role": _l("Your account type cannot create this."),
+    "unsupported_type": _l("Only Word (.docx) and PDF documents can be read."),
+    "corrupt": _l("The file is damaged or not what its name says; please save it again."),
+    "encrypted": _l("The PDF is password-protected; please upload an unprotected copy."),
+    "scanned_pdf": _l(
+        "This PDF is a scan without a text layer, so no text can be taken from it. "
+        "Please upload the Word file or a PDF exported from it."
+    ),
+    "empty": _l("The document contains no text."),
+    "too_large_unpacked": _l("The document unpacks to an unreasonable size and was refused."),
+    "no_header": _l("The first row must hold the column names; see the template."),
+    "too_many_rows": _l("At most %(max)s rows can be imported at once; please split the file."),
+    "encoding": _l("The text encoding of this CSV file could not be recognised; save it as UTF-8."),
+    "no_rows": _l("The file contains no rows to import."),
 }
 
 
-def message_for(error: OperationError) -> str:
+def message_for(error: OperationError | ExtractionError | TableError) -> str:
     template = MESSAGES.get(error.code)
     if template is None:
         return gettext("The request could not be completed (%(code)s).", code=error.code)
-    return str(template) % error.params if error.params else str(template)
+    params = getattr(error, "params", None)
+    return str(template) % params if params else str(template)
 
 
 STATE_LABELS = {

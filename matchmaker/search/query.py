@@ -49,7 +49,7 @@ def search(
     kind: str,
     query: str,
     facets: Mapping[str, Any] | None = None,
-    limit: int = 30,
+    limit: int = 20,
 ) -> SearchOutcome:
     """Hybrid search (dense kNN ∪ BM25, fused by reciprocal rank) within the viewer's rights;
     falls back to a database search when the index or the model is unavailable."""

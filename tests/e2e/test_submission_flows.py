@@ -83,3 +83,72 @@ def test_enterprise_submits_a_need_and_sees_it(page, live_server) -> None:
     row = page.locator("tr", has_text="注塑件表面缩痕自动检测")
     assert "审核中" in row.inner_text()
     screenshot(page, "my-submissions-zh")
+
+
+def test_researcher_starts_from_a_docx_and_submits(page, live_server) -> None:
+    from tests.documents import make_docx
+
+    sign_in(page, live_server, DEMO_LOGINS[Role.RESEARCHER])
+    page.click("[data-action=new]")
+    document = make_docx(
+        [
+            "海水淡化反渗透膜抗污染涂层",
+            "在反渗透膜表面接枝两性离子聚合物，膜污染速率降低 60%，清洗周期由 2 周延长到 6 周，已在 1000 吨/日示范线运行一年。",
+        ]
+    )
+    page.set_input_files(
+        "input[name=document]",
+        files=[
+            {
+                "name": "抗污染涂层.docx",
+                "buffer": document,
+                "mimeType": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            }
+        ],
+    )
+    page.click("[data-action=import-file]")
+    assert page.locator("input[name=title]").input_value() == "海水淡化反渗透膜抗污染涂层"
+    assert "膜污染速率降低 60%" in page.locator("textarea[name=description]").input_value()
+    page.fill("input[name=summary]", "让反渗透膜少结垢、少清洗的表面涂层。")
+    page.select_option("select[name=field]", "energy_saving")
+    page.click("[data-action=save]")
+    page.click("[data-action=submit]")
+    assert page.locator("[data-testid=state]").inner_text() == "审核中"
+    screenshot(page, "achievement-from-docx-zh")
+
+
+def test_researcher_bulk_imports_excel_and_sees_the_bad_row(page, live_server) -> None:
+    from tests.unit.test_import_tables import xlsx
+
+    data = xlsx(
+        [
+            ["成果名称", "成果介绍", "技术领域", "成熟度(1-9)", "合作方式"],
+            ["果蔬采后保鲜涂膜", "可食性涂膜使草莓货架期延长 5 天", "现代农业", 7, "技术转让"],
+            ["", "缺少名称的一行", "新材料", 5, "许可使用"],
+            ["畜禽粪污快速堆肥菌剂", "堆肥周期由 30 天缩短到 12 天", "节能环保", 8, "许可使用"],
+        ]
+    )
+    sign_in(page, live_server, DEMO_LOGINS[Role.RESEARCHER])
+    page.click("[data-action=import]")
+    page.set_input_files(
+        "input[name=table]",
+        files=[
+            {
+                "name": "成果清单.xlsx",
+                "buffer": data,
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        ],
+    )
+    page.click("[data-action=preview]")
+    assert "2 行可以导入，1 行有问题" in page.locator("[data-testid=import-summary]").inner_text()
+    assert (
+        "成果名称：必填但为空"
+        in page.locator("[data-testid=row-errors] tr[data-row='3']").inner_text()
+    )
+    screenshot(page, "bulk-import-preview-zh")
+    page.click("[data-action=confirm]")
+    page.wait_for_selector(".job[data-state=succeeded]", timeout=120_000)
+    assert page.locator(".job-count").inner_text() == "2 / 2"
+    page.goto(live_server + "/dashboard")
+    assert page.locator("tr", has_text="畜禽粪污快速堆肥菌剂").count() == 1

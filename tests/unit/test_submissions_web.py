@@ -216,3 +216,111 @@ def test_near_identical_need_of_same_organisation_is_flagged(client, app, people
     assert 'data-testid="duplicate-warning"' not in client.get(
         f"/my/need/{other.id}/edit"
     ).get_data(as_text=True)
+
+
+def test_docx_upload_prefills_the_form_and_is_attached_on_save(
+    client, app, people, settings
+) -> None:
+    import io
+
+    from matchmaker.models import Attachment
+    from tests.documents import make_docx
+    from web import db
+
+    login(client, people["researcher"])
+    data = make_docx(
+        ["耐盐碱水稻新品种“海稻 12 号”", "在含盐 0.6% 的滩涂地亩产 550 公斤，已在三省示范种植。"]
+    )
+    page = client.post(
+        "/my/achievement/from-file",
+        data={"document": (io.BytesIO(data), "../../etc/海稻成果.docx")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert (
+        'value="耐盐碱水稻新品种“海稻 12 号”"' in page
+        or "耐盐碱水稻新品种&#8220;海稻 12 号&#8221;" in page
+    )
+    assert "亩产 550 公斤" in page
+    import re
+
+    key = re.search(r'name="attachment_key" type="hidden" value="([^"]+)"', page).group(1)
+    client.post(
+        "/my/achievement/new",
+        data={**ACHIEVEMENT_FORM, "title": "海稻 12 号", "attachment_key": key},
+    )
+    with app.app_context():
+        attachment = db.session().query(Attachment).one()
+        assert attachment.original_name == "海稻成果.docx"  # no path parts survive
+        assert attachment.achievement_id is not None
+        stored = settings.upload_dir / "files" / attachment.storage_key
+        assert stored.read_bytes() == data
+        assert not str(stored).startswith(str(app.static_folder))
+
+
+@pytest.mark.parametrize(
+    ("payload", "name", "message"),
+    [
+        (b"just text pretending", "cv.docx", "只能读取 Word"),
+        (b"%PDF-1.4 broken", "x.pdf", "文件已损坏"),
+    ],
+)
+def test_bad_uploads_get_a_clear_message(client, people, payload, name, message) -> None:
+    import io
+
+    login(client, people["researcher"])
+    page = client.post(
+        "/my/achievement/from-file",
+        data={"document": (io.BytesIO(payload), name)},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert message in page
+
+
+def test_scanned_pdf_is_explained(client, people) -> None:
+    import io
+
+    from tests.documents import make_pdf
+
+    login(client, people["researcher"])
+    page = client.post(
+        "/my/achievement/from-file",
+        data={"document": (io.BytesIO(make_pdf([])), "scan.pdf")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "扫描件" in page
+
+
+def test_oversize_upload_is_refused(app, client, people) -> None:
+    import io
+
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    login(client, people["researcher"])
+    response = client.post(
+        "/my/achievement/from-file",
+        data={"document": (io.BytesIO(b"%PDF-" + b"0" * 5000), "big.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert "文件过大" in response.get_data(as_text=True)
+
+
+def test_someone_elses_pending_upload_cannot_be_attached(client, app, people) -> None:
+    import io
+
+    from matchmaker.models import Attachment
+    from tests.documents import make_docx
+    from web import db
+
+    login(client, people["researcher"])
+    page = client.post(
+        "/my/achievement/from-file",
+        data={"document": (io.BytesIO(make_docx(["标题一二三四", "正文"])), "a.docx")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    import re
+
+    key = re.search(r'name="attachment_key" type="hidden" value="([^"]+)"', page).group(1)
+    login(client, people["researcher2"])
+    client.post("/my/achievement/new", data={**ACHIEVEMENT_FORM, "attachment_key": key})
+    with app.app_context():
+        assert db.session().query(Attachment).count() == 0

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker.models import AuditEntry, Role, User
-from matchmaker.services import accounts
+from indexer.backends import IndexError_
+from matchmaker import runtime
+from matchmaker.models import AuditEntry, Job, Role, User
+from matchmaker.search import indexing
+from matchmaker.services import accounts, jobs
 from matchmaker.services.errors import ValidationFailed
 from web import db
 from web.access import admin_required
@@ -52,3 +55,74 @@ def audit_log() -> str:
         db.session().scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)).all()
     )
     return render_template("admin/audit.html", entries=entries)
+
+
+@bp.route("/index")
+@admin_required
+def search_index() -> str:
+    s = db.session()
+    engine = runtime.search_engine()
+    health = engine.index.health() if _model_ready(engine) else {"status": "loading"}
+    report = None
+    try:
+        report = indexing.drift(s, engine)
+    except (IndexError_, OSError) as exc:
+        health = {"status": "unavailable", "error": str(exc)[:300]}
+    recent = s.scalars(
+        sa.select(Job).where(Job.kind == "rebuild_index").order_by(Job.id.desc()).limit(5)
+    ).all()
+    return render_template(
+        "admin/index.html",
+        health=health,
+        report=report,
+        recent=recent,
+        expected=indexing.count_indexable(s),
+    )
+
+
+def _model_ready(engine) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        engine.index  # noqa: B018 - opening the index loads the model and checks its id
+    except (IndexError_, OSError):
+        return False
+    return True
+
+
+@bp.route("/index/rebuild", methods=["POST"])
+@admin_required
+def rebuild_index() -> Response:
+    from matchmaker.tasks import rebuild_index as rebuild_task
+
+    s = db.session()
+    job = jobs.create(s, "rebuild_index", actor=current_user)
+    s.commit()
+    rebuild_task.delay(job.id)
+    flash(_("The index is being rebuilt in the background."), "info")
+    return redirect(url_for("admin.search_index"))
+
+
+@bp.route("/index/repair", methods=["POST"])
+@admin_required
+def repair_index() -> Response:
+    s = db.session()
+    engine = runtime.search_engine()
+    fixed = indexing.repair(s, engine, indexing.drift(s, engine))
+    flash(_("%(count)s index entries repaired.", count=fixed), "success")
+    return redirect(url_for("admin.search_index"))
+
+
+@bp.route("/jobs/<int:job_id>.json")
+@admin_required
+def job_status(job_id: int) -> Response:
+    job = db.session().get(Job, job_id)
+    if job is None:
+        abort(404)
+    return jsonify(
+        id=job.id,
+        state=str(job.state),
+        done=job.done,
+        total=job.total,
+        percent=job.percent,
+        error=job.error,
+        result=job.result,
+    )

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("submissions", __name__, url_prefix="/my")
 
-from web.submissions import views  # noqa: E402,F401
+from web.submissions import imports, views  # noqa: E402, F401

@@ -6,9 +6,11 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     DecimalField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -80,7 +82,19 @@ class _ListingForm(FlaskForm):
     )
 
 
+class FileImportForm(FlaskForm):
+    document = FileField(
+        _l("Word or PDF document"),
+        validators=[FileRequired(REQUIRED)],
+        description=_l(
+            "DOCX or PDF with a text layer, at most 20 MB. "
+            "The text fills the form for you to check."
+        ),
+    )
+
+
 class AchievementForm(_ListingForm):
+    attachment_key = HiddenField()
     summary = StringField(
         _l("One-sentence summary"),
         validators=[DataRequired(REQUIRED), Length(max=300)],

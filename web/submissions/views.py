@@ -12,14 +12,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from indexer.extract import ExtractionError, extract, guess_title
 from matchmaker.models import Achievement, IPType, ListingState, Need, Role, Visibility
-from matchmaker.services import duplicates, listings
+from matchmaker.services import duplicates, listings, uploads
 from matchmaker.services.errors import OperationError
 from web import db
 from web.access import roles_required, staff_required
 from web.messages import message_for
 from web.submissions import bp
-from web.submissions.forms import AchievementForm, NeedForm, ReturnForm, split_list
+from web.submissions.forms import (
+    AchievementForm,
+    FileImportForm,
+    NeedForm,
+    ReturnForm,
+    split_list,
+)
 
 MODELS: dict[str, Any] = {"achievement": Achievement, "need": Need}
 FORMS: dict[str, Any] = {"achievement": AchievementForm, "need": NeedForm}
@@ -105,10 +112,66 @@ def create(kind: str) -> str | Response:
             flash(_("This was already saved a moment ago."), "info")
             return redirect(url_for("submissions.edit", kind=kind, listing_id=existing.id))
         listing = listings.create(s, current_user, MODELS[kind](**fields))
+        if kind == "achievement":
+            uploads.attach_pending(
+                s, _settings().upload_dir, current_user, form.attachment_key.data, listing
+            )
         s.commit()
         flash(_("Saved as a draft. Submit it for review when it is ready."), "success")
         return redirect(url_for("submissions.edit", kind=kind, listing_id=listing.id))
-    return render_template(f"submissions/{kind}_form.html", form=form, listing=None, kind=kind)
+    return render_template(
+        f"submissions/{kind}_form.html",
+        form=form,
+        listing=None,
+        kind=kind,
+        file_form=FileImportForm() if kind == "achievement" else None,
+    )
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from flask import current_app
+
+    return current_app.config["MATCHMAKER_SETTINGS"]
+
+
+@bp.route("/achievement/from-file", methods=["POST"])
+@roles_required(Role.RESEARCHER)
+def achievement_from_file() -> str | Response:
+    """Extract the text of a DOCX/PDF and pre-fill a new achievement for the researcher to edit."""
+    file_form = FileImportForm()
+    form = AchievementForm(formdata=None)
+    if file_form.validate_on_submit():
+        data = file_form.document.data.read()
+        try:
+            extracted = extract(data)
+        except ExtractionError as exc:
+            flash(message_for(exc), "error")
+        else:
+            pending = uploads.store_pending(
+                _settings().upload_dir,
+                current_user,
+                data,
+                file_form.document.data.filename,
+                extracted.kind,
+                extracted.text,
+            )
+            form.title.data = guess_title(extracted.text)
+            form.description.data = extracted.text[:20000]
+            form.attachment_key.data = pending.key
+            flash(
+                _(
+                    "Text taken from %(name)s: please check it and fill in the other fields.",
+                    name=pending.original_name,
+                ),
+                "info",
+            )
+    return render_template(
+        "submissions/achievement_form.html",
+        form=form,
+        listing=None,
+        kind="achievement",
+        file_form=file_form,
+    )
 
 
 @bp.route("/<kind>/<int:listing_id>/edit", methods=["GET", "POST"])

@@ -1,0 +1,117 @@
+"""Text out of uploaded documents (PDF, DOCX), with the checks an upload deserves.
+
+The type is decided by the bytes, never by the file name. DOCX files are ZIP archives, so their
+declared sizes are checked before anything is decompressed (zip bombs).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+MAX_UNCOMPRESSED = 60 * 1024 * 1024
+MAX_RATIO = 120  # uncompressed / compressed; ordinary office files stay far below
+MIN_CHARS_PER_PAGE = 30
+
+
+class ExtractionError(ValueError):
+    """`code` names the problem for a translated message: unsupported_type, corrupt, encrypted,
+    scanned_pdf, empty, too_large_unpacked."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Extracted:
+    kind: str  # "pdf" | "docx"
+    text: str
+    pages: int | None = None
+
+
+def sniff(data: bytes) -> str | None:
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile:
+            return None
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+    return None
+
+
+def check_zip(data: bytes) -> None:
+    """Refuse archives that would unpack to far more than they weigh."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise ExtractionError("corrupt") from exc
+    if total > MAX_UNCOMPRESSED or total > MAX_RATIO * max(len(data), 1):
+        raise ExtractionError("too_large_unpacked")
+
+
+def extract(data: bytes) -> Extracted:
+    kind = sniff(data)
+    if kind == "pdf":
+        return _pdf(data)
+    if kind == "docx":
+        return _docx(data)
+    raise ExtractionError("unsupported_type")
+
+
+def _pdf(data: bytes) -> Extracted:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise ExtractionError("encrypted")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except ExtractionError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise ExtractionError("corrupt") from exc
+    text = "\n".join(p.strip() for p in pages if p.strip())
+    if len(text.strip()) < MIN_CHARS_PER_PAGE * max(1, min(len(pages), 3)):
+        # a scan: pages are images without a text layer
+        raise ExtractionError("scanned_pdf")
+    return Extracted("pdf", text, pages=len(pages))
+
+
+def _docx(data: bytes) -> Extracted:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    check_zip(data)
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise ExtractionError("corrupt") from exc
+    parts = [p.text.strip() for p in document.paragraphs if p.text.strip()]
+    for table in document.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            if cells:
+                parts.append(" | ".join(dict.fromkeys(cells)))
+    text = "\n".join(parts)
+    if not text:
+        raise ExtractionError("empty")
+    return Extracted("docx", text)
+
+
+def guess_title(text: str, limit: int = 60) -> str:
+    """The first short line is usually the title of an achievement write-up."""
+    for line in text.splitlines():
+        line = line.strip()
+        if 4 <= len(line) <= limit:
+            return line
+    return ""

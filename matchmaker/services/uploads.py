@@ -1,0 +1,98 @@
+"""Uploaded files: stored outside the web root under random names, attached once saved.
+
+An upload first becomes a *pending* file (bytes plus a small JSON sidecar naming its uploader);
+when the listing it belongs to is saved, `attach_pending` turns it into an Attachment row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from matchmaker.models import Achievement, Attachment, Need, User
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,60}$")
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    key: str
+    original_name: str
+    kind: str
+    size: int
+    sha256: str
+
+
+def display_name(filename: str | None) -> str:
+    """Keep a readable (also Chinese) name but no path parts or control characters."""
+    name = unicodedata.normalize("NFC", filename or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
+    name = name.strip(" .")
+    return name[:200] or "upload"
+
+
+def store_pending(
+    upload_dir: Path, owner: User, data: bytes, filename: str | None, kind: str, extracted_text: str
+) -> PendingUpload:
+    pending_dir = upload_dir / "pending"
+    pending_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(24)
+    upload = PendingUpload(
+        key, display_name(filename), kind, len(data), hashlib.sha256(data).hexdigest()
+    )
+    (pending_dir / key).write_bytes(data)
+    sidecar = {
+        "owner_id": owner.id,
+        "original_name": upload.original_name,
+        "kind": kind,
+        "size": upload.size,
+        "sha256": upload.sha256,
+        "text": extracted_text,
+    }
+    (pending_dir / f"{key}.json").write_text(json.dumps(sidecar, ensure_ascii=False), "utf-8")
+    return upload
+
+
+def attach_pending(
+    session: Session, upload_dir: Path, owner: User, key: str | None, listing: Achievement | Need
+) -> Attachment | None:
+    """Attach a pending upload of this owner to the saved listing; anything else is ignored."""
+    if not key or not KEY_PATTERN.match(key):
+        return None
+    pending = upload_dir / "pending" / key
+    sidecar_path = upload_dir / "pending" / f"{key}.json"
+    if not pending.is_file() or not sidecar_path.is_file():
+        return None
+    sidecar = json.loads(sidecar_path.read_text("utf-8"))
+    if sidecar.get("owner_id") != owner.id:
+        return None
+    stored = upload_dir / "files" / key
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    pending.replace(stored)
+    sidecar_path.unlink(missing_ok=True)
+    attachment = Attachment(
+        achievement_id=listing.id if isinstance(listing, Achievement) else None,
+        need_id=listing.id if isinstance(listing, Need) else None,
+        original_name=sidecar["original_name"],
+        storage_key=key,
+        content_type=CONTENT_TYPES.get(sidecar["kind"], "application/octet-stream"),
+        size_bytes=sidecar["size"],
+        sha256=sidecar["sha256"],
+        extracted_text=sidecar.get("text"),
+        uploaded_by_id=owner.id,
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment

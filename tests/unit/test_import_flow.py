@@ -1,0 +1,128 @@
+import io
+import re
+
+import pytest
+
+from matchmaker.db import count_rows
+from matchmaker.importing import service as importing
+from matchmaker.models import Achievement, Job, JobState, ListingState, Role
+from tests import factories
+from tests.unit.test_import_tables import HEADER
+
+CSV = (
+    HEADER
+    + "耐盐碱水稻,适合滩涂种植的新品种，亩产550公斤,现代农业,8,许可使用,20,50,江苏省\n"
+    + "=cmd|' /C calc'!A0,公式注入的行,新材料,5,技术转让,10,20,上海市\n"
+    + ",缺少名称的行,新材料,5,技术转让,10,20,上海市\n"
+    + "SiC 栅氧工艺,提升碳化硅器件栅氧寿命,集成电路,4,合作开发,100,80,上海市\n"
+)
+
+
+@pytest.fixture
+def researcher(app):
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        factories.user(s, Role.RESEARCHER, email="r@example.com")
+        factories.user(s, Role.RESEARCHER, email="other@example.com")
+        s.commit()
+
+
+def login(client, email="r@example.com"):
+    client.post("/logout")
+    client.post("/login", data={"email": email, "password": factories.PASSWORD})
+
+
+def upload(client, data: bytes, name: str = "成果.csv"):
+    return client.post(
+        "/my/achievement/import",
+        data={"table": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_gbk_csv_preview_shows_row_errors_then_imports_valid_rows(client, app, researcher) -> None:
+    from web import db
+
+    login(client)
+    response = upload(client, CSV.encode("gbk"))
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "2 行可以导入，2 行有问题" in page
+    assert 'data-row="4"' in page and "成果名称：必填但为空" in page
+    assert 'data-row="5"' in page and "上限低于下限" in page
+    with app.app_context():
+        assert count_rows(db.session(), Achievement) == 0  # nothing saved before confirming
+    job_id = int(re.search(r"/import/(\d+)", response.location).group(1))
+
+    client.post(f"/my/achievement/import/{job_id}/confirm", data={"submit_for_review": "y"})
+    client.post(
+        f"/my/achievement/import/{job_id}/confirm", data={"submit_for_review": "y"}
+    )  # double click
+    with app.app_context():
+        s = db.session()
+        items = s.query(Achievement).order_by(Achievement.id).all()
+        assert [i.title for i in items] == ["耐盐碱水稻", "=cmd|' /C calc'!A0"]
+        assert all(i.state == ListingState.SUBMITTED for i in items)
+        assert items[0].cooperation_modes == ["license"]
+        job = s.get(Job, job_id)
+        assert job.state == JobState.SUCCEEDED and job.result["imported"] == 2
+    status = client.get(f"/my/jobs/{job_id}.json").get_json()
+    assert (status["state"], status["percent"]) == ("succeeded", 100)
+
+    from openpyxl import load_workbook
+
+    report = client.get(f"/my/achievement/import/{job_id}/report.xlsx")
+    sheet = load_workbook(io.BytesIO(report.data)).active
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert "'=cmd|' /C calc'!A0" in values  # neutralised for Excel
+    assert any(isinstance(v, str) and v.startswith("未导入") for v in values)
+
+
+def test_import_resumes_without_duplicates_after_a_crash(app, researcher) -> None:
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        owner = s.query(factories.User).filter_by(email="r@example.com").one()
+        job = importing.preview(s, owner, CSV.encode(), "x.csv")
+        importing.confirm(s, owner, job, submit_for_review=False)
+        s.commit()
+        # a worker that died after the first row: its progress was committed with the row
+        first = job.params["rows"][0]
+        created = importing.listings.create(s, owner, importing._achievement(first))
+        job.result = {"created": {str(first["row"]): created.id}}
+        s.commit()
+        importing.run(s, job)
+        importing.run(s, job)  # a redelivered task
+        assert count_rows(s, Achievement) == 2
+        assert job.result["imported"] == 2
+
+
+def test_others_cannot_see_or_confirm_my_import(client, app, researcher) -> None:
+    login(client)
+    job_path = upload(client, CSV.encode()).location
+    job_id = int(re.search(r"/import/(\d+)", job_path).group(1))
+    login(client, "other@example.com")
+    assert client.get(f"/my/achievement/import/{job_id}").status_code == 404
+    assert client.post(f"/my/achievement/import/{job_id}/confirm").status_code == 404
+    assert client.get(f"/my/jobs/{job_id}.json").status_code == 404
+
+
+def test_bad_file_gets_a_message(client, researcher) -> None:
+    login(client)
+    page = client.post(
+        "/my/achievement/import",
+        data={"table": (io.BytesIO(b"PK\x03\x04broken"), "a.xlsx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "文件已损坏" in page
+
+
+def test_template_download(client, researcher) -> None:
+    login(client)
+    response = client.get("/my/achievement/import/template.xlsx")
+    assert response.status_code == 200
+    assert response.data.startswith(b"PK")

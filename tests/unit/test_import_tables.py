@@ -1,0 +1,136 @@
+import io
+import zipfile
+
+import pytest
+
+from matchmaker.importing.achievements import template_workbook, validate
+from matchmaker.importing.tables import MAX_ROWS, TableError, read_table, safe_cell
+from tests.documents import make_docx
+
+HEADER = "成果名称,成果介绍,技术领域,成熟度(1-9),合作方式,价格下限(万元),价格上限(万元),所在地区\n"
+GOOD = "耐盐碱水稻,适合滩涂种植的新品种，亩产550公斤,现代农业,8,许可使用、技术转让,20,50,江苏省\n"
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_in_every_encoding_chinese_excel_writes(encoding) -> None:
+    records = read_table((HEADER + GOOD).encode(encoding))
+    assert records == [
+        {
+            "成果名称": "耐盐碱水稻",
+            "成果介绍": "适合滩涂种植的新品种，亩产550公斤",
+            "技术领域": "现代农业",
+            "成熟度(1-9)": "8",
+            "合作方式": "许可使用、技术转让",
+            "价格下限(万元)": "20",
+            "价格上限(万元)": "50",
+            "所在地区": "江苏省",
+        }
+    ]
+
+
+def test_semicolon_csv_and_blank_rows() -> None:
+    data = "成果名称;成果介绍;技术领域\n\nA;介绍;新材料\n;;\n".encode()
+    assert read_table(data) == [{"成果名称": "A", "成果介绍": "介绍", "技术领域": "新材料"}]
+
+
+def test_xlsx_template_reads_back_and_validates() -> None:
+    records = read_table(template_workbook())
+    rows, unknown = validate(records)
+    assert unknown == []
+    assert len(rows) == 1 and rows[0].ok, rows[0].errors
+    assert rows[0].values["field"] == "new_materials"
+    assert rows[0].values["cooperation_modes"] == ["transfer", "license"]
+    assert rows[0].values["trl"] == 6
+
+
+def test_row_errors_name_the_column_and_the_problem() -> None:
+    data = xlsx(
+        [
+            [
+                "成果名称",
+                "成果介绍",
+                "技术领域",
+                "成熟度(1-9)",
+                "价格下限(万元)",
+                "价格上限(万元)",
+                "合作方式",
+                "所在地区",
+                "备注",
+            ],
+            ["", "介绍", "新材料", 5, 10, 20, "转让", "江苏省", "x"],
+            ["B", "介绍", "量子玄学", 12, "abc", 5, "捐赠", "火星", ""],
+            ["C", "介绍", "Smart manufacturing", "7", "300", "100", "技术服务", "", ""],
+        ]
+    )
+    rows, unknown = validate(read_table(data))
+    assert unknown == ["备注"]
+    assert rows[0].errors == [("title", "missing")]
+    assert set(rows[1].errors) == {
+        ("field", "unknown_field"),
+        ("trl", "bad_trl"),
+        ("price_min", "bad_price"),
+        ("modes", "unknown_mode"),
+        ("region", "unknown_region"),
+    }
+    assert rows[2].errors == [("price_max", "price_order")]
+    assert rows[2].values["field"] == "smart_manufacturing"
+    assert [r.number for r in rows] == [2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"PK\x03\x04 not really a zip", "corrupt"),
+        (make_docx(["这是 Word 文件"]), "unsupported_type"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old xls", "unsupported_type"),
+        (b"", "no_header"),
+    ],
+)
+def test_unreadable_files(data, code) -> None:
+    with pytest.raises(TableError) as info:
+        read_table(data)
+    assert info.value.code == code
+
+
+def test_corrupt_xlsx_with_workbook_part() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<not-a-workbook")
+    with pytest.raises(TableError) as info:
+        read_table(buffer.getvalue())
+    assert info.value.code == "corrupt"
+
+
+def test_zip_bomb_xlsx_is_refused() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (90 * 1024 * 1024))
+    with pytest.raises(TableError) as info:
+        read_table(buffer.getvalue())
+    assert info.value.code == "too_large_unpacked"
+
+
+def test_too_many_rows() -> None:
+    data = (HEADER + GOOD * (MAX_ROWS + 1)).encode()
+    with pytest.raises(TableError) as info:
+        read_table(data)
+    assert info.value.code == "too_many_rows"
+
+
+@pytest.mark.parametrize("value", ["=cmd|' /C calc'!A0", "+1+1", "-2", "@SUM(A1)"])
+def test_formulas_are_neutralised_on_export(value) -> None:
+    assert safe_cell(value) == "'" + value
+    assert safe_cell("普通文本") == "普通文本"
+    assert safe_cell(42) == 42

@@ -1,0 +1,164 @@
+"""Bulk import pages: template, upload and preview, confirm, progress and report."""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, jsonify, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.wrappers import Response
+from wtforms import BooleanField
+
+from matchmaker.importing import achievements as sheet
+from matchmaker.importing import service as importing
+from matchmaker.importing.tables import TableError, safe_cell
+from matchmaker.models import Job, Role
+from matchmaker.services.errors import OperationError
+from web import db
+from web.access import roles_required
+from web.messages import message_for
+from web.submissions import bp
+
+ROW_ERRORS = {
+    "missing": _l("required but empty"),
+    "too_long": _l("too long"),
+    "unknown_field": _l("unknown field"),
+    "bad_trl": _l("must be a whole number from 1 to 9"),
+    "bad_price": _l("not a valid amount"),
+    "price_order": _l("upper limit below lower limit"),
+    "unknown_mode": _l("unknown cooperation mode"),
+    "unknown_ip_type": _l("unknown type of intellectual property"),
+    "unknown_region": _l("unknown region"),
+}
+
+
+class UploadForm(FlaskForm):
+    table = FileField(_l("Spreadsheet (.xlsx or .csv)"), validators=[FileRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    submit_for_review = BooleanField(
+        _l("Submit all imported achievements for review"), default=True
+    )
+
+
+def column_label(key: str) -> str:
+    for column, zh, en, _required in sheet.COLUMNS:
+        if column == key:
+            return zh if _("Title") == "标题" else en
+    return key
+
+
+def _own_job(job_id: int) -> Job:
+    job = db.session().get(Job, job_id)
+    if job is None or job.kind != importing.KIND or job.created_by_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.route("/achievement/import", methods=["GET", "POST"])
+@roles_required(Role.RESEARCHER)
+def import_upload() -> str | Response:
+    form = UploadForm()
+    if form.validate_on_submit():
+        s = db.session()
+        upload = form.table.data
+        try:
+            job = importing.preview(s, current_user, upload.read(), upload.filename or "")
+        except TableError as exc:
+            flash(message_for(exc), "error")  # type: ignore[arg-type]
+        except OperationError as exc:
+            s.rollback()
+            flash(message_for(exc), "error")
+        else:
+            s.commit()
+            return redirect(url_for("submissions.import_job", job_id=job.id))
+    return render_template("submissions/import_upload.html", form=form)
+
+
+@bp.route("/achievement/import/template.xlsx")
+@roles_required(Role.RESEARCHER)
+def import_template() -> Response:
+    return send_file(
+        io.BytesIO(sheet.template_workbook()),
+        as_attachment=True,
+        download_name="achievements-template.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.route("/achievement/import/<int:job_id>")
+@roles_required(Role.RESEARCHER)
+def import_job(job_id: int) -> str:
+    job = _own_job(job_id)
+    return render_template(
+        "submissions/import_job.html",
+        job=job,
+        confirm_form=ConfirmForm(),
+        row_errors=ROW_ERRORS,
+        column_label=column_label,
+    )
+
+
+@bp.route("/achievement/import/<int:job_id>/confirm", methods=["POST"])
+@roles_required(Role.RESEARCHER)
+def import_confirm(job_id: int) -> Response:
+    from matchmaker.tasks import import_achievements
+
+    job = _own_job(job_id)
+    form = ConfirmForm()
+    s = db.session()
+    if job.params.get("confirmed"):
+        return redirect(url_for("submissions.import_job", job_id=job.id))
+    importing.confirm(s, current_user, job, bool(form.submit_for_review.data))
+    s.commit()
+    import_achievements.delay(job.id)
+    flash(_("Import started. You can leave this page; the import goes on."), "info")
+    return redirect(url_for("submissions.import_job", job_id=job.id))
+
+
+@bp.route("/achievement/import/<int:job_id>/report.xlsx")
+@roles_required(Role.RESEARCHER)
+def import_report(job_id: int) -> Response:
+    from openpyxl import Workbook
+
+    job = _own_job(job_id)
+    created = job.result.get("created", {})
+    workbook = Workbook()
+    ws = workbook.active
+    ws.append([_("Row"), _("Title"), _("Result")])
+    for row in job.params.get("rows", []):
+        result = _("imported") if str(row["row"]) in created else _("not yet imported")
+        ws.append([row["row"], safe_cell(row["title"]), result])
+    for row in job.params.get("failed", []):
+        reasons = "; ".join(f"{column_label(c)}: {ROW_ERRORS.get(e, e)}" for c, e in row["errors"])
+        ws.append([row["row"], safe_cell(row["title"]), safe_cell(_("not imported: ") + reasons)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return send_file(
+        io.BytesIO(buffer.getvalue()),
+        as_attachment=True,
+        download_name=f"import-{job.id}-report.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.route("/jobs/<int:job_id>.json")
+@roles_required(Role.RESEARCHER, Role.ENTERPRISE, Role.STAFF, Role.ADMIN)
+def job_status(job_id: int) -> Response:
+    job = db.session().get(Job, job_id)
+    if job is None or (job.created_by_id != current_user.id and not current_user.is_staff):
+        abort(404)
+    return jsonify(
+        id=job.id,
+        state=str(job.state),
+        done=job.done,
+        total=job.total,
+        percent=job.percent,
+        error=job.error if current_user.is_staff else None,
+        confirmed=bool(job.params.get("confirmed")),
+    )
