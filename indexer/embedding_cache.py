@@ -12,6 +12,8 @@ import numpy as np
 
 from indexer.embedder import Embedder
 
+CHUNK = 512
+
 
 class CachedEmbedder:
     def __init__(self, embedder: Embedder, path: Path) -> None:
@@ -49,17 +51,19 @@ class CachedEmbedder:
                 ):
                     found[key] = np.frombuffer(blob, dtype=np.float32)
         missing = [i for i, key in enumerate(keys) if key not in found]
-        if missing:
-            vectors = self.embedder.encode([texts[i] for i in missing], batch_size=batch_size)
+        # encode and store in chunks, so an interrupted run keeps what it already computed
+        for start in range(0, len(missing), CHUNK):
+            chunk = missing[start : start + CHUNK]
+            vectors = self.embedder.encode([texts[i] for i in chunk], batch_size=batch_size)
             with self._connect() as conn:
                 conn.executemany(
                     "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
                     [
                         (keys[i], v.astype(np.float32).tobytes())
-                        for i, v in zip(missing, vectors, strict=True)
+                        for i, v in zip(chunk, vectors, strict=True)
                     ],
                 )
-            for i, vector in zip(missing, vectors, strict=True):
+            for i, vector in zip(chunk, vectors, strict=True):
                 found[keys[i]] = vector
         if not keys:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)

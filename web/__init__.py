@@ -69,12 +69,24 @@ def register_blueprints(app: Flask) -> None:
     from web.health import bp as health_bp
     from web.listings import bp as listings_bp
     from web.main import bp as main_bp
+    from web.notifications import bp as notifications_bp
+    from web.notifications.views import init_app as init_notifications
     from web.search import bp as search_bp
     from web.submissions import bp as submissions_bp
 
-    blueprints = (main_bp, auth_bp, listings_bp, search_bp, submissions_bp, admin_bp, health_bp)
+    blueprints = (
+        main_bp,
+        auth_bp,
+        listings_bp,
+        search_bp,
+        submissions_bp,
+        notifications_bp,
+        admin_bp,
+        health_bp,
+    )
     for bp in blueprints:
         app.register_blueprint(bp)
+    init_notifications(app)
 
 
 def register_error_handlers(app: Flask) -> None:

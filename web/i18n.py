@@ -59,14 +59,17 @@ def init_app(app: Flask) -> None:
 
     from flask_babel import format_datetime
 
-    from web.messages import money_range, role_label, state_label
+    from web.messages import match_state_label, money_range, role_label, state_label
 
     app.jinja_env.filters["datetimeformat"] = lambda value: (
         format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
     )
     app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.globals.update(
-        state_label=state_label, role_label=role_label, money_range=money_range
+        state_label=state_label,
+        role_label=role_label,
+        money_range=money_range,
+        match_state_label=match_state_label,
     )
 
     @app.context_processor

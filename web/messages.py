@@ -49,6 +49,7 @@ MESSAGES = {
     "too_many_rows": _l("At most %(max)s rows can be imported at once; please split the file."),
     "encoding": _l("The text encoding of this CSV file could not be recognised; save it as UTF-8."),
     "no_rows": _l("The file contains no rows to import."),
+    "bad_response": _l("Unknown answer."),
 }
 
 
@@ -69,6 +70,17 @@ STATE_LABELS = {
     "archived": _l("Archived"),
 }
 
+MATCH_STATE_LABELS = {
+    "proposed": _l("Proposed"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "introduced": _l("Introduced"),
+    "meeting": _l("Meeting"),
+    "negotiating": _l("Negotiating"),
+    "signed": _l("Signed"),
+    "dropped": _l("Dropped"),
+}
+
 ROLE_LABELS = {
     "researcher": _l("Researcher"),
     "enterprise": _l("Enterprise"),
@@ -79,6 +91,10 @@ ROLE_LABELS = {
 
 def state_label(state: object) -> str:
     return str(STATE_LABELS.get(str(state), str(state)))
+
+
+def match_state_label(state: object) -> str:
+    return str(MATCH_STATE_LABELS.get(str(state), str(state)))
 
 
 def role_label(role: object) -> str:

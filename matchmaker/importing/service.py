@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from matchmaker.importing.achievements import validate
 from matchmaker.importing.tables import read_table
 from matchmaker.models import Achievement, IPType, Job, JobState, ListingState, Role, User
-from matchmaker.services import jobs, listings
+from matchmaker.services import jobs, listings, notify
 from matchmaker.services.errors import PermissionDenied, ValidationFailed
 
 KIND = "import_achievements"
@@ -77,6 +77,14 @@ def run(session: Session, job: Job) -> None:
         jobs.advance(job, len(created))
         session.commit()
     jobs.succeed(job, created=created, imported=len(created), failed=len(job.params["failed"]))
+    notify.notify(
+        session,
+        owner,
+        "import_finished",
+        f"/my/achievement/import/{job.id}",
+        imported=len(created),
+        failed=len(job.params["failed"]),
+    )
     session.commit()
 
 

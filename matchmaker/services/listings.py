@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from matchmaker.db import utcnow
 from matchmaker.models import Achievement, ListingState, Need, Role, User
 from matchmaker.search.indexing import queue_sync
-from matchmaker.services import audit
+from matchmaker.services import audit, notify
 from matchmaker.services.errors import PermissionDenied, ValidationFailed
 
 Listing = Achievement | Need
@@ -107,4 +107,22 @@ def transition(
         comment=comment,
     )
     queue_sync(session, listing)
+    _tell_people(session, listing, target, comment)
     return listing
+
+
+def _tell_people(
+    session: Session, listing: Listing, target: ListingState, comment: str | None
+) -> None:
+    link = f"/my/{listing.kind}/{listing.id}/edit"
+    if target == ListingState.PUBLISHED:
+        notify.notify(session, listing.owner, "listing_published", link, title=listing.title)
+    elif target == ListingState.RETURNED:
+        notify.notify(
+            session,
+            listing.owner,
+            "listing_returned",
+            link,
+            title=listing.title,
+            comment=comment or "",
+        )

@@ -19,6 +19,11 @@ def search() -> str:
     )
     field = request.args.get("field") if request.args.get("field") in taxonomy.FIELDS else None
     region = request.args.get("region") if request.args.get("region") in taxonomy.REGIONS else None
+    mode = (
+        request.args.get("mode") if request.args.get("mode") in taxonomy.COOPERATION_MODES else None
+    )
+    trl = request.args.get("trl", type=int)
+    trl = trl if trl in taxonomy.TRL_LEVELS and kind == "achievement" else None
     outcome = None
     if text:
         viewer = current_user if current_user.is_authenticated else None
@@ -28,7 +33,13 @@ def search() -> str:
             viewer,
             kind,
             text,
-            facets={"field": field, "region": region},
+            facets={
+                "field": field,
+                "region": region,
+                "modes": mode,
+                # "at least this mature": any level from the chosen one up
+                "trl": list(range(trl, 10)) if trl else None,
+            },
         )
     return render_template(
         "search/search.html",

@@ -13,8 +13,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from indexer.extract import ExtractionError, extract, guess_title
-from matchmaker.models import Achievement, IPType, ListingState, Need, Role, Visibility
-from matchmaker.services import duplicates, listings, uploads
+from matchmaker.models import Achievement, IPType, ListingState, Match, Need, Role, Visibility
+from matchmaker.services import duplicates, listings, matches, uploads
 from matchmaker.services.errors import OperationError
 from web import db
 from web.access import roles_required, staff_required
@@ -268,6 +268,44 @@ def review_decide(kind: str, listing_id: int, decision: str) -> Response:
         s.commit()
         flash(_("Published.") if decision == "publish" else _("Returned to the owner."), "success")
     return redirect(url_for("submissions.review_queue"))
+
+
+@bp.route("/matches")
+@roles_required(Role.RESEARCHER, Role.ENTERPRISE)
+def my_matches() -> str:
+    items = matches.for_party(db.session(), current_user)
+    cards = []
+    for match in items:
+        side = matches.party_of(current_user, match)
+        other = match.need if side == "achievement" else match.achievement
+        cards.append(
+            {
+                "match": match,
+                "other": other,
+                "other_visible": other.visibility != Visibility.CONFIDENTIAL,
+                "mine": match.achievement if side == "achievement" else match.need,
+                "response": matches.latest_response(match, side or ""),
+            }
+        )
+    return render_template("submissions/matches.html", cards=cards)
+
+
+@bp.route("/matches/<int:match_id>/<response>", methods=["POST"])
+@roles_required(Role.RESEARCHER, Role.ENTERPRISE)
+def respond_to_match(match_id: int, response: str) -> Response:
+    s = db.session()
+    match = s.get(Match, match_id)
+    if match is None or matches.party_of(current_user, match) is None:
+        abort(404)
+    try:
+        matches.respond(s, current_user, match, response)
+    except OperationError as exc:
+        s.rollback()
+        flash(message_for(exc), "error")
+    else:
+        s.commit()
+        flash(_("Thank you: the association has been told."), "success")
+    return redirect(url_for("submissions.my_matches"))
 
 
 @bp.route("/submissions")

@@ -1,0 +1,84 @@
+"""What the two parties see of their matches, and their answer to an introduction."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from matchmaker.models import Achievement, Match, MatchEvent, MatchState, Need, Role, User
+from matchmaker.services import audit, notify
+from matchmaker.services.errors import PermissionDenied, ValidationFailed
+
+# states in which a match has been approved by staff and is shown to both parties
+SHARED_STATES = (
+    MatchState.APPROVED,
+    MatchState.INTRODUCED,
+    MatchState.MEETING,
+    MatchState.NEGOTIATING,
+    MatchState.SIGNED,
+)
+RESPONSES = ("interested", "declined")
+
+
+def for_party(session: Session, user: User) -> list[Match]:
+    """Approved matches of this researcher's achievements or this enterprise's needs."""
+    if user.role == Role.RESEARCHER:
+        condition = Match.achievement_id.in_(
+            sa.select(Achievement.id).where(Achievement.owner_id == user.id)
+        )
+    elif user.role == Role.ENTERPRISE:
+        condition = Match.need_id.in_(sa.select(Need.id).where(Need.owner_id == user.id))
+    else:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Match)
+            .where(condition, Match.state.in_(SHARED_STATES))
+            .order_by(Match.score.desc(), Match.id)
+        )
+    )
+
+
+def party_of(user: User, match: Match) -> str | None:
+    if match.achievement.owner_id == user.id:
+        return "achievement"
+    if match.need.owner_id == user.id:
+        return "need"
+    return None
+
+
+def latest_response(match: Match, side: str) -> str | None:
+    prefix = f"{side}:"
+    for event in reversed(match.events):
+        if event.note and event.note.startswith(prefix):
+            return event.note.removeprefix(prefix)
+    return None
+
+
+def respond(session: Session, actor: User, match: Match, response: str) -> None:
+    """A party says whether it wants to meet the other side (recorded in the match history)."""
+    side = party_of(actor, match)
+    if side is None or match.state not in SHARED_STATES:
+        raise PermissionDenied("not_owner")
+    if response not in RESPONSES:
+        raise ValidationFailed("bad_response")
+    session.add(
+        MatchEvent(
+            match_id=match.id,
+            actor_id=actor.id,
+            from_state=match.state,
+            to_state=match.state,
+            note=f"{side}:{response}",
+        )
+    )
+    audit.record(session, actor, "match.responded", "match", match.id, response=response)
+    if match.assignee is not None:
+        notify.notify(
+            session,
+            match.assignee,
+            "match_response",
+            f"/matches/{match.id}",
+            title=match.need.title,
+            response=response,
+        )
+    session.flush()

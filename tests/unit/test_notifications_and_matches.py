@@ -1,0 +1,106 @@
+import pytest
+
+from matchmaker.models import Match, MatchEvent, MatchState, Notification, OutboxMail, Role, Visibility
+from matchmaker.services.notify import render
+from tests import factories
+from tests.unit.test_submissions_web import ACHIEVEMENT_FORM, login
+
+
+@pytest.fixture
+def people(app):
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        made = {
+            "researcher": factories.user(s, Role.RESEARCHER, email="r@example.com"),
+            "enterprise": factories.user(s, Role.ENTERPRISE, email="e@example.com", locale="en"),
+            "stranger": factories.user(s, Role.ENTERPRISE, email="x@example.com"),
+            "staff": factories.user(s, Role.STAFF, email="s@example.com"),
+        }
+        s.commit()
+        return {k: v.email for k, v in made.items()}
+
+
+def test_owner_is_notified_in_app_and_by_outbox_mail_when_published(client, app, people) -> None:
+    from web import db
+
+    login(client, people["researcher"])
+    client.post("/my/achievement/new", data=ACHIEVEMENT_FORM)
+    with app.app_context():
+        item_id = db.session().query(factories.Achievement).one().id
+    client.post(f"/my/achievement/{item_id}/submit")
+    login(client, people["staff"])
+    client.post(f"/my/review/achievement/{item_id}/publish")
+    assert "r@example.com" in client.get("/admin/outbox").get_data(as_text=True)
+
+    login(client, people["researcher"])
+    assert '<span class="badge">1</span>' in client.get("/dashboard").get_data(as_text=True)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "已审核通过并发布" in page and ACHIEVEMENT_FORM["title"] in page
+    assert '<span class="badge">' not in client.get("/dashboard").get_data(as_text=True)
+    with app.app_context():
+        mail = db.session().query(OutboxMail).one()
+        assert mail.recipient == "r@example.com" and mail.subject.startswith("[科创对接]")
+
+
+def test_messages_render_in_the_reader_language() -> None:
+    params = {"title": "基板"}
+    assert render("listing_published", params, "zh") == "您提交的「基板」已审核通过并发布。"
+    assert render("listing_published", params, "en") == "“基板” has been approved and published."
+
+
+def test_outbox_is_staff_only(client, people) -> None:
+    login(client, people["researcher"])
+    assert client.get("/admin/outbox").status_code == 403
+
+
+@pytest.fixture
+def approved_match(app, people):
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        researcher = s.query(factories.User).filter_by(email=people["researcher"]).one()
+        enterprise = s.query(factories.User).filter_by(email=people["enterprise"]).one()
+        staff = s.query(factories.User).filter_by(email=people["staff"]).one()
+        achievement = factories.achievement(s, researcher, title="氮化铝基板")
+        need = factories.need(s, enterprise, title="保密的散热需求", visibility=Visibility.CONFIDENTIAL)
+        match = Match(need=need, achievement=achievement, score=0.8, state=MatchState.APPROVED,
+                      assignee=staff, explanation={"shared_terms": ["散热"],
+                                                   "checks": [{"label": "领域一致", "result": "passed"}]})
+        s.add(match)
+        s.add(Match(need=factories.need(s, enterprise), achievement=achievement, score=0.5))  # proposed only
+        s.commit()
+        return match.id
+
+
+def test_parties_see_approved_matches_with_explanation_and_confidentiality(client, people, approved_match) -> None:
+    login(client, people["researcher"])
+    page = client.get("/my/matches").get_data(as_text=True)
+    assert page.count('class="card match-card"') == 1  # the proposed one is not shown
+    assert "保密项目" in page and "保密的散热需求" not in page
+    assert "<mark>散热</mark>" in page and "领域一致" in page
+    login(client, people["enterprise"])
+    assert "氮化铝基板" in client.get("/my/matches").get_data(as_text=True)
+
+
+def test_interest_is_recorded_and_staff_told(client, app, people, approved_match) -> None:
+    from web import db
+
+    login(client, people["enterprise"])
+    client.post(f"/my/matches/{approved_match}/interested")
+    assert "您的回复" in client.get("/my/matches?lang=zh").get_data(as_text=True) or "Your answer" in client.get("/my/matches").get_data(as_text=True)
+    with app.app_context():
+        s = db.session()
+        event = s.query(MatchEvent).one()
+        assert event.note == "need:interested"
+        staff_note = s.query(Notification).filter_by(message_key="match_response").one()
+        assert staff_note.params["response"] == "interested"
+
+
+def test_strangers_cannot_answer(client, people, approved_match) -> None:
+    login(client, people["stranger"])
+    assert client.post(f"/my/matches/{approved_match}/interested").status_code == 404
+    login(client, people["staff"])
+    assert client.post(f"/my/matches/{approved_match}/interested").status_code == 403

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__)
+
+from web.notifications import views  # noqa: E402, F401
