@@ -140,16 +140,29 @@ def test_search_facets_filter_by_maturity_and_mode(tmp_path) -> None:
     engine = runtime.search_engine()
     with db.transaction() as session:
         owner = factories.user(session, Role.RESEARCHER)
-        lab = factories.achievement(session, owner, title="电池过充保护实验室方案", trl=3,
-                                    cooperation_modes=["joint_development"])
-        product = factories.achievement(session, owner, title="电池过充保护芯片量产方案", trl=8,
-                                        cooperation_modes=["license"])
+        lab = factories.achievement(
+            session,
+            owner,
+            title="电池过充保护实验室方案",
+            trl=3,
+            cooperation_modes=["joint_development"],
+        )
+        product = factories.achievement(
+            session, owner, title="电池过充保护芯片量产方案", trl=8, cooperation_modes=["license"]
+        )
         ids = (lab.id, product.id)
     with db.session() as session:
         indexing.rebuild(session, engine)
-        mature = search_query.search(session, engine, None, "achievement", "电池过充保护",
-                                     facets={"trl": list(range(6, 10))})
+        mature = search_query.search(
+            session, engine, None, "achievement", "电池过充保护", facets={"trl": list(range(6, 10))}
+        )
         assert [r.listing.id for r in mature.results] == [ids[1]]
-        joint = search_query.search(session, engine, None, "achievement", "电池过充保护",
-                                    facets={"modes": "joint_development"})
+        joint = search_query.search(
+            session,
+            engine,
+            None,
+            "achievement",
+            "电池过充保护",
+            facets={"modes": "joint_development"},
+        )
         assert [r.listing.id for r in joint.results] == [ids[0]]

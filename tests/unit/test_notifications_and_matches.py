@@ -1,6 +1,14 @@
 import pytest
 
-from matchmaker.models import Match, MatchEvent, MatchState, Notification, OutboxMail, Role, Visibility
+from matchmaker.models import (
+    Match,
+    MatchEvent,
+    MatchState,
+    Notification,
+    OutboxMail,
+    Role,
+    Visibility,
+)
 from matchmaker.services.notify import render
 from tests import factories
 from tests.unit.test_submissions_web import ACHIEVEMENT_FORM, login
@@ -65,17 +73,31 @@ def approved_match(app, people):
         enterprise = s.query(factories.User).filter_by(email=people["enterprise"]).one()
         staff = s.query(factories.User).filter_by(email=people["staff"]).one()
         achievement = factories.achievement(s, researcher, title="氮化铝基板")
-        need = factories.need(s, enterprise, title="保密的散热需求", visibility=Visibility.CONFIDENTIAL)
-        match = Match(need=need, achievement=achievement, score=0.8, state=MatchState.APPROVED,
-                      assignee=staff, explanation={"shared_terms": ["散热"],
-                                                   "checks": [{"label": "领域一致", "result": "passed"}]})
+        need = factories.need(
+            s, enterprise, title="保密的散热需求", visibility=Visibility.CONFIDENTIAL
+        )
+        match = Match(
+            need=need,
+            achievement=achievement,
+            score=0.8,
+            state=MatchState.APPROVED,
+            assignee=staff,
+            explanation={
+                "shared_terms": ["散热"],
+                "checks": [{"label": "领域一致", "result": "passed"}],
+            },
+        )
         s.add(match)
-        s.add(Match(need=factories.need(s, enterprise), achievement=achievement, score=0.5))  # proposed only
+        s.add(
+            Match(need=factories.need(s, enterprise), achievement=achievement, score=0.5)
+        )  # proposed only
         s.commit()
         return match.id
 
 
-def test_parties_see_approved_matches_with_explanation_and_confidentiality(client, people, approved_match) -> None:
+def test_parties_see_approved_matches_with_explanation_and_confidentiality(
+    client, people, approved_match
+) -> None:
     login(client, people["researcher"])
     page = client.get("/my/matches").get_data(as_text=True)
     assert page.count('class="card match-card"') == 1  # the proposed one is not shown
@@ -90,7 +112,9 @@ def test_interest_is_recorded_and_staff_told(client, app, people, approved_match
 
     login(client, people["enterprise"])
     client.post(f"/my/matches/{approved_match}/interested")
-    assert "您的回复" in client.get("/my/matches?lang=zh").get_data(as_text=True) or "Your answer" in client.get("/my/matches").get_data(as_text=True)
+    assert "您的回复" in client.get("/my/matches?lang=zh").get_data(
+        as_text=True
+    ) or "Your answer" in client.get("/my/matches").get_data(as_text=True)
     with app.app_context():
         s = db.session()
         event = s.query(MatchEvent).one()
