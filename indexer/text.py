@@ -87,9 +87,25 @@ def char_bigrams(text: str | None) -> list[str]:
     return grams
 
 
+LEXICAL_MODES = ("words", "bigrams", "both")
+_lexical_mode = "words"
+
+
+def set_lexical_mode(mode: str) -> None:
+    """For experiments (scripts/evaluate.py --tokens); the product keeps the measured default."""
+    global _lexical_mode
+    if mode not in LEXICAL_MODES:
+        raise ValueError(mode)
+    _lexical_mode = mode
+
+
 def lexical_tokens(text: str | None) -> list[str]:
-    """What the lexical index stores and queries: jieba words (the representation is chosen by
-    measurement in scripts/evaluate.py; see README)."""
+    """What the lexical index stores and queries. The representation was chosen by measurement
+    (scripts/evaluate.py --tokens; numbers in README)."""
+    if _lexical_mode == "bigrams":
+        return char_bigrams(text) + [w for w in words(text) if not _CJK.search(w)]
+    if _lexical_mode == "both":
+        return words(text) + ["_" + g for g in char_bigrams(text)]
     return words(text)
 
 

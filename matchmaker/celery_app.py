@@ -24,6 +24,7 @@ celery.conf.update(
     beat_schedule={
         # the queue indexes each change; this catches whatever a broker or index outage missed
         "repair-index-drift": {"task": "matchmaker.repair_index_drift", "schedule": 15 * 60},
+        "deliver-mail": {"task": "matchmaker.deliver_mail", "schedule": 60},
     },
 )
 

@@ -33,7 +33,11 @@ def ping(job_id: int) -> None:
 def sync_listing_index(kind: str, listing_id: int) -> str:
     """(Re)index or remove one listing; retried with backoff while the index is down."""
     with runtime.database().transaction() as session:
-        return indexing.sync_listing(session, runtime.search_engine(), kind, listing_id)
+        outcome = indexing.sync_listing(session, runtime.search_engine(), kind, listing_id)
+    if outcome == "indexed":
+        # a listing becomes matchable once it is in the index
+        match_listing.delay(kind, listing_id)
+    return outcome
 
 
 @shared_task(name="matchmaker.rebuild_index")
@@ -89,3 +93,59 @@ def import_achievements(job_id: int) -> None:
             jobs.fail(job, f"{type(exc).__name__}: {exc}")
             session.commit()
             raise
+
+
+@shared_task(name="matchmaker.deliver_mail")
+def deliver_mail() -> int:
+    """Send the outbox through SMTP (beat runs it every minute; a no-op without a server)."""
+    from matchmaker.services import mailer
+
+    with runtime.database().session() as session:
+        return mailer.deliver_pending(session, runtime.settings())
+
+
+@shared_task(name="matchmaker.match_listing")
+def match_listing(kind: str, listing_id: int) -> dict[str, int]:
+    """Propose matches for one newly published listing (both directions are covered: a need
+    looks for achievements, an achievement for needs)."""
+    from matchmaker.matching import service as matching
+    from matchmaker.search.documents import KINDS
+
+    engine = runtime.search_engine()
+    with runtime.database().transaction() as session:
+        listing = session.get(KINDS[kind], listing_id)
+        if listing is None:
+            return {}
+        if kind == "need":
+            return matching.match_need(session, engine, listing)
+        return matching.match_achievement(session, engine, listing)
+
+
+@shared_task(name="matchmaker.rematch_all")
+def rematch_all(job_id: int) -> None:
+    """Batch re-matching of every published need, with progress on the job row."""
+    from matchmaker.matching import service as matching
+
+    db = runtime.database()
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.state == JobState.SUCCEEDED:
+            return
+        jobs.start(job)
+        session.commit()
+
+        def progress(done: int, total: int) -> None:
+            tracked = session.get(Job, job_id)
+            tracked.total = total
+            jobs.advance(tracked, done)
+            session.commit()
+
+        try:
+            totals = matching.match_all(session, runtime.search_engine(), progress)
+        except Exception as exc:
+            session.rollback()
+            jobs.fail(session.get(Job, job_id), f"{type(exc).__name__}: {exc}")
+            session.commit()
+            raise
+        jobs.succeed(session.get(Job, job_id), **totals)
+        session.commit()

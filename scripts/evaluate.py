@@ -24,11 +24,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from indexer import text  # noqa: E402
 from indexer.backends import IndexDocument, open_index  # noqa: E402
 from indexer.documents import ListingText, prepare  # noqa: E402
 from indexer.embedder import DEFAULT_MODEL, Embedder  # noqa: E402
 from indexer.embedding_cache import CachedEmbedder  # noqa: E402
+from matchmaker.matching import compatibility  # noqa: E402
+from matchmaker.matching.fusion import score_fusion  # noqa: E402
+from matchmaker.matching.ranker import FUSED_MAX  # noqa: E402
 from matchmaker.matching.retrieval import retrieve  # noqa: E402
+from matchmaker.models import Achievement, Need  # noqa: E402
 
 CACHE = Path(os.environ.get("MATCHMAKER_MODEL_CACHE_DIR", Path.home() / ".cache" / "matchmaker"))
 K = 100
@@ -81,7 +86,24 @@ def main() -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--quantize", action="store_true")
     parser.add_argument("--limit", type=int, default=0, help="only the first N queries")
+    parser.add_argument(
+        "--tokens",
+        default=None,
+        choices=["words", "bigrams", "both"],
+        help="lexical representation to measure (default: the product's)",
+    )
+    parser.add_argument(
+        "--fusion",
+        default="rrf",
+        choices=["rrf", "score"],
+        help="rrf = the product's reciprocal-rank fusion; score = min-max "
+        "normalised score fusion, for comparison",
+    )
+    parser.add_argument("--dense-weight", type=float, default=0.5)
+    parser.add_argument("--no-field", action="store_true", help="leave out the field feature")
     args = parser.parse_args()
+    if args.tokens:
+        text.set_lexical_mode(args.tokens)
 
     corpus = read_jsonl(args.data / "corpus.jsonl")
     queries = read_jsonl(args.data / "queries.jsonl")
@@ -100,6 +122,19 @@ def main() -> None:
     print(
         f"# corpus prepared and embedded in {time.perf_counter() - started:.0f}s", file=sys.stderr
     )
+
+    fields = {d["id"]: (d.get("labels") or {}).get("discipline") or None for d in corpus}
+
+    def field_bonus(doc: str, query: dict) -> float:
+        """The matcher's field feature, on the data set's discipline labels."""
+        if args.no_field:
+            return 0.0
+        checks = [
+            compatibility.field_check(
+                Achievement(field=fields.get(doc)), Need(field=query.get("discipline") or None)
+            )
+        ]
+        return compatibility.adjustment(checks)
 
     with tempfile.TemporaryDirectory() as tmp:
         index = open_index(
@@ -123,12 +158,21 @@ def main() -> None:
             result = retrieve(
                 index, embedder, query["text"], k=K + len(excluded.get(query["id"], ()))
             )
-            for system, hits in (
-                ("lexical", result.lexical),
-                ("dense", result.dense),
-                ("hybrid", result.fused),
-            ):
-                ranking = [h.id for h in hits if h.id not in excluded.get(query["id"], set())]
+            if args.fusion == "score":
+                fused = score_fusion(
+                    [result.lexical, result.dense], [1 - args.dense_weight, args.dense_weight]
+                )
+                base = {h.id: h.score for h in fused}
+            else:
+                base = {h.id: h.score / FUSED_MAX for h in result.fused}
+            hybrid = sorted(base, key=lambda d: (-(base[d] + field_bonus(d, query)), d))
+            systems = (
+                ("lexical", [h.id for h in result.lexical]),
+                ("dense", [h.id for h in result.dense]),
+                ("hybrid", hybrid),
+            )
+            for system, hits in systems:
+                ranking = [d for d in hits if d not in excluded.get(query["id"], set())]
                 for name, value in metrics(ranking, relevant).items():
                     totals[system][name] += value
         count = sum(1 for q in queries if qrels.get(q["id"]))

@@ -130,6 +130,55 @@ def index_drift_command(repair: bool) -> None:
         sys.exit(1)
 
 
+@main.command("match")
+@click.option("--need", "need_id", type=int, help="Rank achievements for this need.")
+@click.option("--achievement", "achievement_id", type=int, help="Rank needs for this achievement.")
+@click.option("--all", "match_all", is_flag=True, help="Re-match every published need.")
+@click.option("--top", default=10, show_default=True)
+@click.option("--save/--no-save", default=True, help="Write proposals to the review queue.")
+def match_command(
+    need_id: int | None, achievement_id: int | None, match_all: bool, top: int, save: bool
+) -> None:
+    """Propose matches and print the top ones with their explanation."""
+    from matchmaker.matching import ranker
+    from matchmaker.matching import service as matching
+    from matchmaker.models import Achievement, Need
+
+    engine = runtime.search_engine()
+    with runtime.database().transaction() as session:
+        if match_all:
+            totals = matching.match_all(session, engine)
+            click.echo(f"re-matched all needs: {totals}")
+            return
+        if need_id is not None:
+            need = session.get(Need, need_id)
+            if need is None:
+                raise click.ClickException(f"no need {need_id}")
+            ranked = ranker.for_need(session, engine, need, top)
+            if save:
+                matching.match_need(session, engine, need)
+        elif achievement_id is not None:
+            achievement = session.get(Achievement, achievement_id)
+            if achievement is None:
+                raise click.ClickException(f"no achievement {achievement_id}")
+            ranked = ranker.for_achievement(session, engine, achievement, top)
+            if save:
+                matching.match_achievement(session, engine, achievement)
+        else:
+            raise click.UsageError("give --need ID, --achievement ID or --all")
+        for item in ranked:
+            ex = item.explanation
+            other = item.achievement if need_id is not None else item.need
+            click.echo(f"#{ex['rank']} [{ex['strength']}] {other.kind}:{other.id} {other.title}")
+            click.echo(f"    score {item.score:.3f} {item.components}")
+            click.echo(f"    shared terms: {'、'.join(ex['shared_terms']) or '—'}")
+            checks = ", ".join(f"{c['name']}={c['result']}" for c in ex["checks"])
+            click.echo(f"    checks: {checks}")
+            if ex.get("sentences"):
+                click.echo(f"    need: {ex['sentences']['need'][:80]}")
+                click.echo(f"    achv: {ex['sentences']['achievement'][:80]}")
+
+
 @main.command("worker")
 @click.option("--concurrency", default=1, show_default=True)
 def worker_command(concurrency: int) -> None:

@@ -1,0 +1,164 @@
+"""Ranking candidates for a need (achievements) or for an achievement (needs).
+
+score = fused retrieval (reciprocal rank of BM25 and dense kNN, scaled to [0, 1])
+      + compatibility adjustment (matching/compatibility.py WEIGHTS)
+      + feedback adjustment (matching/feedback.py)
+Hard constraints (need deadline passed, a rejected pair, "already cooperating") remove the pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from indexer.backends import Hit
+from matchmaker.matching import compatibility, explain, feedback
+from matchmaker.matching.fusion import RRF_K
+from matchmaker.matching.retrieval import retrieve
+from matchmaker.models import Achievement, ListingState, Need
+from matchmaker.search.documents import doc_id, listing_text, parse_doc_id
+from matchmaker.search.engine import SearchEngine
+
+CANDIDATES = 100
+# the best possible fused score: first in both ranked lists
+FUSED_MAX = 2.0 / (RRF_K + 1)
+
+
+@dataclass
+class Ranked:
+    achievement: Achievement
+    need: Need
+    score: float
+    components: dict[str, float]
+    checks: list[compatibility.Check]
+    explanation: dict[str, Any] = field(default_factory=dict)
+
+
+def _vector_of(engine: SearchEngine, kind: str, listing_id: int, fallback_text: str):  # type: ignore[no-untyped-def]
+    stored = engine.index.get([doc_id(kind, listing_id)])
+    document = stored.get(doc_id(kind, listing_id))
+    return document.vector if document is not None else engine.embedder.encode_one(fallback_text)
+
+
+def _band(base: float) -> str:
+    # agreement of the two retrievers: near the top of both lists is "high"
+    return "high" if base >= 0.6 else "medium" if base >= 0.35 else "low"
+
+
+def _explain(
+    achievement: Achievement, need: Need, checks: list[compatibility.Check], rank: int, base: float
+) -> dict[str, Any]:
+    need_text = listing_text(need).compose()
+    achievement_text = listing_text(achievement).compose()
+    pair = explain.best_sentence_pair(need_text, achievement_text)
+    return {
+        "rank": rank,
+        "strength": _band(base),
+        "shared_terms": explain.shared_terms(need_text, achievement_text),
+        "sentences": {"need": pair[0], "achievement": pair[1]} if pair else None,
+        "checks": [{"name": c.name, "result": str(c.result)} for c in checks],
+    }
+
+
+def _score(
+    fused: list[Hit],
+    pairs: list[tuple[Achievement, Need]],
+    today: date,
+    fb_by_need: dict[int, feedback.Feedback],
+) -> list[Ranked]:
+    ranked: list[Ranked] = []
+    for hit, (achievement, need) in zip(fused, pairs, strict=True):
+        fb = fb_by_need[need.id]
+        if fb.excludes(achievement):
+            continue
+        checks = compatibility.evaluate(achievement, need, today, fb.required_trl)
+        if any(c.blocks for c in checks):
+            continue
+        base = min(hit.score / FUSED_MAX, 1.0)
+        compat = compatibility.adjustment(checks)
+        learned = fb.adjustment(achievement)
+        ranked.append(
+            Ranked(
+                achievement,
+                need,
+                base + compat + learned,
+                {
+                    "retrieval": round(base, 4),
+                    "compatibility": round(compat, 4),
+                    "feedback": round(learned, 4),
+                },
+                checks,
+            )
+        )
+    ranked.sort(key=lambda r: (-r.score, r.achievement.id, r.need.id))
+    return ranked
+
+
+def for_need(
+    session: Session, engine: SearchEngine, need: Need, limit: int = 20, today: date | None = None
+) -> list[Ranked]:
+    today = today or date.today()
+    text_of_need = listing_text(need).compose()
+    exclude = {"organisation_id": need.organisation_id} if need.organisation_id else None
+    result = retrieve(
+        engine.index,
+        engine.embedder,
+        text_of_need,
+        filters={"kind": "achievement"},
+        exclude=exclude,
+        k=CANDIDATES,
+        vector=_vector_of(engine, "need", need.id, text_of_need),
+    )
+    hits, pairs = [], []
+    for hit in result.fused:
+        achievement = session.get(Achievement, parse_doc_id(hit.id)[1])
+        if achievement is not None and achievement.state == ListingState.PUBLISHED:
+            hits.append(hit)
+            pairs.append((achievement, need))
+    fb = {need.id: feedback.for_need(session, need.id, need.trl_min)}
+    ranked = _score(hits, pairs, today, fb)[:limit]
+    for rank, item in enumerate(ranked, start=1):
+        item.explanation = _explain(
+            item.achievement, need, item.checks, rank, item.components["retrieval"]
+        )
+    return ranked
+
+
+def for_achievement(
+    session: Session,
+    engine: SearchEngine,
+    achievement: Achievement,
+    limit: int = 20,
+    today: date | None = None,
+) -> list[Ranked]:
+    today = today or date.today()
+    text_of_achievement = listing_text(achievement).compose()
+    exclude = (
+        {"organisation_id": achievement.organisation_id} if achievement.organisation_id else None
+    )
+    result = retrieve(
+        engine.index,
+        engine.embedder,
+        text_of_achievement,
+        filters={"kind": "need"},
+        exclude=exclude,
+        k=CANDIDATES,
+        vector=_vector_of(engine, "achievement", achievement.id, text_of_achievement),
+    )
+    hits, pairs = [], []
+    fb: dict[int, feedback.Feedback] = {}
+    for hit in result.fused:
+        need = session.get(Need, parse_doc_id(hit.id)[1])
+        if need is not None and need.state == ListingState.PUBLISHED:
+            hits.append(hit)
+            pairs.append((achievement, need))
+            fb[need.id] = feedback.for_need(session, need.id, need.trl_min)
+    ranked = _score(hits, pairs, today, fb)[:limit]
+    for rank, item in enumerate(ranked, start=1):
+        item.explanation = _explain(
+            achievement, item.need, item.checks, rank, item.components["retrieval"]
+        )
+    return ranked

@@ -1,0 +1,203 @@
+"""The matcher on the demo data with the real model, on both index backends."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from matchmaker import migrate, runtime
+from matchmaker.demo import loader
+from matchmaker.matching import ranker
+from matchmaker.matching import service as matching
+from matchmaker.models import Achievement, Match, MatchState, Need
+from matchmaker.search import indexing
+from tests.conftest import make_settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def demo_world(settings):
+    migrate.upgrade(settings.database_url)
+    db = runtime.configure(settings)
+    with db.transaction() as session:
+        loader.load(session)
+        # publish everything so that every ground-truth pair is matchable
+        for model in (Achievement, Need):
+            for item in session.scalars(sa.select(model)):
+                item.state = "published"
+    with db.session() as session:
+        indexing.rebuild(session, runtime.search_engine())
+    return db
+
+
+def listing_ids(session):
+    """Demo keys → database ids (listings are loaded in file order)."""
+    achievements = session.scalars(sa.select(Achievement.id).order_by(Achievement.id)).all()
+    needs = session.scalars(sa.select(Need.id).order_by(Need.id)).all()
+    a_keys = [row["key"] for row in loader.read("achievements.json")]
+    n_keys = [row["key"] for row in loader.read("needs.json")]
+    return dict(zip(a_keys, achievements, strict=True)), dict(zip(n_keys, needs, strict=True))
+
+
+def check_true_pairs_rank_top3(db) -> list[str]:
+    engine = runtime.search_engine()
+    misses = []
+    with db.session() as session:
+        a_ids, n_ids = listing_ids(session)
+        for pair in loader.read("pairs.json"):
+            if pair["kind"] != "true":
+                continue
+            need = session.get(Need, n_ids[pair["need"]])
+            ranked = ranker.for_need(session, engine, need, limit=3, today=date.today())
+            if a_ids[pair["achievement"]] not in [r.achievement.id for r in ranked]:
+                misses.append(f"{pair['need']} → {pair['achievement']}")
+    return misses
+
+
+@pytest.fixture
+def local_world(tmp_path):
+    return demo_world(make_settings(tmp_path, search_enabled=True))
+
+
+def test_true_demo_pairs_rank_in_top_3_local(local_world) -> None:
+    assert check_true_pairs_rank_top3(local_world) == []
+
+
+def test_true_demo_pairs_rank_in_top_3_elasticsearch(tmp_path, es_url) -> None:
+    settings = make_settings(
+        tmp_path,
+        search_enabled=True,
+        index_backend="elasticsearch",
+        elasticsearch_url=es_url,
+        elasticsearch_index_prefix=f"mm-match-{uuid.uuid4().hex[:8]}",
+    )
+    db = demo_world(settings)
+    try:
+        assert check_true_pairs_rank_top3(db) == []
+    finally:
+        runtime.search_engine().index.drop()
+
+
+def test_explanations_are_checkable(local_world) -> None:
+    with local_world.session() as session:
+        _, n_ids = listing_ids(session)
+        pair = next(p for p in loader.read("pairs.json") if p["kind"] == "true")
+        need = session.get(Need, n_ids[pair["need"]])
+        top = ranker.for_need(session, runtime.search_engine(), need, limit=5)
+        best = top[0].explanation
+        assert best["rank"] == 1
+        assert best["strength"] in ("high", "medium", "low")
+        assert {c["name"] for c in best["checks"]} == {
+            "field",
+            "trl",
+            "budget",
+            "modes",
+            "region",
+            "deadline",
+        }
+        assert all(
+            c["result"] in ("passed", "partial", "failed", "unknown") for c in best["checks"]
+        )
+        assert best["shared_terms"], "a true pair shares some terms"
+        assert 0 < top[0].components["retrieval"] <= 1
+        # the matcher never proposes a pair within one organisation
+        assert all(r.achievement.organisation_id != need.organisation_id for r in top)
+
+
+def test_rematching_is_idempotent_and_never_resurrects_a_rejection(local_world) -> None:
+    engine = runtime.search_engine()
+    with local_world.session() as session:
+        need = session.scalars(sa.select(Need).order_by(Need.id)).first()
+        first = matching.match_need(session, engine, need)
+        session.commit()
+        assert first["created"] > 0
+        count = session.scalar(sa.select(sa.func.count()).select_from(Match))
+        again = matching.match_need(session, engine, need)
+        session.commit()
+        assert again["created"] == 0
+        assert session.scalar(sa.select(sa.func.count()).select_from(Match)) == count
+        rejected = session.scalars(
+            sa.select(Match).where(Match.need_id == need.id).order_by(Match.score.desc())
+        ).first()
+        rejected.state = MatchState.REJECTED
+        rejected.reject_reason = "other"
+        session.commit()
+        matching.match_need(session, engine, need)
+        session.commit()
+        session.refresh(rejected)
+        assert rejected.state == MatchState.REJECTED
+        top = ranker.for_need(session, engine, need, limit=20)
+        assert rejected.achievement_id not in [r.achievement.id for r in top]
+
+
+@pytest.mark.parametrize(
+    "reason", ["field_mismatch", "trl_too_low", "price_mismatch", "already_cooperating"]
+)
+def test_a_rejection_reason_adjusts_the_feature_it_names(local_world, reason) -> None:
+    engine = runtime.search_engine()
+    with local_world.session() as session:
+        for need in session.scalars(sa.select(Need).order_by(Need.id)):
+            before = ranker.for_need(session, engine, need, limit=20)
+            target = next((r for r in before[:5] if _applies(reason, r.achievement, before)), None)
+            if target is not None:
+                break
+        assert target is not None, f"no demo need to test {reason} on"
+        rejected = target.achievement
+        session.add(
+            Match(
+                need_id=need.id,
+                achievement_id=rejected.id,
+                score=target.score,
+                state=MatchState.REJECTED,
+                reject_reason=reason,
+            )
+        )
+        session.commit()
+        after = {r.achievement.id: r for r in ranker.for_need(session, engine, need, limit=20)}
+        old = {r.achievement.id: r for r in before}
+        assert rejected.id not in after
+        affected = [a for a in after if a in old and _similar(reason, old[a].achievement, rejected)]
+        if reason == "trl_too_low":
+            # the need now asks for more than the rejected maturity: as mature or less fails
+            assert affected
+            for achievement_id in affected:
+                trl = next(c for c in after[achievement_id].checks if c.name == "trl")
+                assert trl.result == "failed"
+                assert after[achievement_id].score <= old[achievement_id].score
+        elif reason == "already_cooperating":
+            assert all(
+                r.achievement.organisation_id != rejected.organisation_id for r in after.values()
+            )
+        else:
+            assert affected, "some other candidate shares the rejected feature"
+            for achievement_id in affected:
+                assert after[achievement_id].components["feedback"] < 0
+                assert after[achievement_id].score < old[achievement_id].score
+
+
+def _applies(reason, achievement, ranked) -> bool:
+    others = [r.achievement for r in ranked if r.achievement.id != achievement.id]
+    if reason == "field_mismatch":
+        return achievement.field is not None and any(o.field == achievement.field for o in others)
+    if reason == "trl_too_low":
+        return achievement.trl is not None and any((o.trl or 0) <= achievement.trl for o in others)
+    if reason == "price_mismatch":
+        return achievement.price_min is not None and any(
+            o.price_min is not None and o.price_min >= achievement.price_min for o in others
+        )
+    return achievement.organisation_id is not None and any(
+        o.organisation_id == achievement.organisation_id for o in others
+    )
+
+
+def _similar(reason, achievement, rejected) -> bool:
+    if reason == "field_mismatch":
+        return achievement.field == rejected.field
+    if reason == "price_mismatch":
+        return achievement.price_min is not None and achievement.price_min >= rejected.price_min
+    if reason == "trl_too_low":
+        return achievement.trl is not None and achievement.trl <= rejected.trl
+    return False
