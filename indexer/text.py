@@ -91,6 +91,11 @@ LEXICAL_MODES = ("words", "bigrams", "both")
 _lexical_mode = "words"
 
 
+def lexical_version() -> str:
+    """Names the token representation: an index built with another one must be rebuilt."""
+    return f"lex-{_lexical_mode}-1"
+
+
 def set_lexical_mode(mode: str) -> None:
     """For experiments (scripts/evaluate.py --tokens); the product keeps the measured default."""
     global _lexical_mode

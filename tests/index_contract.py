@@ -212,3 +212,10 @@ class IndexContract:
 
     def reopen(self, index: SearchIndex, model_id: str, dimension: int) -> SearchIndex:
         raise NotImplementedError
+
+    def test_a_mismatched_index_can_be_rebuilt_with_the_new_model(self, filled) -> None:
+        newer = self.reopen(filled, model_id="another-model", dimension=DIM)
+        assert newer.rebuild([doc("a:5", "新 模型", unit(0, 0, 1, 0))]) == 1
+        assert newer.count() == 1
+        with pytest.raises(IndexModelMismatch):
+            self.reopen(filled, model_id="test-model", dimension=DIM).count()

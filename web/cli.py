@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
+from indexer.backends import IndexModelMismatch
 from matchmaker import migrate as migrations
 from matchmaker import runtime
 from matchmaker.config import Settings
@@ -98,6 +99,14 @@ def _rebuild_index_with_progress() -> int:
                 last = done
 
             return indexing.rebuild(session, engine, advance)
+
+
+def _index_needs_building() -> bool:
+    try:
+        return runtime.search_engine().index.count() == 0
+    except IndexModelMismatch as exc:
+        click.echo(f"Rebuilding the index: {exc}")
+        return True
 
 
 @main.command("reindex")
@@ -196,8 +205,8 @@ def run_command(host: str, port: int, no_worker: bool) -> None:
     migrations.upgrade(settings.database_url)
     if settings.load_demo_data:
         _load_demo_if_empty()
-    if settings.search_enabled and runtime.search_engine().index.count() == 0:
-        # first run: build the index now so that search works as soon as the site is up
+    if settings.search_enabled and _index_needs_building():
+        # first run, or a new model or tokenizer: build the index before the site is up
         _rebuild_index_with_progress()
     worker = (
         None

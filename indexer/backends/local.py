@@ -90,8 +90,14 @@ class LocalIndex(SearchIndex):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._matrix: _Matrix | None = None
-        with self._connect() as conn:
-            self._init_schema(conn)
+        # checked on first use, not here: a mismatched index can still be rebuilt
+        self._verified = False
+
+    def _check(self) -> None:
+        if not self._verified:
+            with self._connect() as conn:
+                self._init_schema(conn)
+            self._verified = True
 
     # --- connections and metadata -------------------------------------------------------
 
@@ -134,6 +140,7 @@ class LocalIndex(SearchIndex):
     # --- writing --------------------------------------------------------------------------
 
     def upsert(self, documents: Sequence[IndexDocument]) -> None:
+        self._check()
         if not documents:
             return
         for document in documents:
@@ -178,6 +185,7 @@ class LocalIndex(SearchIndex):
             conn.execute("INSERT INTO docs_fts (rowid, tokens) VALUES (?, ?)", (rid, tokens))
 
     def delete(self, ids: Sequence[str]) -> None:
+        self._check()
         if not ids:
             return
         with self._connect() as conn:
@@ -216,13 +224,17 @@ class LocalIndex(SearchIndex):
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         # readers holding the old file keep a consistent view; new connections see the new one
         os.replace(temporary, self.path)
+        self._verified = True
         for leftover in (Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
             leftover.unlink(missing_ok=True)
         return written
 
     def _next_generation(self) -> int:
-        with self._connect() as conn:
-            return self._cache_key(conn)[1] + 1
+        try:
+            with self._connect() as conn:
+                return self._cache_key(conn)[1] + 1
+        except sqlite3.OperationalError:  # no index file yet
+            return 1
 
     def _write_batch(self, conn: sqlite3.Connection, batch: list[IndexDocument]) -> int:
         if not batch:
@@ -266,6 +278,7 @@ class LocalIndex(SearchIndex):
         filters: Filters | None = None,
         exclude: Filters | None = None,
     ) -> list[Hit]:
+        self._check()
         check_filter_names(filters, exclude)
         query = np.asarray(vector, dtype=np.float32)
         if query.shape != (self.dimension,):
@@ -296,6 +309,7 @@ class LocalIndex(SearchIndex):
         filters: Filters | None = None,
         exclude: Filters | None = None,
     ) -> list[Hit]:
+        self._check()
         check_filter_names(filters, exclude)
         terms = unique_tokens(tokens)
         if not terms or k <= 0:
@@ -328,6 +342,7 @@ class LocalIndex(SearchIndex):
         return " ".join(clauses), params
 
     def get(self, ids: Sequence[str]) -> dict[str, IndexDocument]:
+        self._check()
         if not ids:
             return {}
         placeholders = ", ".join("?" for _ in ids)
@@ -350,10 +365,12 @@ class LocalIndex(SearchIndex):
         }
 
     def fingerprints(self) -> dict[str, str]:
+        self._check()
         with self._connect() as conn:
             return dict(conn.execute("SELECT id, fingerprint FROM docs").fetchall())
 
     def count(self) -> int:
+        self._check()
         with self._connect() as conn:
             return int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from indexer import text
 from indexer.backends import SearchIndex, open_index
 from indexer.embedder import shared_embedder
 from indexer.embedding_cache import CachedEmbedder
@@ -28,7 +29,8 @@ class SearchEngine:
     def index(self) -> SearchIndex:
         return open_index(
             self.settings.index_backend,
-            model_id=self.embedder.model_id,
+            # the index depends on both the vectors and the tokens it was built with
+            model_id=f"{self.embedder.model_id}+{text.lexical_version()}",
             dimension=self.embedder.dimension,
             local_path=self.settings.local_index_path,
             elasticsearch_url=self.settings.elasticsearch_url,

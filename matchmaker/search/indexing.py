@@ -75,7 +75,7 @@ def build_documents(engine: SearchEngine, listings: list[Listing]) -> list[Index
             tokens=prep.tokens,
             vector=vector,
             filters=filters_for(listing),
-            fingerprint=prep.fingerprint(engine.embedder.model_id),
+            fingerprint=prep.fingerprint(engine.index.model_id),
         )
         for listing, prep, vector in zip(listings, texts, vectors, strict=True)
     ]
@@ -155,7 +155,7 @@ class Drift:
 def drift(session: Session, engine: SearchEngine) -> Drift:
     """Compare what the database says should be indexed with what the index holds."""
     indexed = engine.index.fingerprints()
-    model_id = engine.embedder.model_id
+    model_id = engine.index.model_id
     report = Drift()
     expected: set[str] = set()
     for listing in indexable_listings(session):

@@ -53,3 +53,20 @@ def test_only_admins_see_the_index_page(admin_client) -> None:
     admin_client.post("/logout")
     assert admin_client.get("/admin/index").status_code == 302
     assert admin_client.get("/admin/jobs/1.json").status_code == 302
+
+
+def test_rematch_all_from_the_admin_page_proposes_matches(admin_client) -> None:
+    from matchmaker import runtime
+    from matchmaker.db import count_rows
+    from matchmaker.models import Job, Match
+
+    admin_client.post("/admin/index/rebuild")
+    with runtime.database().transaction() as s:
+        factories.need(
+            s, title="耐盐碱水稻种植需求", description="沿海滩涂盐碱地想种水稻，需要耐盐碱品种。"
+        )
+    admin_client.post("/admin/rematch")
+    with runtime.database().session() as s:
+        job = s.query(Job).filter_by(kind="rematch_all").one()
+        assert job.state == "succeeded" and job.result["created"] >= 1
+        assert count_rows(s, Match) >= 1

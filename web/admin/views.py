@@ -69,7 +69,10 @@ def search_index() -> str:
     except (IndexError_, OSError) as exc:
         health = {"status": "unavailable", "error": str(exc)[:300]}
     recent = s.scalars(
-        sa.select(Job).where(Job.kind == "rebuild_index").order_by(Job.id.desc()).limit(5)
+        sa.select(Job)
+        .where(Job.kind.in_(["rebuild_index", "rematch_all"]))
+        .order_by(Job.id.desc())
+        .limit(6)
     ).all()
     return render_template(
         "admin/index.html",
@@ -98,6 +101,19 @@ def rebuild_index() -> Response:
     s.commit()
     rebuild_task.delay(job.id)
     flash(_("The index is being rebuilt in the background."), "info")
+    return redirect(url_for("admin.search_index"))
+
+
+@bp.route("/rematch", methods=["POST"])
+@admin_required
+def rematch_all() -> Response:
+    from matchmaker.tasks import rematch_all as rematch_task
+
+    s = db.session()
+    job = jobs.create(s, "rematch_all", actor=current_user)
+    s.commit()
+    rematch_task.delay(job.id)
+    flash(_("Every published need is being re-matched in the background."), "info")
     return redirect(url_for("admin.search_index"))
 
 
