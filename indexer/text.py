@@ -88,7 +88,9 @@ def char_bigrams(text: str | None) -> list[str]:
 
 
 LEXICAL_MODES = ("words", "bigrams", "both")
-_lexical_mode = "words"
+# chosen by measurement (README "Matching quality"): character bigrams beat jieba words and the
+# union of both for BM25 on both evaluation sets
+_lexical_mode = "bigrams"
 
 
 def lexical_version() -> str:

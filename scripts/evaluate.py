@@ -99,11 +99,23 @@ def main() -> None:
         help="rrf = the product's reciprocal-rank fusion; score = min-max "
         "normalised score fusion, for comparison",
     )
-    parser.add_argument("--dense-weight", type=float, default=0.5)
+    parser.add_argument(
+        "--dense-weight",
+        type=float,
+        default=None,
+        help="share of the dense list in the fusion (default: the product's)",
+    )
     parser.add_argument("--no-field", action="store_true", help="leave out the field feature")
+    parser.add_argument(
+        "--field-weight",
+        type=float,
+        default=None,
+        help="weight of the field feature (default: the product's)",
+    )
     args = parser.parse_args()
     if args.tokens:
         text.set_lexical_mode(args.tokens)
+    dense_weight = args.dense_weight  # None: the product's choice by query length
 
     corpus = read_jsonl(args.data / "corpus.jsonl")
     queries = read_jsonl(args.data / "queries.jsonl")
@@ -134,7 +146,10 @@ def main() -> None:
                 Achievement(field=fields.get(doc)), Need(field=query.get("discipline") or None)
             )
         ]
-        return compatibility.adjustment(checks)
+        weights = dict(compatibility.WEIGHTS)
+        if args.field_weight is not None:
+            weights["field"] = args.field_weight
+        return compatibility.adjustment(checks, weights)
 
     with tempfile.TemporaryDirectory() as tmp:
         index = open_index(
@@ -156,11 +171,15 @@ def main() -> None:
             if not relevant:
                 continue
             result = retrieve(
-                index, embedder, query["text"], k=K + len(excluded.get(query["id"], ()))
+                index,
+                embedder,
+                query["text"],
+                k=K + len(excluded.get(query["id"], ())),
+                dense_weight=dense_weight,
             )
             if args.fusion == "score":
                 fused = score_fusion(
-                    [result.lexical, result.dense], [1 - args.dense_weight, args.dense_weight]
+                    [result.lexical, result.dense], [1 - dense_weight, dense_weight]
                 )
                 base = {h.id: h.score for h in fused}
             else:

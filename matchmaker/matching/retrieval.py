@@ -17,6 +17,22 @@ from indexer.backends import Hit, SearchIndex
 from matchmaker.matching.fusion import reciprocal_rank_fusion
 
 CANDIDATES = 100
+# Share of the dense list in the fusion (0.5 = equal), by query length; measured with
+# scripts/evaluate.py (README): for title-like queries of a few words the small e5 model's
+# similarities are much weaker than exact terms, for descriptions both count alike.
+DENSE_WEIGHT = 0.5
+SHORT_QUERY_DENSE_WEIGHT = 0.1
+SHORT_QUERY_CHARS = 40
+
+
+def dense_weight_for(query_text: str) -> float:
+    short = len(text.normalise(query_text)) <= SHORT_QUERY_CHARS
+    return SHORT_QUERY_DENSE_WEIGHT if short else DENSE_WEIGHT
+
+
+def fusion_weights(dense_weight: float = DENSE_WEIGHT) -> list[float]:
+    """[lexical, dense] weights summing to 2, so that first-in-both still scores 2/(k+1)."""
+    return [2 * (1 - dense_weight), 2 * dense_weight]
 
 
 class Encoder(Protocol):
@@ -39,10 +55,13 @@ def retrieve(
     exclude: Mapping[str, Any] | None = None,
     k: int = CANDIDATES,
     vector: np.ndarray | None = None,
+    dense_weight: float | None = None,
 ) -> Retrieval:
     """Both retrievers with the same filters, then reciprocal-rank fusion."""
     tokens = text.lexical_tokens(query_text)
     query_vector = vector if vector is not None else encoder.encode_one(query_text)
     dense = index.knn(query_vector, k, filters=filters, exclude=exclude)
     lexical = index.lexical(tokens, k, filters=filters, exclude=exclude)
-    return Retrieval(lexical=lexical, dense=dense, fused=reciprocal_rank_fusion([lexical, dense]))
+    weight = dense_weight_for(query_text) if dense_weight is None else dense_weight
+    fused = reciprocal_rank_fusion([lexical, dense], fusion_weights(weight))
+    return Retrieval(lexical=lexical, dense=dense, fused=fused)

@@ -68,7 +68,7 @@ def test_prepare_composes_title_first_and_tokenises_everything() -> None:
     )
     assert prepared.text.splitlines()[0] == "耐盐碱水稻新品种"
     assert "现代农业" in prepared.text
-    assert {"耐盐碱", "水稻", "滩涂"} <= set(prepared.tokens)
+    assert {"盐碱", "水稻", "滩涂", "农业"} <= set(prepared.tokens)
     assert prepared.fingerprint("m1") != prepared.fingerprint("m2")
     assert prepared.fingerprint("m1") == prepare(
         ListingText(
@@ -79,3 +79,17 @@ def test_prepare_composes_title_first_and_tokenises_everything() -> None:
             field_label="现代农业",
         )
     ).fingerprint("m1")
+
+
+def test_lexical_representations() -> None:
+    sample = "耐盐碱水稻 for IGBT"
+    try:
+        assert text.lexical_tokens(sample) == ["耐盐", "盐碱", "碱水", "水稻", "igbt"]
+        text.set_lexical_mode("words")
+        assert "igbt" in text.lexical_tokens(sample) and "盐碱" not in text.lexical_tokens(sample)
+        text.set_lexical_mode("both")
+        both = text.lexical_tokens(sample)
+        assert "_盐碱" in both and "igbt" in both
+        assert text.lexical_version() == "lex-both-1"
+    finally:
+        text.set_lexical_mode("bigrams")
