@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from indexer import text
 
@@ -31,17 +31,14 @@ class ListingText:
 class PreparedText:
     text: str
     tokens: list[str]
-    key_terms: list[str] = field(default_factory=list)
 
     def fingerprint(self, model_id: str) -> str:
         digest = hashlib.sha256(f"{model_id}\n{self.text}".encode()).hexdigest()
         return digest[:32]
 
 
-def prepare(listing: ListingText, key_term_limit: int = 12) -> PreparedText:
+def prepare(listing: ListingText) -> PreparedText:
+    """The embedded text and the lexical tokens (key terms are computed where they are shown,
+    not on the indexing path)."""
     composed = listing.compose()
-    return PreparedText(
-        text=composed,
-        tokens=text.lexical_tokens(composed),
-        key_terms=text.key_terms(composed, key_term_limit),
-    )
+    return PreparedText(text=composed, tokens=text.lexical_tokens(composed))

@@ -116,9 +116,7 @@ def match_listing(kind: str, listing_id: int) -> dict[str, int]:
         listing = session.get(KINDS[kind], listing_id)
         if listing is None:
             return {}
-        if kind == "need":
-            return matching.match_need(session, engine, listing)
-        return matching.match_achievement(session, engine, listing)
+        return matching.match_listing(session, engine, listing)
 
 
 @shared_task(name="matchmaker.rematch_all")

@@ -97,34 +97,54 @@ def _score(
     return ranked
 
 
-def for_need(
-    session: Session, engine: SearchEngine, need: Need, limit: int = 20, today: date | None = None
+def _rank(
+    session: Session,
+    engine: SearchEngine,
+    source: Achievement | Need,
+    limit: int,
+    today: date | None,
 ) -> list[Ranked]:
+    """Candidates of the other kind for `source`, scored, cut to `limit` and explained."""
     today = today or date.today()
-    text_of_need = listing_text(need).compose()
-    exclude = {"organisation_id": need.organisation_id} if need.organisation_id else None
+    other_kind, other_model = (
+        ("achievement", Achievement) if source.kind == "need" else ("need", Need)
+    )
+    source_text = listing_text(source).compose()
+    organisation = source.organisation_id
     result = retrieve(
         engine.index,
         engine.embedder,
-        text_of_need,
-        filters={"kind": "achievement"},
-        exclude=exclude,
+        source_text,
+        filters={"kind": other_kind},
+        exclude={"organisation_id": organisation} if organisation else None,
         k=CANDIDATES,
-        vector=_vector_of(engine, "need", need.id, text_of_need),
+        vector=_vector_of(engine, source.kind, source.id, source_text),
     )
-    hits, pairs = [], []
+    hits: list[Hit] = []
+    pairs: list[tuple[Achievement, Need]] = []
+    fb: dict[int, feedback.Feedback] = {}
     for hit in result.fused:
-        achievement = session.get(Achievement, parse_doc_id(hit.id)[1])
-        if achievement is not None and achievement.state == ListingState.PUBLISHED:
-            hits.append(hit)
-            pairs.append((achievement, need))
-    fb = {need.id: feedback.for_need(session, need.id, need.trl_min)}
+        other = session.get(other_model, parse_doc_id(hit.id)[1])
+        if other is None or other.state != ListingState.PUBLISHED:
+            continue
+        achievement, need = (other, source) if source.kind == "need" else (source, other)
+        hits.append(hit)
+        pairs.append((achievement, need))  # type: ignore[arg-type]
+        if need.id not in fb:
+            fb[need.id] = feedback.for_need(session, need.id, need.trl_min)
     ranked = _score(hits, pairs, today, fb)[:limit]
     for rank, item in enumerate(ranked, start=1):
         item.explanation = _explain(
-            item.achievement, need, item.checks, rank, item.components["retrieval"]
+            item.achievement, item.need, item.checks, rank, item.components["retrieval"]
         )
     return ranked
+
+
+def for_need(
+    session: Session, engine: SearchEngine, need: Need, limit: int = 20, today: date | None = None
+) -> list[Ranked]:
+    """Achievements for a need, best first."""
+    return _rank(session, engine, need, limit, today)
 
 
 def for_achievement(
@@ -134,31 +154,5 @@ def for_achievement(
     limit: int = 20,
     today: date | None = None,
 ) -> list[Ranked]:
-    today = today or date.today()
-    text_of_achievement = listing_text(achievement).compose()
-    exclude = (
-        {"organisation_id": achievement.organisation_id} if achievement.organisation_id else None
-    )
-    result = retrieve(
-        engine.index,
-        engine.embedder,
-        text_of_achievement,
-        filters={"kind": "need"},
-        exclude=exclude,
-        k=CANDIDATES,
-        vector=_vector_of(engine, "achievement", achievement.id, text_of_achievement),
-    )
-    hits, pairs = [], []
-    fb: dict[int, feedback.Feedback] = {}
-    for hit in result.fused:
-        need = session.get(Need, parse_doc_id(hit.id)[1])
-        if need is not None and need.state == ListingState.PUBLISHED:
-            hits.append(hit)
-            pairs.append((achievement, need))
-            fb[need.id] = feedback.for_need(session, need.id, need.trl_min)
-    ranked = _score(hits, pairs, today, fb)[:limit]
-    for rank, item in enumerate(ranked, start=1):
-        item.explanation = _explain(
-            achievement, item.need, item.checks, rank, item.components["retrieval"]
-        )
-    return ranked
+    """Needs for an achievement, best first."""
+    return _rank(session, engine, achievement, limit, today)

@@ -53,28 +53,30 @@ def _upsert(session: Session, item: ranker.Ranked) -> str:
     return "created"
 
 
-def match_need(
-    session: Session, engine: SearchEngine, need: Need, today: date | None = None
+def match_listing(
+    session: Session, engine: SearchEngine, listing: Achievement | Need, today: date | None = None
 ) -> dict[str, int]:
+    """Propose matches for a published need (achievements) or achievement (needs)."""
     counts = {"created": 0, "updated": 0, "kept": 0}
-    if need.state != ListingState.PUBLISHED:
+    if listing.state != ListingState.PUBLISHED:
         return counts
-    for item in ranker.for_need(session, engine, need, PROPOSALS_PER_LISTING, today):
+    rank = ranker.for_need if isinstance(listing, Need) else ranker.for_achievement
+    for item in rank(session, engine, listing, PROPOSALS_PER_LISTING, today):  # type: ignore[arg-type]
         counts[_upsert(session, item)] += 1
     session.flush()
     return counts
+
+
+def match_need(
+    session: Session, engine: SearchEngine, need: Need, today: date | None = None
+) -> dict[str, int]:
+    return match_listing(session, engine, need, today)
 
 
 def match_achievement(
     session: Session, engine: SearchEngine, achievement: Achievement, today: date | None = None
 ) -> dict[str, int]:
-    counts = {"created": 0, "updated": 0, "kept": 0}
-    if achievement.state != ListingState.PUBLISHED:
-        return counts
-    for item in ranker.for_achievement(session, engine, achievement, PROPOSALS_PER_LISTING, today):
-        counts[_upsert(session, item)] += 1
-    session.flush()
-    return counts
+    return match_listing(session, engine, achievement, today)
 
 
 def match_all(

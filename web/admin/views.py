@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, jsonify, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -16,6 +16,7 @@ from web import db
 from web.access import admin_required
 from web.admin import bp
 from web.admin.forms import StaffAccountForm
+from web.jobs import job_json
 from web.messages import message_for
 
 
@@ -133,12 +134,4 @@ def job_status(job_id: int) -> Response:
     job = db.session().get(Job, job_id)
     if job is None:
         abort(404)
-    return jsonify(
-        id=job.id,
-        state=str(job.state),
-        done=job.done,
-        total=job.total,
-        percent=job.percent,
-        error=job.error,
-        result=job.result,
-    )
+    return job_json(job, show_error=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, flash, jsonify, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,6 +20,7 @@ from matchmaker.models import Job, Role
 from matchmaker.services.errors import OperationError
 from web import db
 from web.access import roles_required
+from web.jobs import job_json
 from web.messages import message_for
 from web.submissions import bp
 
@@ -153,12 +154,4 @@ def job_status(job_id: int) -> Response:
     job = db.session().get(Job, job_id)
     if job is None or (job.created_by_id != current_user.id and not current_user.is_staff):
         abort(404)
-    return jsonify(
-        id=job.id,
-        state=str(job.state),
-        done=job.done,
-        total=job.total,
-        percent=job.percent,
-        error=job.error if current_user.is_staff else None,
-        confirmed=bool(job.params.get("confirmed")),
-    )
+    return job_json(job, show_error=current_user.is_staff)
