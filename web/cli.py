@@ -213,6 +213,8 @@ def run_command(host: str, port: int, no_worker: bool) -> None:
         if no_worker
         else subprocess.Popen(_worker_command(with_beat=True), env=os.environ.copy())
     )
+    # a plain SIGTERM (service managers, test fixtures) must also stop the worker we started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         click.echo(f"Site running at http://{host}:{port}  (Ctrl+C to stop)")
         # werkzeug directly: Flask's app.run() declines to start inside its own CLI

@@ -80,3 +80,37 @@ def test_registration_shows_credit_code_error_then_succeeds(page, live_server) -
     page.click("form button[type=submit]")
     page.wait_for_url("**/dashboard")
     assert page.locator(".whoami").get_attribute("data-role") == "enterprise"
+
+
+def test_stopping_the_site_stops_its_worker(tmp_path) -> None:
+    """`matchmaker run` owns its worker: SIGTERM to the site leaves no worker behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "MATCHMAKER_INSTANCE_DIR": str(tmp_path), "MATCHMAKER_LOAD_DEMO_DATA": "0"}
+    site = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "run", "--port", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def workers() -> list[str]:
+        out = subprocess.run(
+            ["pgrep", "-f", "--", f"--schedule={tmp_path}"], capture_output=True, text=True
+        )
+        return out.stdout.split()
+
+    deadline = time.monotonic() + 60
+    while not workers() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert workers(), "the site started no worker"
+    site.send_signal(signal.SIGTERM)
+    site.wait(timeout=40)
+    deadline = time.monotonic() + 30
+    while workers() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert workers() == []
