@@ -160,21 +160,18 @@ def match_command(
             click.echo(f"re-matched all needs: {totals}")
             return
         if need_id is not None:
-            need = session.get(Need, need_id)
-            if need is None:
-                raise click.ClickException(f"no need {need_id}")
-            ranked = ranker.for_need(session, engine, need, top)
-            if save:
-                matching.match_need(session, engine, need)
+            model, listing_id = Need, need_id
         elif achievement_id is not None:
-            achievement = session.get(Achievement, achievement_id)
-            if achievement is None:
-                raise click.ClickException(f"no achievement {achievement_id}")
-            ranked = ranker.for_achievement(session, engine, achievement, top)
-            if save:
-                matching.match_achievement(session, engine, achievement)
+            model, listing_id = Achievement, achievement_id
         else:
             raise click.UsageError("give --need ID, --achievement ID or --all")
+        listing = session.get(model, listing_id)
+        if listing is None:
+            raise click.ClickException(f"no {model.kind} {listing_id}")
+        rank = ranker.for_need if model is Need else ranker.for_achievement
+        ranked = rank(session, engine, listing, top)
+        if save:
+            matching.match_listing(session, engine, listing)
         for item in ranked:
             ex = item.explanation
             other = item.achievement if need_id is not None else item.need

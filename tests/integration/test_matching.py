@@ -201,3 +201,31 @@ def _similar(reason, achievement, rejected) -> bool:
     if reason == "trl_too_low":
         return achievement.trl is not None and achievement.trl <= rejected.trl
     return False
+
+
+def test_cli_prints_explained_top_matches_and_saves_proposals(
+    local_world, tmp_path, monkeypatch
+) -> None:
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    settings = runtime.settings()
+    monkeypatch.setenv("MATCHMAKER_INSTANCE_DIR", str(settings.instance_dir))
+    monkeypatch.setenv("MATCHMAKER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MATCHMAKER_SECRET_KEY", "test-secret")
+    with local_world.session() as session:
+        need_id = session.scalars(sa.select(Need.id).order_by(Need.id)).first()
+    result = CliRunner().invoke(main, ["match", "--need", str(need_id), "--top", "3"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("\n#") + result.output.startswith("#") == 3
+    assert "shared terms:" in result.output and "checks: field=" in result.output
+    with runtime.database().session() as session:
+        assert (
+            session.scalar(
+                sa.select(sa.func.count()).select_from(Match).where(Match.need_id == need_id)
+            )
+            > 0
+        )
+    missing = CliRunner().invoke(main, ["match", "--achievement", "999999"])
+    assert missing.exit_code != 0 and "no achievement 999999" in missing.output

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -92,17 +94,24 @@ def _model_ready(engine) -> bool:  # type: ignore[no-untyped-def]
     return True
 
 
+def _start_job(kind: str, task: Any, message: str) -> Response:
+    """Record a job row, then hand its id to the worker (after the commit, so it exists)."""
+    s = db.session()
+    job = jobs.create(s, kind, actor=current_user)
+    s.commit()
+    task.delay(job.id)
+    flash(message, "info")
+    return redirect(url_for("admin.search_index"))
+
+
 @bp.route("/index/rebuild", methods=["POST"])
 @admin_required
 def rebuild_index() -> Response:
     from matchmaker.tasks import rebuild_index as rebuild_task
 
-    s = db.session()
-    job = jobs.create(s, "rebuild_index", actor=current_user)
-    s.commit()
-    rebuild_task.delay(job.id)
-    flash(_("The index is being rebuilt in the background."), "info")
-    return redirect(url_for("admin.search_index"))
+    return _start_job(
+        "rebuild_index", rebuild_task, _("The index is being rebuilt in the background.")
+    )
 
 
 @bp.route("/rematch", methods=["POST"])
@@ -110,12 +119,11 @@ def rebuild_index() -> Response:
 def rematch_all() -> Response:
     from matchmaker.tasks import rematch_all as rematch_task
 
-    s = db.session()
-    job = jobs.create(s, "rematch_all", actor=current_user)
-    s.commit()
-    rematch_task.delay(job.id)
-    flash(_("Every published need is being re-matched in the background."), "info")
-    return redirect(url_for("admin.search_index"))
+    return _start_job(
+        "rematch_all",
+        rematch_task,
+        _("Every published need is being re-matched in the background."),
+    )
 
 
 @bp.route("/index/repair", methods=["POST"])
