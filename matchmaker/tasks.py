@@ -60,8 +60,8 @@ def rebuild_index(job_id: int) -> None:
         with db.session() as session:
             written = indexing.rebuild(session, runtime.search_engine(), progress)
     except Exception as exc:
-        with db.transaction() as session:
-            jobs.fail(session.get(Job, job_id), f"{type(exc).__name__}: {exc}")
+        with db.session() as session:
+            jobs.record_failure(session, job_id, exc)
         raise
     with db.transaction() as session:
         jobs.succeed(session.get(Job, job_id), indexed=written)
@@ -88,10 +88,7 @@ def import_achievements(job_id: int) -> None:
         try:
             importing.run(session, job)
         except Exception as exc:
-            session.rollback()
-            job = session.get(Job, job_id)
-            jobs.fail(job, f"{type(exc).__name__}: {exc}")
-            session.commit()
+            jobs.record_failure(session, job_id, exc)
             raise
 
 
@@ -141,9 +138,7 @@ def rematch_all(job_id: int) -> None:
         try:
             totals = matching.match_all(session, runtime.search_engine(), progress)
         except Exception as exc:
-            session.rollback()
-            jobs.fail(session.get(Job, job_id), f"{type(exc).__name__}: {exc}")
-            session.commit()
+            jobs.record_failure(session, job_id, exc)
             raise
         jobs.succeed(session.get(Job, job_id), **totals)
         session.commit()

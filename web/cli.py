@@ -168,8 +168,7 @@ def match_command(
         listing = session.get(model, listing_id)
         if listing is None:
             raise click.ClickException(f"no {model.kind} {listing_id}")
-        rank = ranker.for_need if model is Need else ranker.for_achievement
-        ranked = rank(session, engine, listing, top)
+        ranked = ranker.for_listing(session, engine, listing, top)
         if save:
             matching.match_listing(session, engine, listing)
         for item in ranked:

@@ -78,10 +78,11 @@ def _number(raw: str) -> float:
 
 def validate(records: list[dict[str, str]]) -> tuple[list[RowResult], list[str]]:
     """Each record → RowResult with typed values or error codes. Also returns unknown headers."""
-    unknown = sorted({h for r in records for h in r if _column_of(h) is None})
+    columns = {h: _column_of(h) for r in records for h in r}
+    unknown = sorted(h for h, column in columns.items() if column is None)
     results: list[RowResult] = []
     for offset, record in enumerate(records):
-        raw = {_column_of(h): v for h, v in record.items() if _column_of(h)}
+        raw = {columns[h]: v for h, v in record.items() if columns[h]}
         row = RowResult(number=offset + 2)
         for key, _zh, _en, required in COLUMNS:
             if required and not raw.get(key):

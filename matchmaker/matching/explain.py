@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from indexer import text
 
+# One ranking explains up to 20 pairs against the same source text; these caches keep the
+# source side from being tokenised again for every pair.
+_CACHE = 128
 
-def _grams(sentence: str) -> set[str]:
-    return set(text.words(sentence)) | set(text.char_bigrams(sentence))
+
+@lru_cache(maxsize=_CACHE)
+def _word_set(value: str) -> frozenset[str]:
+    return frozenset(text.words(value))
+
+
+@lru_cache(maxsize=_CACHE)
+def _key_terms(value: str) -> tuple[str, ...]:
+    return tuple(text.key_terms(value, 20))
+
+
+@lru_cache(maxsize=_CACHE)
+def _sentence_grams(value: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    sentences = [s for s in text.sentences(value) if len(s) >= 6][:30]
+    return tuple((s, _grams(s)) for s in sentences)
+
+
+def _grams(sentence: str) -> frozenset[str]:
+    return frozenset(text.words(sentence)) | frozenset(text.char_bigrams(sentence))
 
 
 def shared_terms(a_text: str, b_text: str, limit: int = 8) -> list[str]:
     """Distinctive terms of either text that also occur in the other."""
-    a_tokens, b_tokens = set(text.words(a_text)), set(text.words(b_text))
-    candidates = text.key_terms(a_text, 20) + text.key_terms(b_text, 20)
+    a_tokens, b_tokens = _word_set(a_text), _word_set(b_text)
+    candidates = _key_terms(a_text) + _key_terms(b_text)
     found: list[str] = []
     for term in candidates:
         if term in found:
@@ -26,12 +48,9 @@ def shared_terms(a_text: str, b_text: str, limit: int = 8) -> list[str]:
 
 def best_sentence_pair(a_text: str, b_text: str) -> tuple[str, str] | None:
     """The sentence of each text that shares the most words and character pairs (Jaccard)."""
-    a_sentences = [s for s in text.sentences(a_text) if len(s) >= 6][:30]
-    b_sentences = [s for s in text.sentences(b_text) if len(s) >= 6][:30]
     best: tuple[float, str, str] | None = None
-    b_grams = [(s, _grams(s)) for s in b_sentences]
-    for a_sentence in a_sentences:
-        a_set = _grams(a_sentence)
+    b_grams = _sentence_grams(b_text)
+    for a_sentence, a_set in _sentence_grams(a_text):
         if not a_set:
             continue
         for b_sentence, b_set in b_grams:

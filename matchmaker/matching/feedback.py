@@ -14,19 +14,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from matchmaker.models import Achievement, Match, MatchState
+from matchmaker.models import APPROVED_MATCH_STATES, Achievement, Match, MatchState
 
 REJECT_REASONS = ("field_mismatch", "trl_too_low", "price_mismatch", "already_cooperating", "other")
 FIELD_PENALTY = 0.10
 PRICE_PENALTY = 0.08
 APPROVED_FIELD_BONUS = 0.03
-APPROVED_STATES = (
-    MatchState.APPROVED,
-    MatchState.INTRODUCED,
-    MatchState.MEETING,
-    MatchState.NEGOTIATING,
-    MatchState.SIGNED,
-)
 
 
 @dataclass
@@ -76,10 +69,12 @@ def for_need(session: Session, need_id: int, trl_min: int | None) -> Feedback:
             elif reason == "price_mismatch" and achievement.price_min is not None:
                 ceiling = feedback.price_ceiling
                 feedback.price_ceiling = (
-                    min(ceiling, achievement.price_min) if ceiling else achievement.price_min
+                    min(ceiling, achievement.price_min)
+                    if ceiling is not None
+                    else achievement.price_min
                 )
             elif reason == "already_cooperating" and achievement.organisation_id is not None:
                 feedback.excluded_organisations.add(achievement.organisation_id)
-        elif state in APPROVED_STATES and achievement.field:
+        elif state in APPROVED_MATCH_STATES and achievement.field:
             feedback.approved_fields.add(achievement.field)
     return feedback

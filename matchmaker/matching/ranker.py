@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 from indexer.backends import Hit
 from matchmaker.matching import compatibility, explain, feedback
 from matchmaker.matching.fusion import RRF_K
-from matchmaker.matching.retrieval import retrieve
+from matchmaker.matching.retrieval import CANDIDATES, retrieve
 from matchmaker.models import Achievement, ListingState, Need
 from matchmaker.search.documents import doc_id, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
 
-CANDIDATES = 100
 # the best possible fused score: first in both ranked lists
 FUSED_MAX = 2.0 / (RRF_K + 1)
 
@@ -97,14 +96,15 @@ def _score(
     return ranked
 
 
-def _rank(
+def for_listing(
     session: Session,
     engine: SearchEngine,
     source: Achievement | Need,
-    limit: int,
-    today: date | None,
+    limit: int = 20,
+    today: date | None = None,
 ) -> list[Ranked]:
-    """Candidates of the other kind for `source`, scored, cut to `limit` and explained."""
+    """Candidates of the other kind for `source` (achievements for a need, needs for an
+    achievement), scored, cut to `limit` and explained, best first."""
     today = today or date.today()
     other_kind, other_model = (
         ("achievement", Achievement) if source.kind == "need" else ("need", Need)
@@ -144,7 +144,7 @@ def for_need(
     session: Session, engine: SearchEngine, need: Need, limit: int = 20, today: date | None = None
 ) -> list[Ranked]:
     """Achievements for a need, best first."""
-    return _rank(session, engine, need, limit, today)
+    return for_listing(session, engine, need, limit, today)
 
 
 def for_achievement(
@@ -155,4 +155,4 @@ def for_achievement(
     today: date | None = None,
 ) -> list[Ranked]:
     """Needs for an achievement, best first."""
-    return _rank(session, engine, achievement, limit, today)
+    return for_listing(session, engine, achievement, limit, today)

@@ -60,23 +60,10 @@ def match_listing(
     counts = {"created": 0, "updated": 0, "kept": 0}
     if listing.state != ListingState.PUBLISHED:
         return counts
-    rank = ranker.for_need if isinstance(listing, Need) else ranker.for_achievement
-    for item in rank(session, engine, listing, PROPOSALS_PER_LISTING, today):  # type: ignore[arg-type]
+    for item in ranker.for_listing(session, engine, listing, PROPOSALS_PER_LISTING, today):
         counts[_upsert(session, item)] += 1
     session.flush()
     return counts
-
-
-def match_need(
-    session: Session, engine: SearchEngine, need: Need, today: date | None = None
-) -> dict[str, int]:
-    return match_listing(session, engine, need, today)
-
-
-def match_achievement(
-    session: Session, engine: SearchEngine, achievement: Achievement, today: date | None = None
-) -> dict[str, int]:
-    return match_listing(session, engine, achievement, today)
 
 
 def match_all(
@@ -90,7 +77,7 @@ def match_all(
     for done, need_id in enumerate(need_ids, start=1):
         need = session.get(Need, need_id)
         if need is not None:
-            for key, value in match_need(session, engine, need).items():
+            for key, value in match_listing(session, engine, need).items():
                 totals[key] += value
         session.commit()
         if progress:

@@ -3,6 +3,7 @@
 from matchmaker.models.accounts import Organisation, User
 from matchmaker.models.activity import AuditEntry, Job, Notification, OutboxMail
 from matchmaker.models.enums import (
+    APPROVED_MATCH_STATES,
     CooperationMode,
     FollowUpIntent,
     IPType,
@@ -21,6 +22,7 @@ from matchmaker.models.matching import Match, MatchEvent
 from matchmaker.models.roadshows import FollowUp, LineupItem, Meeting, Registration, Roadshow
 
 __all__ = [
+    "APPROVED_MATCH_STATES",
     "Achievement",
     "Attachment",
     "AuditEntry",

@@ -65,6 +65,16 @@ class MatchState(StrEnum):
     DROPPED = "dropped"
 
 
+# approved by staff and from then on shown to both parties
+APPROVED_MATCH_STATES = (
+    MatchState.APPROVED,
+    MatchState.INTRODUCED,
+    MatchState.MEETING,
+    MatchState.NEGOTIATING,
+    MatchState.SIGNED,
+)
+
+
 class RoadshowState(StrEnum):
     PLANNING = "planning"
     OPEN = "open"

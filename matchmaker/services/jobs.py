@@ -36,6 +36,15 @@ def succeed(job: Job, **result: Any) -> None:
     job.finished_at = utcnow()
 
 
+def record_failure(session: Session, job_id: int, exc: BaseException) -> None:
+    """After a task failed: drop its unfinished work, mark the job failed, keep that."""
+    session.rollback()
+    job = session.get(Job, job_id)
+    if job is not None:
+        fail(job, f"{type(exc).__name__}: {exc}")
+    session.commit()
+
+
 def fail(job: Job, error: str) -> None:
     job.state = JobState.FAILED
     job.error = error[:4000]

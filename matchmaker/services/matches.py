@@ -5,18 +5,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from matchmaker.models import Achievement, Match, MatchEvent, MatchState, Need, Role, User
+from matchmaker.models import (
+    APPROVED_MATCH_STATES,
+    Achievement,
+    Match,
+    MatchEvent,
+    Need,
+    Role,
+    User,
+)
 from matchmaker.services import audit, notify
 from matchmaker.services.errors import PermissionDenied, ValidationFailed
 
-# states in which a match has been approved by staff and is shown to both parties
-SHARED_STATES = (
-    MatchState.APPROVED,
-    MatchState.INTRODUCED,
-    MatchState.MEETING,
-    MatchState.NEGOTIATING,
-    MatchState.SIGNED,
-)
 RESPONSES = ("interested", "declined")
 
 
@@ -33,7 +33,7 @@ def for_party(session: Session, user: User) -> list[Match]:
     return list(
         session.scalars(
             sa.select(Match)
-            .where(condition, Match.state.in_(SHARED_STATES))
+            .where(condition, Match.state.in_(APPROVED_MATCH_STATES))
             .order_by(Match.score.desc(), Match.id)
         )
     )
@@ -58,7 +58,7 @@ def latest_response(match: Match, side: str) -> str | None:
 def respond(session: Session, actor: User, match: Match, response: str) -> None:
     """A party says whether it wants to meet the other side (recorded in the match history)."""
     side = party_of(actor, match)
-    if side is None or match.state not in SHARED_STATES:
+    if side is None or match.state not in APPROVED_MATCH_STATES:
         raise PermissionDenied("not_owner")
     if response not in RESPONSES:
         raise ValidationFailed("bad_response")

@@ -111,11 +111,11 @@ def test_rematching_is_idempotent_and_never_resurrects_a_rejection(local_world) 
     engine = runtime.search_engine()
     with local_world.session() as session:
         need = session.scalars(sa.select(Need).order_by(Need.id)).first()
-        first = matching.match_need(session, engine, need)
+        first = matching.match_listing(session, engine, need)
         session.commit()
         assert first["created"] > 0
         count = session.scalar(sa.select(sa.func.count()).select_from(Match))
-        again = matching.match_need(session, engine, need)
+        again = matching.match_listing(session, engine, need)
         session.commit()
         assert again["created"] == 0
         assert session.scalar(sa.select(sa.func.count()).select_from(Match)) == count
@@ -125,7 +125,7 @@ def test_rematching_is_idempotent_and_never_resurrects_a_rejection(local_world) 
         rejected.state = MatchState.REJECTED
         rejected.reject_reason = "other"
         session.commit()
-        matching.match_need(session, engine, need)
+        matching.match_listing(session, engine, need)
         session.commit()
         session.refresh(rejected)
         assert rejected.state == MatchState.REJECTED

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from indexer.extract import ExtractionError, extract, guess_title
+from matchmaker import runtime
 from matchmaker.models import Achievement, IPType, ListingState, Match, Need, Role, Visibility
 from matchmaker.services import duplicates, listings, matches, uploads
 from matchmaker.services.errors import OperationError
@@ -114,7 +115,7 @@ def create(kind: str) -> str | Response:
         listing = listings.create(s, current_user, MODELS[kind](**fields))
         if kind == "achievement":
             uploads.attach_pending(
-                s, _settings().upload_dir, current_user, form.attachment_key.data, listing
+                s, runtime.settings().upload_dir, current_user, form.attachment_key.data, listing
             )
         s.commit()
         flash(_("Saved as a draft. Submit it for review when it is ready."), "success")
@@ -126,12 +127,6 @@ def create(kind: str) -> str | Response:
         kind=kind,
         file_form=FileImportForm() if kind == "achievement" else None,
     )
-
-
-def _settings():  # type: ignore[no-untyped-def]
-    from flask import current_app
-
-    return current_app.config["MATCHMAKER_SETTINGS"]
 
 
 @bp.route("/achievement/from-file", methods=["POST"])
@@ -148,7 +143,7 @@ def achievement_from_file() -> str | Response:
             flash(message_for(exc), "error")
         else:
             pending = uploads.store_pending(
-                _settings().upload_dir,
+                runtime.settings().upload_dir,
                 current_user,
                 data,
                 file_form.document.data.filename,
