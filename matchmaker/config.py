@@ -59,6 +59,8 @@ class Settings:
     session_cookie_secure: bool = False
     mail_server: str = ""
     mail_sender: str = "noreply@matchmaker.local"
+    # a match sitting in one pipeline state longer than this "needs attention"
+    match_stuck_days: int = 14
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -101,5 +103,6 @@ class Settings:
             session_cookie_secure=(_env("SECURE_COOKIES", "0") or "0") in ("1", "true", "yes"),
             mail_server=_env("MAIL_SERVER", "") or "",
             mail_sender=_env("MAIL_SENDER", "noreply@matchmaker.local") or "",
+            match_stuck_days=int(_env("MATCH_STUCK_DAYS", "14") or 14),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -32,11 +32,15 @@ class Match(Base):
     )
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     reject_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    reject_note: Mapped[str | None] = mapped_column(sa.Text)
+    drop_reason: Mapped[str | None] = mapped_column(sa.String(40))
     contract_value: Mapped[float | None] = mapped_column(Money)
     signed_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # when staff first approved or rejected it: "time to first decision" on the dashboard
+    first_decided_at: Mapped[datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
 
     need: Mapped[Need] = relationship()
@@ -47,7 +51,11 @@ class Match(Base):
     )
 
     # One row per pair: re-matching upserts, and a rejected pair is never proposed again.
-    __table_args__ = (sa.UniqueConstraint("need_id", "achievement_id"),)
+    # The queue lists one state ordered by score: one index serves filter, order and keyset paging.
+    __table_args__ = (
+        sa.UniqueConstraint("need_id", "achievement_id"),
+        sa.Index("ix_matches_state_score_id", "state", "score", "id"),
+    )
     __mapper_args__ = {"version_id_col": version}
 
 
