@@ -8,6 +8,7 @@ survives restarts, and `matchmaker run` starts a worker beside the web server.
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
 
 from matchmaker.config import Settings
 
@@ -25,6 +26,11 @@ celery.conf.update(
         # the queue indexes each change; this catches whatever a broker or index outage missed
         "repair-index-drift": {"task": "matchmaker.repair_index_drift", "schedule": 15 * 60},
         "deliver-mail": {"task": "matchmaker.deliver_mail", "schedule": 60},
+        # 01:00 UTC is 09:00 in China, the start of the staff's day
+        "stuck-match-digest": {
+            "task": "matchmaker.stuck_match_digest",
+            "schedule": crontab(hour=1, minute=0),
+        },
     },
 )
 

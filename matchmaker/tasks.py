@@ -101,6 +101,15 @@ def deliver_mail() -> int:
         return mailer.deliver_pending(session, runtime.settings())
 
 
+@shared_task(name="matchmaker.stuck_match_digest")
+def stuck_match_digest() -> int:
+    """Daily: tell staff which matches have waited too long in one pipeline stage."""
+    from matchmaker.services import reminders
+
+    with runtime.database().transaction() as session:
+        return reminders.send_stuck_digests(session, runtime.settings().match_stuck_days)
+
+
 @shared_task(name="matchmaker.match_listing")
 def match_listing(kind: str, listing_id: int) -> dict[str, int]:
     """Propose matches for one newly published listing (both directions are covered: a need

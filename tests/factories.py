@@ -12,6 +12,8 @@ from matchmaker.db import utcnow
 from matchmaker.models import (
     Achievement,
     ListingState,
+    Match,
+    MatchState,
     Need,
     Organisation,
     OrganisationKind,
@@ -95,6 +97,41 @@ def need(session: Session, owner: User | None = None, **kw: Any) -> Need:
         state=state,
         visibility=kw.pop("visibility", Visibility.PUBLIC),
         published_at=utcnow() if state == ListingState.PUBLISHED else None,
+        **kw,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def match(
+    session: Session,
+    need_item: Need | None = None,
+    achievement_item: Achievement | None = None,
+    **kw: Any,
+) -> Match:
+    """A proposed match with a stored explanation, as the matcher writes it."""
+    need_item = need_item or need(session)
+    achievement_item = achievement_item or achievement(session)
+    score = kw.pop("score", 0.5)
+    item = Match(
+        need=need_item,
+        achievement=achievement_item,
+        score=score,
+        components=kw.pop(
+            "components", {"retrieval": score, "compatibility": 0.0, "feedback": 0.0}
+        ),
+        explanation=kw.pop(
+            "explanation",
+            {
+                "rank": 1,
+                "strength": "medium",
+                "shared_terms": ["基板", "导热"],
+                "sentences": None,
+                "checks": [{"name": "field", "result": "passed"}],
+            },
+        ),
+        state=kw.pop("state", MatchState.PROPOSED),
         **kw,
     )
     session.add(item)

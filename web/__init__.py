@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from web.main import bp as main_bp
     from web.notifications import bp as notifications_bp
     from web.notifications.views import init_app as init_notifications
+    from web.review import bp as review_bp
     from web.search import bp as search_bp
     from web.submissions import bp as submissions_bp
 
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
         listings_bp,
         search_bp,
         submissions_bp,
+        review_bp,
         notifications_bp,
         admin_bp,
         health_bp,

@@ -29,17 +29,27 @@ def _settings() -> Settings:
     return settings
 
 
-def _load_demo_if_empty() -> None:
+def _load_demo_if_empty() -> bool:
     with runtime.database().transaction() as session:
         if not demo.is_empty(session):
             click.echo("Database already has data; demo data not loaded.")
-            return
+            return False
         report = demo.load(session)
     click.echo(
         f"Demo data loaded: {report.organisations} organisations, {report.users} users, "
         f"{report.achievements} achievements, {report.needs} needs. "
         f"Log in e.g. as {demo.DEMO_LOGINS[Role.STAFF]} / {demo.DEMO_PASSWORD}"
     )
+    return True
+
+
+def _propose_demo_matches() -> None:
+    """A new demo site opens with a review queue to work through."""
+    from matchmaker.matching import service as matching
+
+    with runtime.database().session() as session:
+        totals = matching.match_all(session, runtime.search_engine())
+    click.echo(f"Proposed {totals['created']} matches for the demo needs.")
 
 
 def _worker_command(concurrency: int = 1, *, with_beat: bool = False) -> list[str]:
@@ -199,11 +209,12 @@ def run_command(host: str, port: int, no_worker: bool) -> None:
     """Run the whole site on one machine: migrate, demo data, a worker and the web server."""
     settings = _settings()
     migrations.upgrade(settings.database_url)
-    if settings.load_demo_data:
-        _load_demo_if_empty()
+    demo_loaded = settings.load_demo_data and _load_demo_if_empty()
     if settings.search_enabled and _index_needs_building():
         # first run, or a new model or tokenizer: build the index before the site is up
         _rebuild_index_with_progress()
+    if demo_loaded and settings.search_enabled:
+        _propose_demo_matches()
     worker = (
         None
         if no_worker

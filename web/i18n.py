@@ -59,7 +59,15 @@ def init_app(app: Flask) -> None:
 
     from flask_babel import format_datetime
 
-    from web.messages import match_state_label, money_range, role_label, state_label
+    from web.messages import (
+        check_label,
+        check_result_label,
+        match_state_label,
+        money_range,
+        reason_label,
+        role_label,
+        state_label,
+    )
 
     app.jinja_env.filters["datetimeformat"] = lambda value: (
         format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
@@ -70,6 +78,9 @@ def init_app(app: Flask) -> None:
         role_label=role_label,
         money_range=money_range,
         match_state_label=match_state_label,
+        check_label=check_label,
+        check_result_label=check_result_label,
+        reason_label=reason_label,
     )
 
     @app.context_processor

@@ -50,6 +50,15 @@ MESSAGES = {
     "encoding": _l("The text encoding of this CSV file could not be recognised; save it as UTF-8."),
     "no_rows": _l("The file contains no rows to import."),
     "bad_response": _l("Unknown answer."),
+    "staff_only": _l("Only association staff can do this."),
+    "match_conflict": _l("Someone else changed this match in the meantime; please reload."),
+    "reason_required": _l("Please choose a reason."),
+    "note_required_for_other": _l("Please explain the reason in the note."),
+    "contract_value_required": _l("Please enter the contract value."),
+    "bad_amount": _l("Please enter an amount in 10k CNY, for example 120 or 85.5."),
+    "bad_date": _l("Please enter a date as YYYY-MM-DD."),
+    "assignee_not_staff": _l("Matches can only be assigned to active staff members."),
+    "note_empty": _l("The note is empty."),
 }
 
 
@@ -81,6 +90,34 @@ MATCH_STATE_LABELS = {
     "dropped": _l("Dropped"),
 }
 
+CHECK_LABELS = {
+    "field": _l("Field"),
+    "trl": _l("Maturity (TRL)"),
+    "budget": _l("Price within budget"),
+    "modes": _l("Cooperation mode"),
+    "region": _l("Region"),
+    "deadline": _l("Need deadline"),
+}
+
+CHECK_RESULTS = {
+    "passed": _l("passed"),
+    "partial": _l("partly"),
+    "failed": _l("failed"),
+    "unknown": _l("unknown"),
+}
+
+REASON_LABELS = {
+    "field_mismatch": _l("Field does not fit"),
+    "trl_too_low": _l("Not mature enough"),
+    "price_mismatch": _l("Price does not fit"),
+    "already_cooperating": _l("Already cooperating"),
+    "no_response": _l("No response"),
+    "not_interested": _l("A party is not interested"),
+    "terms": _l("Could not agree on terms"),
+    "found_other": _l("Found another solution"),
+    "other": _l("Other"),
+}
+
 ROLE_LABELS = {
     "researcher": _l("Researcher"),
     "enterprise": _l("Enterprise"),
@@ -95,6 +132,18 @@ def state_label(state: object) -> str:
 
 def match_state_label(state: object) -> str:
     return str(MATCH_STATE_LABELS.get(str(state), str(state)))
+
+
+def check_label(name: object) -> str:
+    return str(CHECK_LABELS.get(str(name), str(name)))
+
+
+def check_result_label(result: object) -> str:
+    return str(CHECK_RESULTS.get(str(result), str(result)))
+
+
+def reason_label(reason: object) -> str:
+    return str(REASON_LABELS.get(str(reason), str(reason)))
 
 
 def role_label(role: object) -> str:

@@ -1,9 +1,7 @@
 """Ranking candidates for a need (achievements) or for an achievement (needs).
 
-score = fused retrieval (reciprocal rank of BM25 and dense kNN, scaled to [0, 1])
-      + compatibility adjustment (matching/compatibility.py WEIGHTS)
-      + feedback adjustment (matching/feedback.py)
-Hard constraints (need deadline passed, a rejected pair, "already cooperating") remove the pair.
+Retrieval is the reciprocal-rank fusion of BM25 and dense kNN; matching/scoring.py adds the
+compatibility and feedback adjustments and drops pairs a hard constraint rules out.
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from indexer.backends import Hit
-from matchmaker.matching import compatibility, explain, feedback
+from matchmaker.matching import compatibility, explain, feedback, scoring
 from matchmaker.matching.fusion import RRF_K
 from matchmaker.matching.retrieval import CANDIDATES, retrieve
 from matchmaker.models import Achievement, ListingState, Need
@@ -70,28 +68,11 @@ def _score(
 ) -> list[Ranked]:
     ranked: list[Ranked] = []
     for hit, (achievement, need) in zip(fused, pairs, strict=True):
-        fb = fb_by_need[need.id]
-        if fb.excludes(achievement):
-            continue
-        checks = compatibility.evaluate(achievement, need, today, fb.required_trl)
-        if any(c.blocks for c in checks):
-            continue
-        base = min(hit.score / FUSED_MAX, 1.0)
-        compat = compatibility.adjustment(checks)
-        learned = fb.adjustment(achievement)
-        ranked.append(
-            Ranked(
-                achievement,
-                need,
-                base + compat + learned,
-                {
-                    "retrieval": round(base, 4),
-                    "compatibility": round(compat, 4),
-                    "feedback": round(learned, 4),
-                },
-                checks,
-            )
+        scored = scoring.score_pair(
+            min(hit.score / FUSED_MAX, 1.0), achievement, need, today, fb_by_need[need.id]
         )
+        if scored is not None:
+            ranked.append(Ranked(achievement, need, scored.score, scored.components, scored.checks))
     ranked.sort(key=lambda r: (-r.score, r.achievement.id, r.need.id))
     return ranked
 

@@ -31,6 +31,16 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "「{title}」的对接方回复：{response}",
         "A party replied on “{title}”: {response}",
     ),
+    "match_assigned": (
+        "您被指派跟进对接：「{title}」",
+        "You were assigned the match for “{title}”",
+    ),
+    "stuck_digest": (
+        "待跟进提醒：您负责的 {mine} 个对接、未指派的 {unassigned} 个对接"
+        "已超过 {days} 天没有进展。",
+        "Needs attention: {mine} of your matches and {unassigned} unassigned ones have not moved "
+        "for more than {days} days.",
+    ),
     "import_finished": (
         "批量导入完成：{imported} 项已导入，{failed} 行未导入。",
         "Bulk import finished: {imported} imported, {failed} rows not imported.",

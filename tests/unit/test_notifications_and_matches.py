@@ -84,7 +84,7 @@ def approved_match(app, people):
             assignee=staff,
             explanation={
                 "shared_terms": ["散热"],
-                "checks": [{"label": "领域一致", "result": "passed"}],
+                "checks": [{"name": "field", "result": "passed"}],
             },
         )
         s.add(match)
@@ -102,7 +102,7 @@ def test_parties_see_approved_matches_with_explanation_and_confidentiality(
     page = client.get("/my/matches").get_data(as_text=True)
     assert page.count('class="card match-card"') == 1  # the proposed one is not shown
     assert "保密项目" in page and "保密的散热需求" not in page
-    assert "<mark>散热</mark>" in page and "领域一致" in page
+    assert "<mark>散热</mark>" in page and "领域: 符合" in page
     login(client, people["enterprise"])
     assert "氮化铝基板" in client.get("/my/matches").get_data(as_text=True)
 

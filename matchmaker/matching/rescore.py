@@ -1,0 +1,57 @@
+"""Apply a staff decision at once to the other open proposals of the same need.
+
+Retrieval strength is stored with each match, so re-scoring needs no search: the new feedback
+changes the compatibility and feedback parts only. A proposal the feedback now excludes
+("already cooperating" with that organisation) is withdrawn, with the reason in its history.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from matchmaker.db import utcnow
+from matchmaker.matching import feedback, scoring
+from matchmaker.models import Match, MatchEvent, MatchState, Need
+
+WITHDRAWN_NOTE = "withdrawn:feedback"
+
+
+def rescore_need(session: Session, need: Need, today: date | None = None) -> int:
+    """Re-score the need's proposed matches; returns how many changed score or were withdrawn."""
+    today = today or date.today()
+    fb = feedback.for_need(session, need.id, need.trl_min)
+    changed = 0
+    proposed = session.scalars(
+        sa.select(Match).where(Match.need_id == need.id, Match.state == MatchState.PROPOSED)
+    ).all()
+    for match in proposed:
+        retrieval = float((match.components or {}).get("retrieval", match.score))
+        scored = scoring.score_pair(retrieval, match.achievement, need, today, fb)
+        if scored is None:
+            match.state = MatchState.REJECTED
+            match.reject_reason = "already_cooperating" if fb.excludes(match.achievement) else None
+            match.state_changed_at = utcnow()
+            session.add(
+                MatchEvent(
+                    match_id=match.id,
+                    from_state=MatchState.PROPOSED,
+                    to_state=MatchState.REJECTED,
+                    note=WITHDRAWN_NOTE,
+                )
+            )
+            changed += 1
+            continue
+        if abs(scored.score - match.score) > 1e-6:
+            match.score = scored.score
+            match.components = {**(match.components or {}), **scored.components}
+            explanation = dict(match.explanation or {})
+            explanation["checks"] = [
+                {"name": c.name, "result": str(c.result)} for c in scored.checks
+            ]
+            match.explanation = explanation
+            changed += 1
+    session.flush()
+    return changed

@@ -1,0 +1,185 @@
+"""The staff queue (filters, keyset pages), feedback re-scoring, dashboard figures, reminders."""
+
+from datetime import timedelta
+
+from celery.schedules import crontab
+
+from matchmaker import tasks
+from matchmaker.celery_app import celery
+from matchmaker.db import utcnow
+from matchmaker.matching import rescore
+from matchmaker.models import ListingState, MatchState, Notification, Role
+from matchmaker.services import match_dashboard, pipeline, reminders, review_queue
+from matchmaker.services.review_queue import QueueFilter
+from tests import factories
+
+
+def ids(session, f, me=None):
+    return [m.id for m in review_queue.page(session, f, me).matches]
+
+
+def test_keyset_pages_cover_every_match_once_in_score_order(session) -> None:
+    need = factories.need(session)
+    made = [
+        factories.match(session, need, factories.achievement(session), score=round(i % 7 / 7, 3))
+        for i in range(120)
+    ]
+    seen, cursor = [], None
+    while True:
+        page = review_queue.page(session, QueueFilter(after=cursor), size=50)
+        assert page.total == 120
+        seen += page.matches
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert sorted(m.id for m in seen) == sorted(m.id for m in made)
+    keys = [(-m.score, -m.id) for m in seen]
+    assert keys == sorted(keys)
+
+
+def test_filters_by_field_region_band_assignee_and_age(session) -> None:
+    staff = factories.user(session, Role.STAFF)
+    bio_need = factories.need(session, field="biomedicine", region="浙江省")
+    strong = factories.match(session, bio_need, score=0.8, assignee_id=staff.id)
+    weak = factories.match(session, score=0.2)
+    old = factories.match(session, score=0.5)
+    old.created_at = utcnow() - timedelta(days=40)
+    assert ids(session, QueueFilter(field="biomedicine")) == [strong.id]
+    assert ids(session, QueueFilter(region="浙江省")) == [strong.id]
+    assert ids(session, QueueFilter(band="low")) == [weak.id]
+    assert ids(session, QueueFilter(band="high")) == [strong.id]
+    assert ids(session, QueueFilter(assignee="me"), me=staff.id) == [strong.id]
+    assert set(ids(session, QueueFilter(assignee="none"))) == {weak.id, old.id}
+    assert ids(session, QueueFilter(min_age_days=30)) == [old.id]
+    assert ids(session, QueueFilter(sort="oldest"))[0] == old.id
+
+
+def test_expired_or_withdrawn_listings_leave_the_open_queue_with_a_reason(session) -> None:
+    live = factories.match(session)
+    expired = factories.match(session, factories.need(session, state=ListingState.EXPIRED))
+    assert ids(session, QueueFilter()) == [live.id]
+    assert ids(session, QueueFilter(state="inactive")) == [expired.id]
+
+
+def test_attention_lists_pipeline_matches_waiting_too_long(session) -> None:
+    stuck = factories.match(session, state=MatchState.INTRODUCED)
+    stuck.state_changed_at = utcnow() - timedelta(days=20)
+    fresh = factories.match(session, state=MatchState.MEETING)
+    assert ids(session, QueueFilter(state="attention")) == [stuck.id]
+    assert set(ids(session, QueueFilter(state="pipeline"))) == {stuck.id, fresh.id}
+    assert review_queue.counts_by_tab(session)["attention"] == 1
+
+
+def test_bad_query_parameters_fall_back_to_defaults() -> None:
+    f = QueueFilter.from_params(
+        {"state": "drop table", "sort": "x", "band": "huge", "min_age_days": "-3"}
+    )
+    assert (f.state, f.sort, f.band, f.min_age_days) == ("proposed", "score", None, None)
+
+
+def test_a_field_rejection_re_ranks_the_needs_other_proposals_at_once(session) -> None:
+    staff = factories.user(session, Role.STAFF)
+    need = factories.need(session, field="new_materials")
+    rejected = factories.match(session, need, factories.achievement(session, field="biomedicine"))
+    same_field = factories.match(
+        session, need, factories.achievement(session, field="biomedicine"), score=0.7
+    )
+    other_field = factories.match(
+        session, need, factories.achievement(session, field="new_materials"), score=0.6
+    )
+    pipeline.decide(
+        session,
+        staff,
+        rejected,
+        pipeline.Decision(MatchState.REJECTED, rejected.version, reason="field_mismatch"),
+    )
+    before = other_field.score
+    changed = rescore.rescore_need(session, need)
+    assert changed >= 1
+    assert same_field.score < 0.7 and same_field.components["feedback"] < 0
+    assert other_field.score >= before - 1e-9
+    # the penalised pair now ranks below the one of the right field
+    assert ids(session, QueueFilter())[0] == other_field.id
+
+
+def test_already_cooperating_withdraws_that_organisations_other_proposals(session) -> None:
+    staff = factories.user(session, Role.STAFF)
+    need = factories.need(session)
+    researcher = factories.user(session, Role.RESEARCHER)
+    first = factories.match(session, need, factories.achievement(session, researcher))
+    second = factories.match(session, need, factories.achievement(session, researcher))
+    unrelated = factories.match(session, need)
+    pipeline.decide(
+        session,
+        staff,
+        first,
+        pipeline.Decision(MatchState.REJECTED, first.version, reason="already_cooperating"),
+    )
+    assert rescore.rescore_need(session, need) >= 1
+    assert second.state == MatchState.REJECTED and second.events[-1].note == rescore.WITHDRAWN_NOTE
+    assert unrelated.state == MatchState.PROPOSED
+
+
+def test_funnel_counts_every_stage_reached_even_skipped_or_dropped(session) -> None:
+    staff = factories.user(session, Role.STAFF)
+    bio = factories.need(session, field="biomedicine")
+
+    def walk(match, *steps):
+        for target, extra in steps:
+            pipeline.decide(
+                session, staff, match, pipeline.Decision(target, match.version, **extra)
+            )
+
+    signed = factories.match(session, bio)
+    walk(
+        signed,
+        (MatchState.APPROVED, {}),
+        (MatchState.INTRODUCED, {}),
+        (MatchState.NEGOTIATING, {}),  # skipped the meeting stage
+        (MatchState.SIGNED, {"contract_value": "80"}),
+    )
+    dropped = factories.match(session)
+    walk(
+        dropped,
+        (MatchState.APPROVED, {}),
+        (MatchState.INTRODUCED, {}),
+        (MatchState.DROPPED, {"reason": "no_response"}),
+    )
+    factories.match(session)  # still proposed
+    overall = match_dashboard.funnels(session)[0]
+    assert overall.stages == {
+        "proposed": 3,
+        "approved": 2,
+        "introduced": 2,
+        "meeting": 1,
+        "signed": 1,
+    }
+    by_field = {f.label: f.stages for f in match_dashboard.funnels(session, "field")}
+    assert by_field["biomedicine"]["signed"] == 1 and by_field["new_materials"]["signed"] == 0
+    times = match_dashboard.time_to_first_decision(session)
+    assert times.decided == 2 and times.median_hours is not None
+    load = {w.user.id: w for w in match_dashboard.workload(session, 14)}
+    assert load[staff.id].decisions_30d == 7
+
+
+def test_stuck_digest_reaches_the_assignee_and_staff_for_unassigned(session) -> None:
+    alice = factories.user(session, Role.STAFF)
+    bob = factories.user(session, Role.STAFF)
+    old = utcnow() - timedelta(days=30)
+    mine = factories.match(session, state=MatchState.MEETING, assignee_id=alice.id)
+    mine.state_changed_at = old
+    nobody = factories.match(session, state=MatchState.APPROVED)
+    nobody.state_changed_at = old
+    factories.match(session, state=MatchState.APPROVED, assignee_id=bob.id)  # recent
+    assert reminders.send_stuck_digests(session, 14) == 2
+    notes = {n.user_id: n.params for n in session.query(Notification)}
+    assert notes[alice.id] == {"mine": 1, "unassigned": 1, "days": 14}
+    assert notes[bob.id]["mine"] == 0 and notes[bob.id]["unassigned"] == 1
+    assert reminders.send_stuck_digests(session, 60) == 0
+
+
+def test_the_stuck_digest_runs_every_morning_china_time() -> None:
+    entry = celery.conf.beat_schedule["stuck-match-digest"]
+    assert entry["task"] == "matchmaker.stuck_match_digest"
+    assert tasks.stuck_match_digest.name == entry["task"]
+    assert entry["schedule"] == crontab(hour=1, minute=0)

@@ -1,0 +1,199 @@
+"""The staff review pages over HTTP: who may reach them, decisions, conflicts, bulk, export."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from matchmaker.models import Match, MatchState, Role
+from tests import factories
+from tests.unit.test_submissions_web import login
+
+
+@pytest.fixture
+def world(app):
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        staff = factories.user(s, Role.STAFF, email="staff@example.com", name="王芳")
+        other_staff = factories.user(s, Role.STAFF, email="staff2@example.com", name="李雷")
+        admin = factories.user(s, Role.ADMIN, email="admin@example.com")
+        need = factories.need(s, region="江苏省", title='=HYPERLINK("http://x")功率模块散热')
+        first = factories.match(s, need, score=0.8)
+        second = factories.match(s, need, score=0.4)
+        s.commit()
+        return {
+            "staff": staff.email,
+            "other_staff": other_staff.email,
+            "staff2_id": other_staff.id,
+            "admin": admin.email,
+            "researcher": first.achievement.owner.email,
+            "enterprise": need.owner.email,
+            "first": first.id,
+            "second": second.id,
+        }
+
+
+def state_of(app, match_id):
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        return s.get(Match, match_id).state
+
+
+ROUTES = [
+    ("get", "/review/matches", None),
+    ("get", "/review/dashboard", None),
+    ("get", "/review/matches/export.xlsx", None),
+    ("get", "/review/matches/{first}", None),
+    ("post", "/review/matches/{first}/decide", {"target": "approved", "version": "1"}),
+    ("post", "/review/matches/{first}/assign", {"assignee_id": "", "version": "1"}),
+    ("post", "/review/matches/{first}/note", {"note": "x"}),
+    ("post", "/review/matches/bulk", {"action": "approve", "ids": "{first}"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "data"), ROUTES)
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [(None, 302), ("researcher", 403), ("enterprise", 403), ("staff", 200), ("admin", 200)],
+)
+def test_only_staff_and_admins_reach_the_review_pages(
+    client, app, world, method, path, data, who, expected
+) -> None:
+    if who:
+        login(client, world[who])
+    url = path.format(**world)
+    form = {k: v.format(**world) for k, v in (data or {}).items()}
+    response = getattr(client, method)(url, data=form) if method == "post" else client.get(url)
+    if method == "post" and expected == 200:
+        assert response.status_code == 302 and "/login" not in response.location
+    elif expected == 302:
+        assert response.status_code == 302 and "/login" in response.location
+    else:
+        assert response.status_code == expected
+    if who in (None, "researcher", "enterprise"):
+        assert state_of(app, world["first"]) == MatchState.PROPOSED
+
+
+def test_queue_and_card_show_the_pair_with_terms_and_checks_in_chinese(client, world) -> None:
+    login(client, world["staff"])
+    page = client.get("/review/matches").get_data(as_text=True)
+    assert page.index(f'data-match="{world["first"]}"') < page.index(
+        f'data-match="{world["second"]}"'
+    )
+    card = client.get(f"/review/matches/{world['first']}").get_data(as_text=True)
+    assert "<mark>基板</mark>" in card and "领域: 符合" in card
+    assert 'data-target="approved"' in card and 'data-target="rejected"' in card
+
+
+def test_card_in_english(client, world) -> None:
+    login(client, world["staff"])
+    client.get("/lang/en")
+    card = client.get(f"/review/matches/{world['first']}").get_data(as_text=True)
+    assert "Why they match" in card and "Field: passed" in card
+
+
+def test_decisions_through_the_card_and_a_stale_form_gets_a_conflict(client, app, world) -> None:
+    login(client, world["staff"])
+    first = world["first"]
+    page = client.post(
+        f"/review/matches/{first}/decide",
+        data={"target": "approved", "version": "1"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已保存" in page and state_of(app, first) == MatchState.APPROVED
+    # a colleague's form still carries version 1
+    login(client, world["other_staff"])
+    page = client.post(
+        f"/review/matches/{first}/decide",
+        data={"target": "introduced", "version": "1"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "其他人刚刚修改了这个对接" in page
+    assert state_of(app, first) == MatchState.APPROVED
+
+
+def test_rejecting_without_a_reason_is_refused_with_a_message(client, app, world) -> None:
+    login(client, world["staff"])
+    page = client.post(
+        f"/review/matches/{world['second']}/decide",
+        data={"target": "rejected", "version": "1"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "请选择原因" in page and state_of(app, world["second"]) == MatchState.PROPOSED
+    page = client.post(
+        f"/review/matches/{world['second']}/decide",
+        data={"target": "rejected", "version": "1", "reason": "field_mismatch"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert state_of(app, world["second"]) == MatchState.REJECTED
+    assert "领域不符" in page
+
+
+def test_bulk_approve_reports_what_it_could_not_change(client, app, world) -> None:
+    login(client, world["staff"])
+    page = client.post(
+        "/review/matches/bulk",
+        data={
+            "action": "approve",
+            "ids": [world["first"], world["second"]],
+            f"version-{world['first']}": "1",
+            f"version-{world['second']}": "7",  # stale
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert state_of(app, world["first"]) == MatchState.APPROVED
+    assert state_of(app, world["second"]) == MatchState.PROPOSED
+    assert "1 个对接已更新" in page and "1 个对接未修改" in page
+
+
+def test_bulk_assign(client, app, world) -> None:
+    from web import db
+
+    login(client, world["staff"])
+    client.post(
+        "/review/matches/bulk",
+        data={
+            "action": "assign",
+            "assignee_id": world["staff2_id"],
+            "ids": [world["first"]],
+            f"version-{world['first']}": "1",
+        },
+    )
+    with app.app_context():
+        assert db.session().get(Match, world["first"]).assignee_id == world["staff2_id"]
+
+
+def test_export_honours_filters_and_neutralises_formulas(client, world) -> None:
+    login(client, world["staff"])
+    response = client.get("/review/matches/export.xlsx?band=high")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.values)
+    assert len(rows) == 2 and rows[1][0] == world["first"]
+    assert rows[1][3].startswith("'=HYPERLINK")
+
+
+def test_dashboard_shows_the_funnel(client, world) -> None:
+    login(client, world["staff"])
+    client.post(
+        f"/review/matches/{world['first']}/decide", data={"target": "approved", "version": "1"}
+    )
+    page = client.get("/review/dashboard").get_data(as_text=True)
+    assert 'data-testid="funnel"' in page
+    assert '<td data-stage="proposed">2</td>' in page and '<td data-stage="approved">1</td>' in page
+
+
+def test_parties_see_contacts_once_introduced(client, app, world) -> None:
+    login(client, world["staff"])
+    for target, version in (("approved", "1"), ("introduced", "2")):
+        client.post(
+            f"/review/matches/{world['first']}/decide",
+            data={"target": target, "version": version},
+        )
+    assert state_of(app, world["first"]) == MatchState.INTRODUCED
+    login(client, world["enterprise"])
+    page = client.get("/my/matches").get_data(as_text=True)
+    assert world["researcher"] in page

@@ -1,0 +1,351 @@
+"""The staff match queue, the match card and the actions on it."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from matchmaker import runtime
+from matchmaker.importing.tables import safe_cell
+from matchmaker.matching import rescore
+from matchmaker.matching.feedback import REJECT_REASONS
+from matchmaker.models import Match, MatchState, Role, User
+from matchmaker.services import pipeline, review_queue
+from matchmaker.services.errors import OperationError
+from web import db
+from web.access import staff_required
+from web.messages import match_state_label, message_for
+from web.review import bp
+
+EXPORT_LIMIT = 50_000
+BULK_ACTIONS = ("approve", "reject", "assign")
+
+
+def _staff(s: Any) -> list[User]:
+    return list(
+        s.scalars(
+            sa.select(User)
+            .where(User.role.in_((Role.STAFF, Role.ADMIN)), User.is_active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+def _version(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() else -1
+
+
+def _safe_next(target: str | None, fallback: str) -> str:
+    # only our own review pages: never an open redirect
+    if target and target.startswith("/review/") and "//" not in target:
+        return target
+    return fallback
+
+
+@bp.route("/matches")
+@staff_required
+def queue() -> str:
+    s = db.session()
+    settings = runtime.settings()
+    f = review_queue.QueueFilter.from_params(request.args)
+    result = review_queue.page(s, f, current_user.id, settings.match_stuck_days)
+    return render_template(
+        "review/queue.html",
+        f=f,
+        result=result,
+        tabs=review_queue.counts_by_tab(s, settings.match_stuck_days),
+        staff=_staff(s),
+        reject_reasons=REJECT_REASONS,
+        fields=_distinct(s, "field"),
+        regions=_distinct(s, "region"),
+    )
+
+
+def _distinct(s: Any, column: str) -> list[str]:
+    from matchmaker.models import Need
+
+    col = getattr(Need, column)
+    return [v for v in s.scalars(sa.select(col).distinct().order_by(col)) if v]
+
+
+@bp.route("/matches/export.xlsx")
+@staff_required
+def export() -> Response:
+    from openpyxl import Workbook
+
+    s = db.session()
+    f = review_queue.QueueFilter.from_params(request.args)
+    query = review_queue.filtered_select(f, current_user.id, runtime.settings().match_stuck_days)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Matches"))
+    sheet.append(
+        [
+            _("Match"),
+            _("Score"),
+            _("State"),
+            _("Technology need"),
+            _("Enterprise"),
+            _("Achievement"),
+            _("Holder"),
+            _("Field"),
+            _("Region"),
+            _("Assigned to"),
+            _("Created"),
+            _("Contract value (×10k CNY)"),
+        ]
+    )
+    for match in s.scalars(query.limit(EXPORT_LIMIT)).unique():
+        need, achievement = match.need, match.achievement
+        sheet.append(
+            [
+                match.id,
+                round(match.score, 3),
+                match_state_label(match.state),
+                safe_cell(need.title),
+                safe_cell(need.organisation.name if need.organisation else ""),
+                safe_cell(achievement.title),
+                safe_cell(achievement.organisation.name if achievement.organisation else ""),
+                need.field or "",
+                need.region or "",
+                safe_cell(match.assignee.name if match.assignee else ""),
+                match.created_at.strftime("%Y-%m-%d"),
+                float(match.contract_value) if match.contract_value is not None else None,
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name=f"matches-{date.today():%Y%m%d}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _load(match_id: int) -> Match:
+    match = db.session().get(Match, match_id)
+    if match is None:
+        abort(404)
+    return match
+
+
+def _neighbour(s: Any, match: Match) -> int | None:
+    """The next proposed match after this one in the default queue order (for 'next')."""
+    f = review_queue.QueueFilter(state="proposed")
+    query = review_queue.filtered_select(f).where(
+        sa.or_(Match.score < match.score, sa.and_(Match.score == match.score, Match.id < match.id))
+    )
+    following = s.scalars(query.limit(1)).first()
+    return following.id if following else None
+
+
+@bp.route("/matches/<int:match_id>")
+@staff_required
+def card(match_id: int) -> str:
+    s = db.session()
+    match = _load(match_id)
+    explanation = match.explanation or {}
+    return render_template(
+        "review/card.html",
+        match=match,
+        need=match.need,
+        achievement=match.achievement,
+        terms=explanation.get("shared_terms") or [],
+        sentences=explanation.get("sentences") or {},
+        checks=explanation.get("checks") or [],
+        targets=pipeline.allowed_targets(match.state),
+        reject_reasons=REJECT_REASONS,
+        drop_reasons=pipeline.DROP_REASONS,
+        staff=_staff(s),
+        next_id=_neighbour(s, match),
+        history=match.events,
+        assignee_names={u.id: u.name for u in _staff(s)},
+        today=date.today().isoformat(),
+    )
+
+
+def _decide(s: Any, match: Match, form: Any) -> int:
+    """Apply one decision; returns how many other proposals of the need were re-ranked."""
+    target = MatchState(form.get("target"))
+    signed_on = None
+    if form.get("signed_on"):
+        try:
+            signed_on = date.fromisoformat(form["signed_on"])
+        except ValueError:
+            raise OperationError("bad_date") from None
+    pipeline.decide(
+        s,
+        current_user,
+        match,
+        pipeline.Decision(
+            target=target,
+            expected_version=_version(form.get("version")),
+            reason=form.get("reason") or None,
+            note=form.get("note"),
+            contract_value=form.get("contract_value"),
+            signed_on=signed_on,
+        ),
+    )
+    if target in (MatchState.APPROVED, MatchState.REJECTED):
+        return rescore.rescore_need(s, match.need)
+    return 0
+
+
+def _conflict_message() -> str:
+    return _(
+        "Someone else changed this match while you were looking at it. "
+        "It has been reloaded: please check and decide again."
+    )
+
+
+@bp.route("/matches/<int:match_id>/decide", methods=["POST"])
+@staff_required
+def decide(match_id: int) -> Response:
+    s = db.session()
+    match = _load(match_id)
+    back = url_for("review.card", match_id=match_id)
+    if request.form.get("target") not in {t.value for t in pipeline.allowed_targets(match.state)}:
+        flash(message_for(OperationError("transition_not_allowed")), "error")
+        return redirect(back)
+    try:
+        reranked = _decide(s, match, request.form)
+        s.commit()
+    except (pipeline.Conflict, StaleDataError):
+        s.rollback()
+        flash(_conflict_message(), "error")
+        return redirect(back)
+    except OperationError as exc:
+        s.rollback()
+        flash(message_for(exc), "error")
+        return redirect(back)
+    flash(_("Saved: %(state)s.", state=match_state_label(match.state)), "success")
+    if reranked:
+        flash(
+            ngettext(
+                "Your decision re-ranked %(num)d similar proposal for this need.",
+                "Your decision re-ranked %(num)d similar proposals for this need.",
+                reranked,
+            ),
+            "info",
+        )
+    return redirect(_safe_next(request.form.get("next"), back))
+
+
+@bp.route("/matches/<int:match_id>/assign", methods=["POST"])
+@staff_required
+def assign(match_id: int) -> Response:
+    s = db.session()
+    match = _load(match_id)
+    raw = request.form.get("assignee_id", "")
+    assignee = s.get(User, int(raw)) if raw.isdigit() else None
+    if raw.isdigit() and assignee is None:
+        abort(400)
+    try:
+        pipeline.assign(s, current_user, match, assignee, _version(request.form.get("version")))
+        s.commit()
+    except (pipeline.Conflict, StaleDataError):
+        s.rollback()
+        flash(_conflict_message(), "error")
+    except OperationError as exc:
+        s.rollback()
+        flash(message_for(exc), "error")
+    else:
+        flash(_("Assignment saved."), "success")
+    return redirect(url_for("review.card", match_id=match_id))
+
+
+@bp.route("/matches/<int:match_id>/note", methods=["POST"])
+@staff_required
+def note(match_id: int) -> Response:
+    s = db.session()
+    match = _load(match_id)
+    try:
+        pipeline.add_note(s, current_user, match, request.form.get("note", ""))
+        s.commit()
+    except OperationError as exc:
+        s.rollback()
+        flash(message_for(exc), "error")
+    else:
+        flash(_("Note added."), "success")
+    return redirect(url_for("review.card", match_id=match_id) + "#history")
+
+
+@bp.route("/matches/bulk", methods=["POST"])
+@staff_required
+def bulk() -> Response:
+    s = db.session()
+    action = request.form.get("action")
+    back = _safe_next(request.form.get("next"), url_for("review.queue"))
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:200]
+    if action not in BULK_ACTIONS or not ids:
+        flash(_("Select at least one match and an action."), "error")
+        return redirect(back)
+    assignee = None
+    if action == "assign":
+        raw = request.form.get("assignee_id", "")
+        assignee = s.get(User, int(raw)) if raw.isdigit() else None
+    done = failed = reranked = 0
+    touched_needs = set()
+    for match_id in ids:
+        match = s.get(Match, match_id)
+        if match is None:
+            failed += 1
+            continue
+        version = _version(request.form.get(f"version-{match_id}"))
+        try:
+            with s.begin_nested():
+                if action == "assign":
+                    pipeline.assign(s, current_user, match, assignee, version)
+                else:
+                    target = MatchState.APPROVED if action == "approve" else MatchState.REJECTED
+                    pipeline.decide(
+                        s,
+                        current_user,
+                        match,
+                        pipeline.Decision(
+                            target,
+                            version,
+                            reason=request.form.get("reason") or None,
+                            note=request.form.get("note"),
+                        ),
+                    )
+                    touched_needs.add(match.need)
+            done += 1
+        except (OperationError, StaleDataError):
+            failed += 1
+    for need in touched_needs:
+        reranked += rescore.rescore_need(s, need)
+    s.commit()
+    if done:
+        flash(ngettext("%(num)d match updated.", "%(num)d matches updated.", done), "success")
+    if failed:
+        flash(
+            ngettext(
+                "%(num)d match was not changed: it was changed by someone else or the action "
+                "does not apply (for a rejection, choose a reason).",
+                "%(num)d matches were not changed: they were changed by someone else or the "
+                "action does not apply (for a rejection, choose a reason).",
+                failed,
+            ),
+            "error",
+        )
+    if reranked:
+        flash(
+            ngettext(
+                "Your decisions re-ranked %(num)d similar proposal.",
+                "Your decisions re-ranked %(num)d similar proposals.",
+                reranked,
+            ),
+            "info",
+        )
+    return redirect(back)
