@@ -59,6 +59,8 @@ def init_app(app: Flask) -> None:
 
     from flask_babel import format_datetime
 
+    from matchmaker.matching import scoring
+
     from web.messages import (
         check_label,
         check_result_label,
@@ -81,6 +83,7 @@ def init_app(app: Flask) -> None:
         check_label=check_label,
         check_result_label=check_result_label,
         reason_label=reason_label,
+        match_strength=scoring.strength,
     )
 
     @app.context_processor

@@ -40,20 +40,15 @@ def _vector_of(engine: SearchEngine, kind: str, listing_id: int, fallback_text: 
     return document.vector if document is not None else engine.embedder.encode_one(fallback_text)
 
 
-def _band(base: float) -> str:
-    # agreement of the two retrievers: near the top of both lists is "high"
-    return "high" if base >= 0.6 else "medium" if base >= 0.35 else "low"
-
-
 def _explain(
-    achievement: Achievement, need: Need, checks: list[compatibility.Check], rank: int, base: float
+    achievement: Achievement, need: Need, checks: list[compatibility.Check], rank: int, score: float
 ) -> dict[str, Any]:
     need_text = listing_text(need).compose()
     achievement_text = listing_text(achievement).compose()
     pair = explain.best_sentence_pair(need_text, achievement_text)
     return {
         "rank": rank,
-        "strength": _band(base),
+        "strength": scoring.strength(score),
         "shared_terms": explain.shared_terms(need_text, achievement_text),
         "sentences": {"need": pair[0], "achievement": pair[1]} if pair else None,
         "checks": [{"name": c.name, "result": str(c.result)} for c in checks],
@@ -116,7 +111,7 @@ def for_listing(
     ranked = _score(hits, pairs, today, fb)[:limit]
     for rank, item in enumerate(ranked, start=1):
         item.explanation = _explain(
-            item.achievement, item.need, item.checks, rank, item.components["retrieval"]
+            item.achievement, item.need, item.checks, rank, item.score
         )
     return ranked
 

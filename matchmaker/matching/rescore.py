@@ -51,6 +51,7 @@ def rescore_need(session: Session, need: Need, today: date | None = None) -> int
             explanation["checks"] = [
                 {"name": c.name, "result": str(c.result)} for c in scored.checks
             ]
+            explanation["strength"] = scoring.strength(scored.score)
             match.explanation = explanation
             changed += 1
     session.flush()

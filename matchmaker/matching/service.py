@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matchmaker.db import utcnow
-from matchmaker.matching import ranker
+from matchmaker.matching import ranker, scoring
 from matchmaker.models import Achievement, ListingState, Match, MatchEvent, MatchState, Need
 from matchmaker.search.engine import SearchEngine
 
@@ -61,7 +61,8 @@ def match_listing(
     if listing.state != ListingState.PUBLISHED:
         return counts
     for item in ranker.for_listing(session, engine, listing, PROPOSALS_PER_LISTING, today):
-        counts[_upsert(session, item)] += 1
+        if item.score >= scoring.MIN_PROPOSAL_SCORE:
+            counts[_upsert(session, item)] += 1
     session.flush()
     return counts
 

@@ -14,12 +14,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, contains_eager
 
 from matchmaker.db import utcnow
+from matchmaker.matching import scoring
 from matchmaker.models import Achievement, ListingState, Match, MatchState, Need
 from matchmaker.services.pipeline import OPEN_PIPELINE
 
 PAGE_SIZE = 50
-# score bands shown to staff: calibrated ranges of the stored score, never a raw cosine
-BANDS = {"high": (0.6, None), "medium": (0.35, 0.6), "low": (None, 0.35)}
+# strength bands shown to staff (matching/scoring.py), never a raw cosine
+BANDS = {
+    "high": (scoring.STRONG, None),
+    "medium": (scoring.MEDIUM, scoring.STRONG),
+    "low": (None, scoring.MEDIUM),
+}
 SORTS = ("score", "newest", "oldest", "waiting")
 STATE_FILTERS = (
     "proposed",

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from matchmaker import migrate, runtime
 from matchmaker.demo import loader
-from matchmaker.matching import ranker
+from matchmaker.matching import ranker, scoring
 from matchmaker.matching import service as matching
 from matchmaker.models import Achievement, Match, MatchState, Need
 from matchmaker.search import indexing
@@ -114,6 +114,8 @@ def test_rematching_is_idempotent_and_never_resurrects_a_rejection(local_world) 
         first = matching.match_listing(session, engine, need)
         session.commit()
         assert first["created"] > 0
+        stored = session.scalars(sa.select(Match.score).where(Match.need_id == need.id)).all()
+        assert min(stored) >= scoring.MIN_PROPOSAL_SCORE  # weak candidates stay out of the queue
         count = session.scalar(sa.select(sa.func.count()).select_from(Match))
         again = matching.match_listing(session, engine, need)
         session.commit()

@@ -40,9 +40,9 @@ def test_keyset_pages_cover_every_match_once_in_score_order(session) -> None:
 def test_filters_by_field_region_band_assignee_and_age(session) -> None:
     staff = factories.user(session, Role.STAFF)
     bio_need = factories.need(session, field="biomedicine", region="浙江省")
-    strong = factories.match(session, bio_need, score=0.8, assignee_id=staff.id)
-    weak = factories.match(session, score=0.2)
-    old = factories.match(session, score=0.5)
+    strong = factories.match(session, bio_need, score=1.2, assignee_id=staff.id)
+    weak = factories.match(session, score=0.5)
+    old = factories.match(session, score=1.05)
     old.created_at = utcnow() - timedelta(days=40)
     assert ids(session, QueueFilter(field="biomedicine")) == [strong.id]
     assert ids(session, QueueFilter(region="浙江省")) == [strong.id]
