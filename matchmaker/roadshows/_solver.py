@@ -12,9 +12,14 @@ from scipy.sparse import coo_array
 
 @dataclass
 class BinaryModel:
-    """max c·x over x ∈ {0,1}ⁿ subject to rows lower ≤ Σ coef·x ≤ upper, built row by row."""
+    """max c·x over x ∈ {0,1}ⁿ subject to rows lower ≤ Σ coef·x ≤ upper, built row by row.
+
+    Variables added with `integer=False` may take any value in [0, 1]; use that where the model
+    forces them to 0 or 1 once the integer ones are fixed, so HiGHS branches on fewer variables.
+    """
 
     objective: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
     _rows: list[int] = field(default_factory=list)
     _cols: list[int] = field(default_factory=list)
     _coefs: list[float] = field(default_factory=list)
@@ -22,8 +27,9 @@ class BinaryModel:
     _upper: list[float] = field(default_factory=list)
     fixed_one: set[int] = field(default_factory=set)
 
-    def add_variable(self, value: float) -> int:
+    def add_variable(self, value: float, *, integer: bool = True) -> int:
         self.objective.append(value)
+        self.integer.append(integer)
         return len(self.objective) - 1
 
     def add_row(
@@ -42,7 +48,7 @@ class BinaryModel:
 
 @dataclass(frozen=True)
 class Solution:
-    chosen: frozenset[int]  # indices of variables at 1
+    chosen: frozenset[int]  # indices of variables above 0.5
     value: float
     optimal: bool
     gap: float | None  # relative distance to the solver's bound; 0 when proven optimal
@@ -65,7 +71,7 @@ def solve(model: BinaryModel, *, time_limit: float, rel_gap: float = 1e-6) -> So
         constraints.append(LinearConstraint(matrix, model._lower, model._upper))
     result = milp(
         -np.asarray(model.objective, dtype=float),
-        integrality=np.ones(n),
+        integrality=np.asarray(model.integer, dtype=float),
         bounds=Bounds(lower, np.ones(n)),
         constraints=constraints,
         options={"time_limit": max(time_limit, 0.01), "mip_rel_gap": rel_gap},
