@@ -60,7 +60,6 @@ def init_app(app: Flask) -> None:
     from flask_babel import format_datetime
 
     from matchmaker.matching import scoring
-
     from web.messages import (
         check_label,
         check_result_label,

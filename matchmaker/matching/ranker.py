@@ -110,9 +110,7 @@ def for_listing(
             fb[need.id] = feedback.for_need(session, need.id, need.trl_min)
     ranked = _score(hits, pairs, today, fb)[:limit]
     for rank, item in enumerate(ranked, start=1):
-        item.explanation = _explain(
-            item.achievement, item.need, item.checks, rank, item.score
-        )
+        item.explanation = _explain(item.achievement, item.need, item.checks, rank, item.score)
     return ranked
 
 

@@ -14,7 +14,6 @@ from datetime import date
 from matchmaker.matching import compatibility, feedback
 from matchmaker.models import Achievement, Need
 
-
 # Calibrated on the demo's labelled pairs (34 true, 16 near misses, 711 other top-20 candidates):
 # true pairs score 1.17–1.24 (10th–90th percentile), near misses 1.04–1.20, others 0.78–1.12.
 # Staff see these bands, never the raw number as a percentage.
