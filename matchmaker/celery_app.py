@@ -8,6 +8,7 @@ survives restarts, and `matchmaker run` starts a worker beside the web server.
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
 
 from matchmaker.config import Settings
 
@@ -25,6 +26,16 @@ celery.conf.update(
         # the queue indexes each change; this catches whatever a broker or index outage missed
         "repair-index-drift": {"task": "matchmaker.repair_index_drift", "schedule": 15 * 60},
         "deliver-mail": {"task": "matchmaker.deliver_mail", "schedule": 60},
+        # expiry and renewal reminders early in the Chinese morning (UTC+8 → 06:00)
+        "listing-lifecycle": {
+            "task": "matchmaker.listing_lifecycle",
+            "schedule": crontab(hour=22, minute=0),
+        },
+        # digests after the expiry run, so expired listings are never announced (07:00 UTC+8)
+        "saved-search-digests": {
+            "task": "matchmaker.saved_search_digests",
+            "schedule": crontab(hour=23, minute=0),
+        },
     },
 )
 

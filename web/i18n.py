@@ -57,12 +57,15 @@ def init_app(app: Flask) -> None:
         taxonomy.TRL_LEVELS[level].label(current_locale()) if level in taxonomy.TRL_LEVELS else ""
     )
 
-    from flask_babel import format_datetime
+    from flask_babel import format_date, format_datetime
 
     from web.messages import match_state_label, money_range, role_label, state_label
 
     app.jinja_env.filters["datetimeformat"] = lambda value: (
         format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+    )
+    app.jinja_env.filters["dateformat"] = lambda value: (
+        format_date(value, "yyyy-MM-dd") if value else ""
     )
     app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.globals.update(
