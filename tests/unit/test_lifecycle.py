@@ -201,3 +201,61 @@ def test_the_beat_task_expires_through_the_worker_code(database, fake_clock) -> 
     assert listing_lifecycle.delay().get() == {"expired": 1, "nudged": 0}
     with database.session() as s:
         assert s.get(type(need), need_id).state == ListingState.EXPIRED
+
+
+# --- through the web -----------------------------------------------------------------------
+
+
+def test_renewal_link_works_once_without_login(client, app, fake_clock) -> None:
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        need = factories.need(s, expires_at=START + timedelta(days=3))
+        s.commit()
+        need_id = need.id
+        token = lifecycle.renewal_token(runtime.settings(), need)
+    page = client.get(f"/renew/{token}")
+    assert page.status_code == 200 and 'data-action="still-valid"' in page.get_data(as_text=True)
+    with app.app_context():  # showing the page renews nothing
+        assert db.session().get(type(need), need_id).expires_at == START + timedelta(days=3)
+    done = client.post(f"/renew/{token}").get_data(as_text=True)
+    assert 'data-testid="renewed"' in done
+    with app.app_context():
+        assert db.session().get(type(need), need_id).expires_at == START + timedelta(days=180)
+    again = client.get(f"/renew/{token}")
+    assert again.status_code == 400 and "已使用" in again.get_data(as_text=True)
+
+
+def test_staff_dashboard_lists_upcoming_expiries(client, app, fake_clock) -> None:
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        factories.user(s, Role.STAFF, email="staff@example.com")
+        factories.need(s, title="快到期的需求", expires_at=START + timedelta(days=5))
+        factories.need(s, title="还早的需求", expires_at=START + timedelta(days=60))
+        s.commit()
+    client.post("/login", data={"email": "staff@example.com", "password": factories.PASSWORD})
+    page = client.get("/dashboard").get_data(as_text=True)
+    section = page[page.index('data-testid="upcoming-expiries"') :]
+    assert "快到期的需求" in section and "还早的需求" not in section
+
+
+def test_owner_renews_an_expired_need_from_the_edit_page(client, app, fake_clock) -> None:
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        owner = factories.user(s, Role.ENTERPRISE, email="owner@example.com")
+        need = factories.need(s, owner=owner, state=ListingState.EXPIRED, expires_at=START)
+        s.commit()
+        need_id = need.id
+    client.post("/login", data={"email": "owner@example.com", "password": factories.PASSWORD})
+    page = client.get(f"/my/need/{need_id}/edit").get_data(as_text=True)
+    assert 'data-action="renew"' in page
+    client.post(f"/my/need/{need_id}/renew")
+    with app.app_context():
+        renewed = db.session().get(type(need), need_id)
+        assert renewed.state == ListingState.PUBLISHED
+        assert renewed.expires_at == START + timedelta(days=180)
