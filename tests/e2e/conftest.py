@@ -85,7 +85,7 @@ def live_server(live_instance: Path) -> Iterator[str]:
         time.sleep(0.3)
     yield base
     process.terminate()
-    process.wait(timeout=20)
+    process.wait(timeout=60)  # the server first waits up to 30 s for its worker to stop
     log.close()
 
 
