@@ -31,6 +31,16 @@ celery.conf.update(
             "task": "matchmaker.stuck_match_digest",
             "schedule": crontab(hour=1, minute=0),
         },
+        # expiry and renewal reminders early in the Chinese morning (UTC+8 → 06:00)
+        "listing-lifecycle": {
+            "task": "matchmaker.listing_lifecycle",
+            "schedule": crontab(hour=22, minute=0),
+        },
+        # digests after the expiry run, so expired listings are never announced (07:00 UTC+8)
+        "saved-search-digests": {
+            "task": "matchmaker.saved_search_digests",
+            "schedule": crontab(hour=23, minute=0),
+        },
     },
 )
 

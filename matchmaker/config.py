@@ -16,6 +16,11 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _int_tuple(value: str) -> tuple[int, ...]:
+    """ "14,3" → (14, 3), largest first."""
+    return tuple(sorted({int(v) for v in value.split(",") if v.strip()}, reverse=True))
+
+
 def _instance_dir() -> Path:
     return Path(_env("INSTANCE_DIR") or Path.cwd() / "instance").resolve()
 
@@ -61,7 +66,17 @@ class Settings:
     mail_sender: str = "noreply@matchmaker.local"
     # a match sitting in one pipeline state longer than this "needs attention"
     match_stuck_days: int = 14
+    # listing lifecycle: how long a published listing stays valid unless its owner chose otherwise
+    need_validity_days: int = 180
+    achievement_validity_days: int = 365
+    # renewal reminders this many days before expiry, largest first
+    renewal_nudge_days: tuple[int, ...] = (14, 3)
+    # absolute links in e-mails (renewal, digests, unsubscribe) start with this
+    site_url: str = "http://127.0.0.1:5000"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def validity_days(self, kind: str) -> int:
+        return self.need_validity_days if kind == "need" else self.achievement_validity_days
 
     @property
     def is_embedded_broker(self) -> bool:
@@ -104,5 +119,9 @@ class Settings:
             mail_server=_env("MAIL_SERVER", "") or "",
             mail_sender=_env("MAIL_SENDER", "noreply@matchmaker.local") or "",
             match_stuck_days=int(_env("MATCH_STUCK_DAYS", "14") or 14),
+            need_validity_days=int(_env("NEED_VALIDITY_DAYS", "180") or 180),
+            achievement_validity_days=int(_env("ACHIEVEMENT_VALIDITY_DAYS", "365") or 365),
+            renewal_nudge_days=_int_tuple(_env("RENEWAL_NUDGE_DAYS", "14,3") or "14,3"),
+            site_url=(_env("SITE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
         )
         return replace(settings, **overrides) if overrides else settings

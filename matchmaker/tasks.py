@@ -151,3 +151,24 @@ def rematch_all(job_id: int) -> None:
             raise
         jobs.succeed(session.get(Job, job_id), **totals)
         session.commit()
+
+
+@shared_task(name="matchmaker.listing_lifecycle")
+def listing_lifecycle() -> dict[str, int]:
+    """Daily (beat): expire listings past their date, send renewal reminders."""
+    from matchmaker.services import lifecycle
+
+    with runtime.database().transaction() as session:
+        report = lifecycle.run_daily(session, runtime.settings())
+    return {"expired": report.expired, "nudged": report.nudged}
+
+
+@shared_task(name="matchmaker.saved_search_digests")
+def saved_search_digests() -> dict[str, int]:
+    """Daily (beat): digests of new listings for every saved search that is due (weekly ones
+    every seventh day); commits per digest, so a rerun after a crash sends nothing twice."""
+    from matchmaker.services import digests
+
+    with runtime.database().session() as session:
+        report = digests.run(session, runtime.search_engine(), runtime.settings())
+    return {"searched": report.searched, "sent": report.sent, "items": report.items}

@@ -26,6 +26,8 @@ EXPECTED_TABLES = {
     "notifications",
     "outbox",
     "jobs",
+    "saved_searches",
+    "duplicate_flags",
 }
 
 

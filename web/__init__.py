@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from web.admin import bp as admin_bp
     from web.auth import bp as auth_bp
     from web.health import bp as health_bp
+    from web.lifecycle import bp as lifecycle_bp
     from web.listings import bp as listings_bp
     from web.main import bp as main_bp
     from web.notifications import bp as notifications_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
         review_bp,
         notifications_bp,
         admin_bp,
+        lifecycle_bp,
         health_bp,
     )
     for bp in blueprints:

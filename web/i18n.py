@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
         taxonomy.TRL_LEVELS[level].label(current_locale()) if level in taxonomy.TRL_LEVELS else ""
     )
 
-    from flask_babel import format_datetime
+    from flask_babel import format_date, format_datetime
 
     from matchmaker.matching import scoring
     from web.messages import (
@@ -72,6 +72,9 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["datetimeformat"] = lambda value: (
         format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+    )
+    app.jinja_env.filters["dateformat"] = lambda value: (
+        format_date(value, "yyyy-MM-dd") if value else ""
     )
     app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.globals.update(

@@ -59,6 +59,23 @@ MESSAGES = {
     "bad_date": _l("Please enter a date as YYYY-MM-DD."),
     "assignee_not_staff": _l("Matches can only be assigned to active staff members."),
     "note_empty": _l("The note is empty."),
+    "token_invalid": _l("This link is not valid. It may be mistyped or too old."),
+    "token_used": _l("This link was already used: the listing has been renewed since."),
+    "not_renewable": _l("Only published or expired listings can be renewed."),
+    "search_empty": _l("Enter search words or choose a filter before saving the search."),
+    "too_many_saved_searches": _l("You can keep at most %(max)s saved searches."),
+    "bad_kind": _l("Unknown listing type."),
+    "not_found": _l("Not found."),
+    "flag_closed": _l("This pair has already been decided."),
+    "keep_not_in_pair": _l("Choose one of the two listings to keep."),
+    "listing_missing": _l("One of the two listings no longer exists."),
+    # why a match left the open review queue (lifecycle.expired_reason)
+    "need_expired": _l("The need has expired."),
+    "achievement_expired": _l("The achievement has expired."),
+    "need_archived": _l("The need was archived."),
+    "achievement_archived": _l("The achievement was archived."),
+    "need_merged": _l("The need was merged into a duplicate."),
+    "achievement_merged": _l("The achievement was merged into a duplicate."),
 }
 
 

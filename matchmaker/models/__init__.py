@@ -5,6 +5,8 @@ from matchmaker.models.activity import AuditEntry, Job, Notification, OutboxMail
 from matchmaker.models.enums import (
     APPROVED_MATCH_STATES,
     CooperationMode,
+    DigestFrequency,
+    DuplicateStatus,
     FollowUpIntent,
     IPType,
     JobState,
@@ -17,6 +19,7 @@ from matchmaker.models.enums import (
     Role,
     Visibility,
 )
+from matchmaker.models.lifecycle import DuplicateFlag, SavedSearch
 from matchmaker.models.listings import Achievement, Attachment, Need
 from matchmaker.models.matching import Match, MatchEvent
 from matchmaker.models.roadshows import FollowUp, LineupItem, Meeting, Registration, Roadshow
@@ -27,6 +30,9 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "CooperationMode",
+    "DigestFrequency",
+    "DuplicateFlag",
+    "DuplicateStatus",
     "FollowUp",
     "FollowUpIntent",
     "IPType",
@@ -49,6 +55,7 @@ __all__ = [
     "Roadshow",
     "RoadshowState",
     "Role",
+    "SavedSearch",
     "User",
     "Visibility",
 ]

@@ -110,3 +110,14 @@ class JobState(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class DigestFrequency(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class DuplicateStatus(StrEnum):
+    OPEN = "open"  # waiting for staff
+    MERGED = "merged"
+    NOT_DUPLICATE = "not_duplicate"  # staff said so: the pair is never flagged again

@@ -33,7 +33,11 @@ class _ListingColumns:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column()
-    expires_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    # chosen on the form; None means the configured default for the kind
+    validity_days: Mapped[int | None] = mapped_column()
+    # the smallest "days before expiry" reminder already sent for the current expiry date
+    renewal_nudged_days: Mapped[int | None] = mapped_column()
 
 
 class Achievement(_ListingColumns, Base):
@@ -43,6 +47,8 @@ class Achievement(_ListingColumns, Base):
     organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisations.id"), index=True
     )
+    # set when staff merged this duplicate into another listing (it is archived, not deleted)
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("achievements.id"))
     summary: Mapped[str] = mapped_column(sa.String(500), default="")
     trl: Mapped[int | None] = mapped_column()
     ip_type: Mapped[IPType | None] = mapped_column(enum_type(IPType))
@@ -75,6 +81,8 @@ class Need(_ListingColumns, Base):
     organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisations.id"), index=True
     )
+    # set when staff merged this duplicate into another listing (it is archived, not deleted)
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("needs.id"))
     current_approach: Mapped[str] = mapped_column(sa.Text, default="")
     desired_outcome: Mapped[str] = mapped_column(sa.Text, default="")
     trl_min: Mapped[int | None] = mapped_column()

@@ -6,19 +6,18 @@ queues the search index to follow once the transaction commits.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from matchmaker import runtime
 from matchmaker.db import utcnow
 from matchmaker.models import Achievement, ListingState, Need, Role, User
 from matchmaker.search.indexing import queue_sync
-from matchmaker.services import audit, notify
+from matchmaker.services import audit, duplicates, lifecycle, notify, saved_searches
 from matchmaker.services.errors import PermissionDenied, ValidationFailed
 
 Listing = Achievement | Need
-VALIDITY_DAYS = {"achievement": 365, "need": 180}
 
 # who may move a listing from one state to another
 OWNER_TRANSITIONS = {
@@ -93,7 +92,7 @@ def transition(
     if target == ListingState.PUBLISHED:
         now = utcnow()
         listing.published_at = now
-        listing.expires_at = now + timedelta(days=VALIDITY_DAYS[listing.kind])
+        lifecycle.start_validity(runtime.settings(), listing, now)
         listing.review_comment = None
     session.flush()
     audit.record(
@@ -107,6 +106,10 @@ def transition(
         comment=comment,
     )
     queue_sync(session, listing)
+    if target == ListingState.SUBMITTED:
+        duplicates.flag_for_staff(session, listing, duplicates.available_engine())
+    if target == ListingState.PUBLISHED and isinstance(listing, Need):
+        saved_searches.ensure_need_alert(session, listing)
     _tell_people(session, listing, target, comment)
     return listing
 

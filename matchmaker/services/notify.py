@@ -41,6 +41,23 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Needs attention: {mine} of your matches and {unassigned} unassigned ones have not moved "
         "for more than {days} days.",
     ),
+    "renewal_nudge": (
+        "「{title}」将于 {date} 到期（还剩 {days} 天）。如仍有效，请点击链接续期。",
+        "“{title}” expires on {date} ({days} days left). If it is still valid, renew it.",
+    ),
+    "listing_expired": (
+        "「{title}」已到期，不再出现在搜索和匹配中。您可以随时续期。",
+        "“{title}” has expired and left search and matching. You can renew it at any time.",
+    ),
+    "listing_renewed": ("「{title}」已续期至 {date}。", "“{title}” is renewed until {date}."),
+    "digest_ready": (
+        "订阅「{name}」有 {count} 条新结果。",
+        "Your saved search “{name}” has {count} new results.",
+    ),
+    "duplicate_merged": (
+        "「{title}」与重复条目合并，保留「{kept}」。",
+        "“{title}” was merged into its duplicate “{kept}”.",
+    ),
     "import_finished": (
         "批量导入完成：{imported} 项已导入，{failed} 行未导入。",
         "Bulk import finished: {imported} imported, {failed} rows not imported.",
@@ -75,7 +92,16 @@ def notify(
         subject = ("[科创对接] " if not locale.startswith("en") else "[TechMatch] ") + text[:80]
         session.add(
             OutboxMail(
-                recipient=user.email, subject=subject, body=text + (f"\n\n{link}" if link else "")
+                recipient=user.email,
+                subject=subject,
+                body=text + (f"\n\n{absolute_link(link)}" if link else ""),
             )
         )
     return note
+
+
+def absolute_link(link: str) -> str:
+    """Links in e-mails must work outside the site: prefix the configured site address."""
+    from matchmaker import runtime
+
+    return runtime.settings().site_url + link if link.startswith("/") else link

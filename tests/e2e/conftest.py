@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import IN_CI
 
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -45,17 +46,26 @@ def _chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    instance = tmp_path_factory.mktemp("e2e-instance")
+def live_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's instance directory (its SQLite database and secret key)."""
+    return tmp_path_factory.mktemp("e2e-instance")
+
+
+@pytest.fixture(scope="session")
+def live_server(live_instance: Path) -> Iterator[str]:
+    instance = live_instance
     port = _free_port()
     env = os.environ.copy()
     env.update(MATCHMAKER_INSTANCE_DIR=str(instance), MATCHMAKER_LOAD_DEMO_DATA="1")
+    # the server (and the worker it starts) import this checkout, not an installed copy
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.pop("MATCHMAKER_DATABASE_URL", None)
     log = (instance / "server.log").open("wb")
     process = subprocess.Popen(
         # the whole embedded default: web server plus its worker on the filesystem queue
         [sys.executable, "-m", "web.cli", "run", "--port", str(port)],
         env=env,
+        cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -75,7 +85,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         time.sleep(0.3)
     yield base
     process.terminate()
-    process.wait(timeout=20)
+    process.wait(timeout=60)  # the server first waits up to 30 s for its worker to stop
     log.close()
 
 

@@ -202,9 +202,17 @@ def test_near_identical_need_of_same_organisation_is_flagged(client, app, people
     login(client, people["colleague"])
     client.post("/my/need/new", data=NEED_FORM)
     login(client, people["enterprise"])
-    client.post("/my/need/new", data={**NEED_FORM, "title": "功率模块散热基板国产化需求"})
+    copy = {**NEED_FORM, "title": "功率模块散热基板国产化需求"}
+    warned = client.post("/my/need/new", data=copy)
+    # warned before saving: nothing saved yet, the colleague's need is named
+    assert warned.status_code == 200
+    page = warned.get_data(as_text=True)
+    assert 'data-testid="duplicate-before-save"' in page and NEED_FORM["title"] in page
     from web import db
 
+    with app.app_context():
+        assert db.session().query(Need).count() == 1
+    client.post("/my/need/new", data={**copy, "confirm_duplicate": "1"})
     with app.app_context():
         mine = db.session().query(Need).filter(Need.title.endswith("需求")).one()
     page = client.get(f"/my/need/{mine.id}/edit").get_data(as_text=True)

@@ -6,9 +6,11 @@ from flask_login import current_user, login_required
 
 from matchmaker.db import count_rows
 from matchmaker.models import Achievement, ListingState, Match, MatchState, Need, Role
-from matchmaker.services import visibility
+from matchmaker.services import duplicates, lifecycle, visibility
 from web import db
 from web.main import bp
+
+EXPIRY_HORIZON_DAYS = 14
 
 
 def _viewer():  # type: ignore[no-untyped-def]
@@ -61,4 +63,7 @@ def dashboard() -> str:
         )
         context["awaiting_needs"] = count_rows(s, Need, Need.state == submitted)
         context["proposed_matches"] = count_rows(s, Match, Match.state == MatchState.PROPOSED)
+        context["expiring"] = lifecycle.upcoming_expiries(s, days=EXPIRY_HORIZON_DAYS)
+        context["expiry_horizon"] = EXPIRY_HORIZON_DAYS
+        context["open_duplicates"] = duplicates.open_count(s)
     return render_template("main/dashboard.html", **context)

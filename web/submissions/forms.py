@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from matchmaker import taxonomy
+from matchmaker import runtime, taxonomy
 
 REQUIRED = _l("This field is required.")
 
@@ -59,6 +59,28 @@ def visibility_choices() -> list[SelectChoice]:
     ]
 
 
+VALIDITY_CHOICES = (30, 90, 180, 365, 730)
+
+
+def validity_choices(kind: str) -> list[SelectChoice]:
+    default = runtime.settings().validity_days(kind)
+    days = sorted({*VALIDITY_CHOICES, default})
+    return [SelectChoice(str(d), _l("%(days)s days", days=d)) for d in days]
+
+
+def validity_field(kind: str) -> SelectField:
+    return SelectField(
+        _l("Valid for"),
+        choices=lambda: validity_choices(kind),
+        default=lambda: str(runtime.settings().validity_days(kind)),
+        validators=[Optional()],
+        description=_l(
+            "After this it leaves search and matching; we remind you before, and one click "
+            "renews it."
+        ),
+    )
+
+
 def check_range(low: DecimalField, high: DecimalField) -> None:
     if low.data is not None and high.data is not None and low.data > high.data:
         raise ValidationError(_l("The upper limit must not be below the lower limit."))
@@ -95,6 +117,7 @@ class FileImportForm(FlaskForm):
 
 class AchievementForm(_ListingForm):
     attachment_key = HiddenField()
+    validity_days = validity_field("achievement")
     summary = StringField(
         _l("One-sentence summary"),
         validators=[DataRequired(REQUIRED), Length(max=300)],
@@ -162,6 +185,7 @@ class NeedForm(_ListingForm):
         _l("Budget up to (×10k CNY)"), validators=[Optional(), NumberRange(min=0, max=1e7)]
     )
     deadline = DateField(_l("Deadline"), validators=[Optional()])
+    validity_days = validity_field("need")
 
     def validate_budget_max(self, field: DecimalField) -> None:
         check_range(self.budget_min, field)

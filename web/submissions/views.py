@@ -8,14 +8,24 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from indexer.extract import ExtractionError, extract, guess_title
 from matchmaker import runtime
-from matchmaker.models import Achievement, IPType, ListingState, Match, Need, Role, Visibility
-from matchmaker.services import duplicates, listings, matches, uploads
+from matchmaker.models import (
+    Achievement,
+    IPType,
+    ListingState,
+    Match,
+    Need,
+    Role,
+    SavedSearch,
+    Visibility,
+)
+from matchmaker.services import duplicates, lifecycle, listings, matches, uploads
 from matchmaker.services.errors import OperationError
 from web import db
 from web.access import roles_required, staff_required
@@ -48,6 +58,7 @@ def _form_to_fields(kind: str, form: Any) -> dict[str, Any]:
         "visibility": Visibility(form.visibility.data),
         "confidential_notes": form.confidential_notes.data or None,
         "description": form.description.data.strip(),
+        "validity_days": int(form.validity_days.data) if form.validity_days.data else None,
     }
     if kind == "achievement":
         fields.update(
@@ -82,6 +93,9 @@ def _listing_to_form(kind: str, listing: Any) -> Any:
             form.patent_numbers.data = ", ".join(listing.patent_numbers or [])
         else:
             form.trl_min.data = str(listing.trl_min or "")
+        form.validity_days.data = str(
+            listing.validity_days or runtime.settings().validity_days(kind)
+        )
     return form
 
 
@@ -112,7 +126,19 @@ def create(kind: str) -> str | Response:
             # a double click or a re-sent form: show what was saved instead of saving it twice
             flash(_("This was already saved a moment ago."), "info")
             return redirect(url_for("submissions.edit", kind=kind, listing_id=existing.id))
-        listing = listings.create(s, current_user, MODELS[kind](**fields))
+        draft = MODELS[kind](**fields, organisation_id=current_user.organisation_id)
+        if not request.form.get("confirm_duplicate"):
+            before_save = duplicates.same_organisation(s, draft, duplicates.available_engine())
+            if before_save:
+                return render_template(
+                    f"submissions/{kind}_form.html",
+                    form=form,
+                    listing=None,
+                    kind=kind,
+                    before_save=before_save,
+                    file_form=FileImportForm() if kind == "achievement" else None,
+                )
+        listing = listings.create(s, current_user, draft)
         if kind == "achievement":
             uploads.attach_pending(
                 s, runtime.settings().upload_dir, current_user, form.attachment_key.data, listing
@@ -176,7 +202,9 @@ def edit(kind: str, listing_id: int) -> str | Response:
     listing = _own_listing(kind, listing_id)
     form = _listing_to_form(kind, listing)
     similar = (
-        duplicates.similar_of_same_organisation(db.session(), listing) if kind == "need" else []
+        duplicates.same_organisation(db.session(), listing, duplicates.available_engine())
+        if listing.state in listings.EDITABLE_STATES
+        else []
     )
     if form.validate_on_submit():
         s = db.session()
@@ -196,6 +224,11 @@ def edit(kind: str, listing_id: int) -> str | Response:
         kind=kind,
         similar=similar,
         editable=listing.state in listings.EDITABLE_STATES,
+        alert=(
+            db.session().scalar(sa.select(SavedSearch).where(SavedSearch.need_id == listing.id))
+            if kind == "need"
+            else None
+        ),
     )
 
 
@@ -208,12 +241,15 @@ def act(kind: str, listing_id: int, action: str) -> Response:
         "withdraw": ListingState.DRAFT,
         "archive": ListingState.ARCHIVED,
     }
-    if action not in targets:
+    if action not in targets and action != "renew":
         abort(404)
     listing = _own_listing(kind, listing_id)
     s = db.session()
     try:
-        listings.transition(s, current_user, listing, targets[action])
+        if action == "renew":
+            lifecycle.renew(s, runtime.settings(), current_user, listing)
+        else:
+            listings.transition(s, current_user, listing, targets[action])
     except OperationError as exc:
         s.rollback()
         flash(message_for(exc), "error")
@@ -224,6 +260,7 @@ def act(kind: str, listing_id: int, action: str) -> Response:
                 "submit": _("Submitted for review. Staff will check it shortly."),
                 "withdraw": _("Withdrawn: it is a draft again."),
                 "archive": _("Archived: it no longer appears in search or matching."),
+                "renew": _("Renewed: valid until %(date)s.", date=format_date(listing.expires_at)),
             }[action],
             "success",
         )

@@ -1,0 +1,50 @@
+"""A search engine for unit tests: the real local index with a small deterministic embedder
+(hashed character bigrams), so retrieval, ranking and digests run without the model."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from indexer import text
+from indexer.backends.local import LocalIndex
+
+DIMENSION = 64
+
+
+class HashingEmbedder:
+    model_id = "test-hashing-64"
+    dimension = DIMENSION
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        return np.stack([self.encode_one(t) for t in texts]) if texts else np.zeros((0, DIMENSION))
+
+    def encode_one(self, value: str) -> np.ndarray:
+        vector = np.zeros(DIMENSION, dtype=np.float32)
+        for gram in text.char_bigrams(value) + text.words(value):
+            vector[int(hashlib.md5(gram.encode()).hexdigest(), 16) % DIMENSION] += 1.0
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm else vector
+
+
+@dataclass
+class FakeEngine:
+    index: LocalIndex
+    embedder: HashingEmbedder
+
+
+def engine(path: Path) -> FakeEngine:
+    embedder = HashingEmbedder()
+    return FakeEngine(LocalIndex(path, embedder.model_id, DIMENSION), embedder)
+
+
+def index_all(session, fake: FakeEngine) -> None:  # type: ignore[no-untyped-def]
+    from matchmaker.search import indexing
+
+    listings = list(indexing.indexable_listings(session))
+    if listings:
+        fake.index.upsert(indexing.build_documents(fake, listings))  # type: ignore[arg-type]
