@@ -83,3 +83,6 @@ def test_staff_review_a_match_through_to_a_signed_deal(page, live_server) -> Non
     page.click("[data-lang=en]")
     assert page.locator("h1").inner_text() == "Matching dashboard"
     assert "Funnel" in page.content()
+    # the choice is saved on the account: switch back so later tests see Chinese
+    page.click("[data-lang=zh]")
+    assert page.locator("h1").inner_text() == "对接数据看板"
