@@ -48,6 +48,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
     tokens, tokenize = 'unicode61 remove_diacritics 0'
 );
 """
+# FTS5's bm25() visits every row matching any term and scores it against every term, so the
+# character bigrams of a whole need (100+ terms, many in most documents) took 350 ms at 100k
+# documents. Only the rarest terms are sent (they carry nearly all of BM25's weight); the cap
+# was chosen with scripts/evaluate.py and scripts/bench_match.py (README).
+MAX_QUERY_TERMS = 64
 
 
 @dataclass
@@ -90,6 +95,8 @@ class LocalIndex(SearchIndex):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._matrix: _Matrix | None = None
+        # document frequencies of query terms, valid for one (file, generation) key
+        self._frequencies: tuple[tuple[int, int], dict[str, int]] = ((-1, -1), {})
         # checked on first use, not here: a mismatched index can still be rebuilt
         self._verified = False
 
@@ -314,7 +321,6 @@ class LocalIndex(SearchIndex):
         terms = unique_tokens(tokens)
         if not terms or k <= 0:
             return []
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         clauses, params = self._filter_sql(filters, exclude)
         sql = (
             "SELECT d.id, -bm25(docs_fts) AS score "
@@ -322,8 +328,43 @@ class LocalIndex(SearchIndex):
             f"WHERE docs_fts MATCH ? {clauses} ORDER BY bm25(docs_fts), d.rid LIMIT ?"
         )
         with self._connect() as conn:
+            if len(terms) > MAX_QUERY_TERMS:
+                terms = self._rarest(conn, terms, MAX_QUERY_TERMS)
+                if not terms:
+                    return []
+            match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
             rows = conn.execute(sql, (match, *params, k)).fetchall()
         return [Hit(r[0], float(r[1])) for r in rows]
+
+    def _rarest(self, conn: sqlite3.Connection, terms: list[str], limit: int) -> list[str]:
+        """The `limit` terms in the fewest documents (ties in query order). Terms in no document
+        are left out (they match nothing); one the vocabulary cannot list because FTS5 splits it
+        into several tokens counts as rare."""
+        key = self._cache_key(conn)
+        if self._frequencies[0] != key:
+            self._frequencies = (key, {})
+        known = self._frequencies[1]
+        missing = [t for t in terms if t not in known]
+        if missing:
+            conn.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.docs_vocab "
+                "USING fts5vocab(main, docs_fts, row)"
+            )
+            found: dict[str, int] = {}
+            for start in range(0, len(missing), 500):
+                chunk = missing[start : start + 500]
+                placeholders = ", ".join("?" for _ in chunk)
+                found.update(
+                    conn.execute(
+                        f"SELECT term, doc FROM temp.docs_vocab WHERE term IN ({placeholders})",
+                        chunk,
+                    ).fetchall()
+                )
+            for term in missing:
+                known[term] = found.get(term, 0)
+        kept = [i for i, t in enumerate(terms) if known[t] or not t.isalnum()]
+        kept.sort(key=lambda i: (known[terms[i]], i))
+        return [terms[i] for i in kept[:limit]]
 
     @staticmethod
     def _filter_sql(filters: Filters | None, exclude: Filters | None) -> tuple[str, list[Any]]:

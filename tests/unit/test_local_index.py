@@ -64,3 +64,18 @@ def test_reads_during_writes_never_fail(tmp_path) -> None:
     assert reads > 0
     assert index.count() == 201
     assert np.isclose(index.knn(unit(1, 0, 0, 0), 1)[0].score, 1.0, atol=1e-5)
+
+
+def test_long_queries_keep_their_rarest_terms(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("indexer.backends.local.MAX_QUERY_TERMS", 2)
+    index = LocalIndex(tmp_path / "cap.sqlite", "m", DIM)
+    index.upsert(
+        [doc(f"c:{i}", "常见 普通", unit(1, 0, 0, 0)) for i in range(5)]
+        + [
+            doc("r:1", "常见 稀有 罕见", unit(0, 1, 0, 0)),
+            doc("r:2", "普通 罕见", unit(0, 0, 1, 0)),
+        ]
+    )
+    hits = index.lexical(["常见", "普通", "稀有", "罕见", "没有的词"], 10)
+    assert [h.id for h in hits] == ["r:1", "r:2"]
+    assert index.lexical(["没有", "的", "词"], 10) == []
