@@ -10,7 +10,9 @@ measured) and times need → top-20 with explanations, including the query embed
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
 import random
 import resource
 import statistics
@@ -43,6 +45,9 @@ def main() -> None:
     parser.add_argument("--achievements", type=int, default=100_000)
     parser.add_argument("--needs", type=int, default=50)
     parser.add_argument("--batch-needs", type=int, default=0)
+    parser.add_argument(
+        "--profile", action="store_true", help="print the top functions of the timed loop"
+    )
     args = parser.parse_args()
     rng = random.Random(7)
     abstracts = [json.loads(line)["text"] for line in CSL.open(encoding="utf-8")]
@@ -141,10 +146,16 @@ def main() -> None:
         with db.session() as session:
             needs = session.query(Need).order_by(Need.id).limit(args.needs).all()
             ranker.for_need(session, engine, needs[0], 20)  # warm up (model, matrix)
+            profiler = cProfile.Profile() if args.profile else None
+            if profiler:
+                profiler.enable()
             for need in needs:
                 started = time.perf_counter()
                 ranker.for_need(session, engine, need, 20)
                 timings.append((time.perf_counter() - started) * 1000)
+            if profiler:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         print(
             f"need → top-20 with explanations over {args.achievements}: p50 "
             f"{statistics.median(timings):.0f} ms, p95 {np.percentile(timings, 95):.0f} ms "

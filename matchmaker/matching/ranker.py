@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from indexer.backends import Hit
@@ -24,6 +25,8 @@ from matchmaker.search.engine import SearchEngine
 
 # the best possible fused score: first in both ranked lists
 FUSED_MAX = 2.0 / (RRF_K + 1)
+
+Listing = TypeVar("Listing", Achievement, Need)
 
 
 @dataclass
@@ -40,6 +43,14 @@ def _vector_of(engine: SearchEngine, kind: str, listing_id: int, fallback_text: 
     stored = engine.index.get([doc_id(kind, listing_id)])
     document = stored.get(doc_id(kind, listing_id))
     return document.vector if document is not None else engine.embedder.encode_one(fallback_text)
+
+
+def _load(session: Session, model: type[Listing], ids: list[int]) -> dict[int, Listing]:
+    """The candidates in one query instead of one per candidate."""
+    if not ids:
+        return {}
+    rows = session.scalars(sa.select(model).where(model.id.in_(ids))).all()
+    return {row.id: row for row in rows}
 
 
 def _band(base: float) -> str:
@@ -123,8 +134,9 @@ def for_listing(
     hits: list[Hit] = []
     pairs: list[tuple[Achievement, Need]] = []
     fb: dict[int, feedback.Feedback] = {}
+    others = _load(session, other_model, [parse_doc_id(hit.id)[1] for hit in result.fused])
     for hit in result.fused:
-        other = session.get(other_model, parse_doc_id(hit.id)[1])
+        other = others.get(parse_doc_id(hit.id)[1])
         if other is None or other.state != ListingState.PUBLISHED:
             continue
         achievement, need = (other, source) if source.kind == "need" else (source, other)
