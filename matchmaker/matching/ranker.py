@@ -8,10 +8,12 @@ Hard constraints (need deadline passed, a rejected pair, "already cooperating") 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -39,10 +41,18 @@ class Ranked:
     explanation: dict[str, Any] = field(default_factory=dict)
 
 
-def _vector_of(engine: SearchEngine, kind: str, listing_id: int, fallback_text: str):  # type: ignore[no-untyped-def]
-    stored = engine.index.get([doc_id(kind, listing_id)])
-    document = stored.get(doc_id(kind, listing_id))
-    return document.vector if document is not None else engine.embedder.encode_one(fallback_text)
+def vectors_of(engine: SearchEngine, sources: Sequence[Achievement | Need]) -> list[np.ndarray]:
+    """The listings' indexed vectors; the model embeds the others, all in one batch."""
+    stored = engine.index.get([doc_id(s.kind, s.id) for s in sources])
+    vectors: list[np.ndarray | None] = [
+        stored[key].vector if (key := doc_id(s.kind, s.id)) in stored else None for s in sources
+    ]
+    missing = [i for i, v in enumerate(vectors) if v is None]
+    if missing:
+        texts = [listing_text(sources[i]).compose() for i in missing]
+        for i, vector in zip(missing, engine.embedder.encode(texts), strict=True):
+            vectors[i] = vector
+    return [v for v in vectors if v is not None]
 
 
 def _load(session: Session, model: type[Listing], ids: list[int]) -> dict[int, Listing]:
@@ -113,9 +123,11 @@ def for_listing(
     source: Achievement | Need,
     limit: int = 20,
     today: date | None = None,
+    vector: np.ndarray | None = None,
 ) -> list[Ranked]:
     """Candidates of the other kind for `source` (achievements for a need, needs for an
-    achievement), scored, cut to `limit` and explained, best first."""
+    achievement), scored, cut to `limit` and explained, best first. `vector` is the source's
+    embedding when the caller has it (`vectors_of`)."""
     today = today or date.today()
     other_kind, other_model = (
         ("achievement", Achievement) if source.kind == "need" else ("need", Need)
@@ -129,7 +141,7 @@ def for_listing(
         filters={"kind": other_kind},
         exclude={"organisation_id": organisation} if organisation else None,
         k=CANDIDATES,
-        vector=_vector_of(engine, source.kind, source.id, source_text),
+        vector=vector if vector is not None else vectors_of(engine, [source])[0],
     )
     hits: list[Hit] = []
     pairs: list[tuple[Achievement, Need]] = []
