@@ -183,12 +183,18 @@ def time_queries(db: Database, engine: SearchEngine, count: int, profile: bool) 
     print(f"matcher / bare kNN at p50: {ratio:.2f}×")
 
 
-def rematch(settings: Settings) -> None:
+def rematch(settings: Settings, profile: bool) -> None:
     """The batch job in this (fresh) process: time and peak memory are the worker's."""
     db = runtime.configure(settings)
     started = time.perf_counter()
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     with db.session() as session:
         totals = matching.match_all(session, runtime.search_engine())
+    if profiler:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(50)
     print(
         f"batch re-match of {totals['created'] + totals['updated'] + totals['kept']} matches: "
         f"{time.perf_counter() - started:.0f}s {totals}, worker peak RSS "
@@ -210,7 +216,8 @@ def main() -> None:
     parser.add_argument("--prefix", default=f"bench_perf_{uuid.uuid4().hex[:8]}")
     args = parser.parse_args()
     if args.rematch_in:
-        rematch(settings_for(args.rematch_in, args.backend, args.es_url, args.prefix))
+        settings = settings_for(args.rematch_in, args.backend, args.es_url, args.prefix)
+        rematch(settings, args.profile)
         return
     abstracts = [json.loads(line)["text"] for line in CSL.open(encoding="utf-8")]
 
@@ -233,6 +240,7 @@ def main() -> None:
             if args.batch_needs:
                 command = [sys.executable, __file__, "--rematch-in", tmp, "--prefix", args.prefix]
                 command += ["--backend", args.backend, "--es-url", args.es_url]
+                command += ["--profile"] if args.profile else []
                 subprocess.run(command, check=True)
         finally:
             if hasattr(engine.index, "drop"):
