@@ -8,7 +8,6 @@ Hard constraints (need deadline passed, a rejected pair, "already cooperating") 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -29,10 +28,6 @@ from matchmaker.search.engine import SearchEngine
 FUSED_MAX = 2.0 / (RRF_K + 1)
 
 Listing = TypeVar("Listing", Achievement, Need)
-# Texts per model call when embedding listings for matching. Larger batches are padded to their
-# longest text: on CPU 32 per call took 1.8× the time per text of 1 to 4 (and 400 MB for
-# attention), measured on abstract-long texts.
-QUERY_BATCH = 4
 
 
 @dataclass
@@ -45,19 +40,10 @@ class Ranked:
     explanation: dict[str, Any] = field(default_factory=dict)
 
 
-def vectors_of(engine: SearchEngine, sources: Sequence[Achievement | Need]) -> list[np.ndarray]:
-    """The listings' indexed vectors; the model embeds the others, all in one batch."""
-    stored = engine.index.get([doc_id(s.kind, s.id) for s in sources])
-    vectors: list[np.ndarray | None] = [
-        stored[key].vector if (key := doc_id(s.kind, s.id)) in stored else None for s in sources
-    ]
-    missing = [i for i, v in enumerate(vectors) if v is None]
-    if missing:
-        texts = [listing_text(sources[i]).compose() for i in missing]
-        vectors_found = engine.embedder.encode(texts, batch_size=QUERY_BATCH)
-        for i, vector in zip(missing, vectors_found, strict=True):
-            vectors[i] = vector
-    return [v for v in vectors if v is not None]
+def _stored_vector(engine: SearchEngine, source: Achievement | Need) -> np.ndarray | None:
+    key = doc_id(source.kind, source.id)
+    document = engine.index.get([key]).get(key)
+    return document.vector if document is not None else None
 
 
 def _load(session: Session, model: type[Listing], ids: list[int]) -> dict[int, Listing]:
@@ -128,11 +114,9 @@ def for_listing(
     source: Achievement | Need,
     limit: int = 20,
     today: date | None = None,
-    vector: np.ndarray | None = None,
 ) -> list[Ranked]:
     """Candidates of the other kind for `source` (achievements for a need, needs for an
-    achievement), scored, cut to `limit` and explained, best first. `vector` is the source's
-    embedding when the caller has it (`vectors_of`)."""
+    achievement), scored, cut to `limit` and explained, best first."""
     today = today or date.today()
     other_kind, other_model = (
         ("achievement", Achievement) if source.kind == "need" else ("need", Need)
@@ -146,7 +130,8 @@ def for_listing(
         filters={"kind": other_kind},
         exclude={"organisation_id": organisation} if organisation else None,
         k=CANDIDATES,
-        vector=vector if vector is not None else vectors_of(engine, [source])[0],
+        # not indexed yet: retrieve embeds the text while the lexical side runs
+        vector=_stored_vector(engine, source),
     )
     hits: list[Hit] = []
     pairs: list[tuple[Achievement, Need]] = []

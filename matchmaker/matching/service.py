@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -97,20 +96,17 @@ def match_listing(
     engine: SearchEngine,
     listing: Achievement | Need,
     today: date | None = None,
-    vector: np.ndarray | None = None,
 ) -> dict[str, int]:
     """Propose matches for a published need (achievements) or achievement (needs)."""
     if listing.state != ListingState.PUBLISHED:
         return {"created": 0, "updated": 0, "kept": 0}
-    ranked = ranker.for_listing(
-        session, engine, listing, PROPOSALS_PER_LISTING, today, vector=vector
-    )
+    ranked = ranker.for_listing(session, engine, listing, PROPOSALS_PER_LISTING, today)
     counts = _upsert(session, ranked)
     session.flush()
     return counts
 
 
-# needs loaded and embedded together in the batch job
+# needs loaded together in the batch job
 BATCH = 64
 
 
@@ -126,15 +122,10 @@ def match_all(
     for start in range(0, len(need_ids), BATCH):
         chunk = need_ids[start : start + BATCH]
         loaded = {n.id: n for n in session.scalars(sa.select(Need).where(Need.id.in_(chunk)))}
-        needs = [loaded[i] for i in chunk if i in loaded]
-        published = [n for n in needs if n.state == ListingState.PUBLISHED]
-        vectors = dict(
-            zip([n.id for n in published], ranker.vectors_of(engine, published), strict=True)
-        )
         for need_id in chunk:
             need = loaded.get(need_id)
             if need is not None:
-                counts = match_listing(session, engine, need, vector=vectors.get(need_id))
+                counts = match_listing(session, engine, need)
                 for key, value in counts.items():
                     totals[key] += value
             session.commit()

@@ -68,6 +68,8 @@ def test_reads_during_writes_never_fail(tmp_path) -> None:
 
 def test_long_queries_keep_their_rarest_terms(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr("indexer.backends.local.MAX_QUERY_TERMS", 2)
+    monkeypatch.setattr("indexer.backends.local.MIN_QUERY_TERMS", 1)
+    monkeypatch.setattr("indexer.backends.local.MAX_QUERY_POSTINGS", 100.0)
     index = LocalIndex(tmp_path / "cap.sqlite", "m", DIM)
     index.upsert(
         [doc(f"c:{i}", "常见 普通", unit(1, 0, 0, 0)) for i in range(5)]
@@ -79,3 +81,15 @@ def test_long_queries_keep_their_rarest_terms(tmp_path, monkeypatch) -> None:
     hits = index.lexical(["常见", "普通", "稀有", "罕见", "没有的词"], 10)
     assert [h.id for h in hits] == ["r:1", "r:2"]
     assert index.lexical(["没有", "的", "词"], 10) == []
+
+
+def test_past_the_first_terms_common_ones_are_left_out(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("indexer.backends.local.MIN_QUERY_TERMS", 1)
+    monkeypatch.setattr("indexer.backends.local.MAX_QUERY_POSTINGS", 0.5)
+    index = LocalIndex(tmp_path / "budget.sqlite", "m", DIM)
+    index.upsert(
+        [doc(f"c:{i}", "常见", unit(1, 0, 0, 0)) for i in range(6)]
+        + [doc("r:1", "常见 稀有", unit(0, 1, 0, 0))]
+    )
+    assert [h.id for h in index.lexical(["常见", "稀有"], 10)] == ["r:1"]
+    assert len(index.lexical(["常见"], 10)) == 7  # the first term is always sent
