@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from indexer.backends import Hit
 from matchmaker.matching import compatibility, explain, feedback
 from matchmaker.matching.fusion import RRF_K
-from matchmaker.matching.retrieval import CANDIDATES, retrieve
+from matchmaker.matching.retrieval import CANDIDATES, is_short, retrieve
 from matchmaker.models import Achievement, ListingState, Need
 from matchmaker.search.documents import doc_id, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
@@ -79,6 +79,7 @@ def _score(
     pairs: list[tuple[Achievement, Need]],
     today: date,
     fb_by_need: dict[int, feedback.Feedback],
+    weights: dict[str, float],
 ) -> list[Ranked]:
     ranked: list[Ranked] = []
     for hit, (achievement, need) in zip(fused, pairs, strict=True):
@@ -89,7 +90,7 @@ def _score(
         if any(c.blocks for c in checks):
             continue
         base = min(hit.score / FUSED_MAX, 1.0)
-        compat = compatibility.adjustment(checks)
+        compat = compatibility.adjustment(checks, weights)
         learned = fb.adjustment(achievement)
         ranked.append(
             Ranked(
@@ -146,7 +147,8 @@ def for_listing(
         pairs.append((achievement, need))  # type: ignore[arg-type]
         if need.id not in fb:
             fb[need.id] = feedback.for_need(session, need.id, need.trl_min)
-    ranked = _score(hits, pairs, today, fb)[:limit]
+    weights = compatibility.SHORT_SOURCE_WEIGHTS if is_short(source_text) else compatibility.WEIGHTS
+    ranked = _score(hits, pairs, today, fb, weights)[:limit]
     for rank, item in enumerate(ranked, start=1):
         item.explanation = _explain(
             item.achievement, item.need, item.checks, rank, item.components["retrieval"]

@@ -26,9 +26,13 @@ SHORT_QUERY_DENSE_WEIGHT = 0.1
 SHORT_QUERY_CHARS = 40
 
 
+def is_short(query_text: str) -> bool:
+    """A title-like query of a few words."""
+    return len(text.normalise(query_text)) <= SHORT_QUERY_CHARS
+
+
 def dense_weight_for(query_text: str) -> float:
-    short = len(text.normalise(query_text)) <= SHORT_QUERY_CHARS
-    return SHORT_QUERY_DENSE_WEIGHT if short else DENSE_WEIGHT
+    return SHORT_QUERY_DENSE_WEIGHT if is_short(query_text) else DENSE_WEIGHT
 
 
 def fusion_weights(dense_weight: float = DENSE_WEIGHT) -> list[float]:
