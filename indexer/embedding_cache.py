@@ -26,6 +26,9 @@ class CachedEmbedder:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
+        # a cache: losing the last writes on power loss costs a re-embedding, not a wrong
+        # answer, so commits need not wait for the disk
+        conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
     @property

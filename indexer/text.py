@@ -64,16 +64,27 @@ def _is_content(token: str) -> bool:
     return bool(_HAS_WORD_CHAR.search(token)) and token not in stopwords() and not token.isdigit()
 
 
-def words(text: str | None) -> list[str]:
-    """Content words in order (lower-cased; stop words, punctuation and bare numbers dropped)."""
+def cut(text: str | None) -> list[str]:
+    """jieba's raw tokens of the normalised, lower-cased text (punctuation and spaces too).
+    jieba cuts each run of letters and digits on its own, so the cuts of a text's sentences
+    joined are the cut of the whole text: `words_of` and `key_terms_of` accept either."""
     clean = normalise(text).lower()
     if not clean:
         return []
     with _lock:  # jieba's tokenizer is not safe to initialise from two threads at once
-        tokens = _tokenizer().lcut(clean)
+        return _tokenizer().lcut(clean)
+
+
+def words_of(tokens: Iterable[str]) -> list[str]:
+    """The content words among tokens from `cut`."""
     # Only letters, digits and CJK survive inside a token, so every backend sees the same terms.
     parts = (p for token in tokens for p in _NON_WORD.split(token))
     return [p for p in parts if p and _is_content(p)]
+
+
+def words(text: str | None) -> list[str]:
+    """Content words in order (lower-cased; stop words, punctuation and bare numbers dropped)."""
+    return words_of(cut(text))
 
 
 def char_bigrams(text: str | None) -> list[str]:
@@ -119,12 +130,25 @@ def lexical_tokens(text: str | None) -> list[str]:
 def key_terms(text: str | None, limit: int = 10) -> list[str]:
     """The most distinctive terms (jieba's TF-IDF with our dictionary and stop words), for
     display, highlighting and explanations."""
-    clean = normalise(text).lower()
-    if not clean:
-        return []
-    with _lock:
-        terms = _keyword_extractor().extract_tags(clean, topK=limit * 2)
-    return [t for t in terms if _is_content(t)][:limit]
+    return key_terms_of(cut(text), limit)
+
+
+def key_terms_of(tokens: Iterable[str], limit: int = 10) -> list[str]:
+    """`key_terms` of tokens from `cut`: jieba's TF-IDF ranking (TFIDF.extract_tags, same
+    arithmetic and tie order) without cutting the text again."""
+    extractor = _keyword_extractor()
+    counts: dict[str, float] = {}
+    for token in tokens:
+        if len(token.strip()) < 2 or token.lower() in extractor.stop_words:
+            continue
+        counts[token] = counts.get(token, 0.0) + 1.0
+    total = sum(counts.values())
+    weights = {
+        term: count * (extractor.idf_freq.get(term, extractor.median_idf) / total)
+        for term, count in counts.items()
+    }
+    ranked = sorted(weights, key=weights.__getitem__, reverse=True)[: limit * 2]
+    return [t for t in ranked if _is_content(t)][:limit]
 
 
 @lru_cache(maxsize=1)

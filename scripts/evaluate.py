@@ -32,7 +32,7 @@ from indexer.embedding_cache import CachedEmbedder  # noqa: E402
 from matchmaker.matching import compatibility  # noqa: E402
 from matchmaker.matching.fusion import score_fusion  # noqa: E402
 from matchmaker.matching.ranker import FUSED_MAX  # noqa: E402
-from matchmaker.matching.retrieval import retrieve  # noqa: E402
+from matchmaker.matching.retrieval import is_short, retrieve  # noqa: E402
 from matchmaker.models import Achievement, Need  # noqa: E402
 
 CACHE = Path(os.environ.get("MATCHMAKER_MODEL_CACHE_DIR", Path.home() / ".cache" / "matchmaker"))
@@ -110,7 +110,7 @@ def main() -> None:
         "--field-weight",
         type=float,
         default=None,
-        help="weight of the field feature (default: the product's)",
+        help="weight of the field feature (default: the product's, by query length)",
     )
     args = parser.parse_args()
     if args.tokens:
@@ -146,7 +146,8 @@ def main() -> None:
                 Achievement(field=fields.get(doc)), Need(field=query.get("discipline") or None)
             )
         ]
-        weights = dict(compatibility.WEIGHTS)
+        short = is_short(query["text"])
+        weights = dict(compatibility.SHORT_SOURCE_WEIGHTS if short else compatibility.WEIGHTS)
         if args.field_weight is not None:
             weights["field"] = args.field_weight
         return compatibility.adjustment(checks, weights)

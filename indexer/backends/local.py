@@ -17,10 +17,12 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from indexer.backends.base import (
     Filters,
@@ -48,11 +50,26 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
     tokens, tokenize = 'unicode61 remove_diacritics 0'
 );
 """
+# FTS5's bm25() scores every row matching any term, so the character bigrams of a whole need
+# (100+ terms, some in half of all documents) took 350 ms at 100k documents, and its time grows
+# with the rows matched. Only the rarest terms are sent (they carry nearly all of BM25's
+# weight): at most MAX_QUERY_TERMS, and past the first MIN_QUERY_TERMS no more than
+# MAX_QUERY_POSTINGS × documents occurrences in all. Chosen with scripts/evaluate.py and
+# scripts/bench_match.py (README).
+# A small index is fast whatever the query, so the postings budget never falls below this.
+# A term in one document only goes last: for a listing matched against the others that
+# document is nearly always the listing itself, and a demo-sized index (a few hundred
+# documents) otherwise spent every slot on such terms and found nothing else.
+MAX_QUERY_TERMS = 64
+MIN_QUERY_TERMS = 8
+MAX_QUERY_POSTINGS = 0.25
+MIN_POSTINGS_BUDGET = 5_000
 
 
 @dataclass
 class _Matrix:
     key: tuple[int, int]
+    rids: np.ndarray
     ids: list[str]
     vectors: np.ndarray
     filters: list[dict[str, Any]]
@@ -70,6 +87,19 @@ class _Matrix:
                 )
             result |= self.masks[key]
         return result
+
+    def allowed(self, filters: Filters | None, exclude: Filters | None) -> np.ndarray:
+        allowed = np.ones(len(self.ids), dtype=bool)
+        for name, value in (filters or {}).items():
+            allowed &= self.mask_for(name, [_comparable(v) for v in as_values(value)])
+        for name, value in (exclude or {}).items():
+            allowed &= ~self.mask_for(name, [_comparable(v) for v in as_values(value)])
+        return allowed
+
+
+@lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
 
 
 def _comparable(value: Any) -> Any:
@@ -90,6 +120,8 @@ class LocalIndex(SearchIndex):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._matrix: _Matrix | None = None
+        # document frequencies of query terms, valid for one (file, generation) key
+        self._frequencies: tuple[tuple[int, int], dict[str, int], int] = ((-1, -1), {}, 0)
         # checked on first use, not here: a mismatched index can still be rebuilt
         self._verified = False
 
@@ -252,23 +284,29 @@ class LocalIndex(SearchIndex):
             matrix = self._matrix
             if matrix is not None and matrix.key == key:
                 return matrix
-            with self._lock:
-                rows = conn.execute("SELECT id, filters, vector FROM docs ORDER BY rid").fetchall()
-        vectors = (
-            np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(
-                len(rows), self.dimension
-            )
-            if rows
-            else np.zeros((0, self.dimension), dtype=np.float32)
-        )
-        matrix = _Matrix(
-            key=key,
-            ids=[r[0] for r in rows],
-            vectors=vectors,
-            filters=[json.loads(r[1]) for r in rows],
-            masks={},
-        )
-        self._matrix = matrix
+            with self._lock:  # one load when the lexical and the dense side ask at once
+                matrix = self._matrix
+                if matrix is not None and matrix.key == key:
+                    return matrix
+                rows = conn.execute(
+                    "SELECT rid, id, filters, vector FROM docs ORDER BY rid"
+                ).fetchall()
+                vectors = (
+                    np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float32).reshape(
+                        len(rows), self.dimension
+                    )
+                    if rows
+                    else np.zeros((0, self.dimension), dtype=np.float32)
+                )
+                matrix = _Matrix(
+                    key=key,
+                    rids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                    ids=[r[1] for r in rows],
+                    vectors=vectors,
+                    filters=[json.loads(r[2]) for r in rows],
+                    masks={},
+                )
+                self._matrix = matrix
         return matrix
 
     def knn(
@@ -287,13 +325,12 @@ class LocalIndex(SearchIndex):
         if not matrix.ids or k <= 0:
             return []
         norm = float(np.linalg.norm(query))
-        cosines = matrix.vectors @ (query / norm if norm else query)
-        allowed = np.ones(len(matrix.ids), dtype=bool)
-        for name, value in (filters or {}).items():
-            allowed &= matrix.mask_for(name, [_comparable(v) for v in as_values(value)])
-        for name, value in (exclude or {}).items():
-            allowed &= ~matrix.mask_for(name, [_comparable(v) for v in as_values(value)])
-        candidates = np.flatnonzero(allowed)
+        # One BLAS thread: the product is memory-bound (100k × 384: 4.6 ms alone, 3.2 ms on two
+        # threads), and BLAS threads left spinning after it slowed the next query embedding
+        # on the model's own threads from 51 to 79 ms on 2 cores.
+        with _blas().limit(limits=1, user_api="blas"):
+            cosines = matrix.vectors @ (query / norm if norm else query)
+        candidates = np.flatnonzero(matrix.allowed(filters, exclude))
         if candidates.size == 0:
             return []
         scores = cosines[candidates]
@@ -314,32 +351,92 @@ class LocalIndex(SearchIndex):
         terms = unique_tokens(tokens)
         if not terms or k <= 0:
             return []
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        clauses, params = self._filter_sql(filters, exclude)
+        clause, params = self._filter_sql(filters, exclude)
+        # bm25() per matching row and no join to `docs` before the cut: reading each matching
+        # row of `docs` (vector blobs included) took more than half of the time
         sql = (
-            "SELECT d.id, -bm25(docs_fts) AS score "
-            "FROM docs_fts JOIN docs d ON d.rid = docs_fts.rowid "
-            f"WHERE docs_fts MATCH ? {clauses} ORDER BY bm25(docs_fts), d.rid LIMIT ?"
+            "SELECT d.id, s.score FROM ("
+            "SELECT rowid AS rid, -bm25(docs_fts) AS score FROM docs_fts "
+            f"WHERE docs_fts MATCH ? {clause} ORDER BY score DESC, rowid LIMIT ?"
+            ") s JOIN docs d ON d.rid = s.rid ORDER BY s.score DESC, s.rid"
         )
         with self._connect() as conn:
+            if len(terms) > MIN_QUERY_TERMS:
+                terms = self._query_terms(conn, terms)
+                if not terms:
+                    return []
+            match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
             rows = conn.execute(sql, (match, *params, k)).fetchall()
         return [Hit(r[0], float(r[1])) for r in rows]
 
-    @staticmethod
-    def _filter_sql(filters: Filters | None, exclude: Filters | None) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        for negate, group in ((False, filters), (True, exclude)):
-            for name, value in (group or {}).items():
-                values = [_comparable(v) for v in as_values(value)]
-                placeholders = ", ".join("?" for _ in values)
-                exists = (
-                    "EXISTS (SELECT 1 FROM json_each(d.filters, ?) "
-                    f"WHERE value IN ({placeholders}))"
+    def _filter_sql(
+        self, filters: Filters | None, exclude: Filters | None
+    ) -> tuple[str, list[Any]]:
+        """Filters as a rowid list from the matrix's cached masks (the same ones kNN uses):
+        the allowed rows or the others, whichever list is shorter. Rows added since the
+        matrix was loaded are left out, as kNN leaves them out."""
+        if not filters and not exclude:
+            return "", []
+        matrix = self._load_matrix()
+        allowed = matrix.allowed(filters, exclude)
+        count = int(allowed.sum())
+        if count <= len(allowed) - count:
+            rids = matrix.rids[allowed]
+            return "AND rowid IN (SELECT value FROM json_each(?))", [json.dumps(rids.tolist())]
+        rids = matrix.rids[~allowed]
+        last = int(matrix.rids[-1]) if len(matrix.rids) else 0
+        return (
+            "AND rowid <= ? AND rowid NOT IN (SELECT value FROM json_each(?))",
+            [last, json.dumps(rids.tolist())],
+        )
+
+    def _query_terms(self, conn: sqlite3.Connection, terms: list[str]) -> list[str]:
+        """The rarest terms (ties in query order), at most MAX_QUERY_TERMS and, past the first
+        MIN_QUERY_TERMS, no more than MAX_QUERY_POSTINGS × documents occurrences in all. Terms
+        in no document are left out (they match nothing); one the vocabulary cannot list because
+        FTS5 splits it into several tokens counts as rare."""
+        known, documents = self._document_frequencies(conn, terms)
+        kept = [i for i, t in enumerate(terms) if known[t] or not t.isalnum()]
+        kept.sort(key=lambda i: (known[terms[i]] == 1, known[terms[i]], i))
+        budget = max(MAX_QUERY_POSTINGS * documents, MIN_POSTINGS_BUDGET)
+        chosen: list[str] = []
+        postings = 0
+        for i in kept[:MAX_QUERY_TERMS]:
+            postings += known[terms[i]]
+            if len(chosen) >= MIN_QUERY_TERMS and postings > budget:
+                break
+            chosen.append(terms[i])
+        return chosen
+
+    def _document_frequencies(
+        self, conn: sqlite3.Connection, terms: list[str]
+    ) -> tuple[dict[str, int], int]:
+        """How many documents hold each term, and how many documents there are (both cached
+        until the index changes)."""
+        key = self._cache_key(conn)
+        if self._frequencies[0] != key:
+            documents = int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
+            self._frequencies = (key, {}, documents)
+        _, known, documents = self._frequencies
+        missing = [t for t in terms if t not in known]
+        if missing:
+            conn.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.docs_vocab "
+                "USING fts5vocab(main, docs_fts, row)"
+            )
+            found: dict[str, int] = {}
+            for start in range(0, len(missing), 500):
+                chunk = missing[start : start + 500]
+                placeholders = ", ".join("?" for _ in chunk)
+                found.update(
+                    conn.execute(
+                        f"SELECT term, doc FROM temp.docs_vocab WHERE term IN ({placeholders})",
+                        chunk,
+                    ).fetchall()
                 )
-                clauses.append(("AND NOT " if negate else "AND ") + exists)
-                params.extend([f"$.{name}", *values])
-        return " ".join(clauses), params
+            for term in missing:
+                known[term] = found.get(term, 0)
+        return known, documents
 
     def get(self, ids: Sequence[str]) -> dict[str, IndexDocument]:
         self._check()

@@ -2,46 +2,54 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from indexer import text
 
-# One ranking explains up to 20 pairs against the same source text; these caches keep the
-# source side from being tokenised again for every pair.
-_CACHE = 128
+# One ranking explains up to 20 pairs against the same source text, and a batch re-match
+# meets the same achievements again and again: each text is analysed (cut by jieba) once.
+_CACHE = 512
+KEY_TERMS = 20
+MIN_SENTENCE_CHARS = 6
+MAX_SENTENCES = 30
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    lowered: str
+    words: frozenset[str]
+    key_terms: tuple[str, ...]
+    # the first sentences of at least MIN_SENTENCE_CHARS, with their words and char bigrams
+    sentences: tuple[tuple[str, frozenset[str]], ...]
 
 
 @lru_cache(maxsize=_CACHE)
-def _word_set(value: str) -> frozenset[str]:
-    return frozenset(text.words(value))
-
-
-@lru_cache(maxsize=_CACHE)
-def _key_terms(value: str) -> tuple[str, ...]:
-    return tuple(text.key_terms(value, 20))
-
-
-@lru_cache(maxsize=_CACHE)
-def _sentence_grams(value: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    sentences = [s for s in text.sentences(value) if len(s) >= 6][:30]
-    return tuple((s, _grams(s)) for s in sentences)
-
-
-def _grams(sentence: str) -> frozenset[str]:
-    return frozenset(text.words(sentence)) | frozenset(text.char_bigrams(sentence))
+def _analyse(value: str) -> _Analysis:
+    sentences = text.sentences(value)
+    cuts = [text.cut(s) for s in sentences]
+    tokens = [t for c in cuts for t in c]
+    grams = [
+        (s, frozenset(text.words_of(c)) | frozenset(text.char_bigrams(s)))
+        for s, c in zip(sentences, cuts, strict=True)
+        if len(s) >= MIN_SENTENCE_CHARS
+    ]
+    return _Analysis(
+        lowered=value.lower(),
+        words=frozenset(text.words_of(tokens)),
+        key_terms=tuple(text.key_terms_of(tokens, KEY_TERMS)),
+        sentences=tuple(grams[:MAX_SENTENCES]),
+    )
 
 
 def shared_terms(a_text: str, b_text: str, limit: int = 8) -> list[str]:
     """Distinctive terms of either text that also occur in the other."""
-    a_tokens, b_tokens = _word_set(a_text), _word_set(b_text)
-    candidates = _key_terms(a_text) + _key_terms(b_text)
+    a, b = _analyse(a_text), _analyse(b_text)
     found: list[str] = []
-    for term in candidates:
+    for term in a.key_terms + b.key_terms:
         if term in found:
             continue
-        if (term in a_tokens or term in a_text.lower()) and (
-            term in b_tokens or term in b_text.lower()
-        ):
+        if (term in a.words or term in a.lowered) and (term in b.words or term in b.lowered):
             found.append(term)
     return found[:limit]
 
@@ -49,8 +57,8 @@ def shared_terms(a_text: str, b_text: str, limit: int = 8) -> list[str]:
 def best_sentence_pair(a_text: str, b_text: str) -> tuple[str, str] | None:
     """The sentence of each text that shares the most words and character pairs (Jaccard)."""
     best: tuple[float, str, str] | None = None
-    b_grams = _sentence_grams(b_text)
-    for a_sentence, a_set in _sentence_grams(a_text):
+    b_grams = _analyse(b_text).sentences
+    for a_sentence, a_set in _analyse(a_text).sentences:
         if not a_set:
             continue
         for b_sentence, b_set in b_grams:

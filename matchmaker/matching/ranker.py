@@ -8,20 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from indexer.backends import Hit
 from matchmaker.matching import compatibility, explain, feedback, scoring
 from matchmaker.matching.fusion import RRF_K
-from matchmaker.matching.retrieval import CANDIDATES, retrieve
+from matchmaker.matching.retrieval import CANDIDATES, is_short, retrieve
 from matchmaker.models import Achievement, ListingState, Need
 from matchmaker.search.documents import doc_id, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
 
 # the best possible fused score: first in both ranked lists
 FUSED_MAX = 2.0 / (RRF_K + 1)
+
+Listing = TypeVar("Listing", Achievement, Need)
 
 
 @dataclass
@@ -34,10 +38,18 @@ class Ranked:
     explanation: dict[str, Any] = field(default_factory=dict)
 
 
-def _vector_of(engine: SearchEngine, kind: str, listing_id: int, fallback_text: str):  # type: ignore[no-untyped-def]
-    stored = engine.index.get([doc_id(kind, listing_id)])
-    document = stored.get(doc_id(kind, listing_id))
-    return document.vector if document is not None else engine.embedder.encode_one(fallback_text)
+def _stored_vector(engine: SearchEngine, source: Achievement | Need) -> np.ndarray | None:
+    key = doc_id(source.kind, source.id)
+    document = engine.index.get([key]).get(key)
+    return document.vector if document is not None else None
+
+
+def _load(session: Session, model: type[Listing], ids: list[int]) -> dict[int, Listing]:
+    """The candidates in one query instead of one per candidate."""
+    if not ids:
+        return {}
+    rows = session.scalars(sa.select(model).where(model.id.in_(ids))).all()
+    return {row.id: row for row in rows}
 
 
 def _explain(
@@ -60,11 +72,12 @@ def _score(
     pairs: list[tuple[Achievement, Need]],
     today: date,
     fb_by_need: dict[int, feedback.Feedback],
+    weights: dict[str, float],
 ) -> list[Ranked]:
     ranked: list[Ranked] = []
     for hit, (achievement, need) in zip(fused, pairs, strict=True):
         scored = scoring.score_pair(
-            min(hit.score / FUSED_MAX, 1.0), achievement, need, today, fb_by_need[need.id]
+            min(hit.score / FUSED_MAX, 1.0), achievement, need, today, fb_by_need[need.id], weights
         )
         if scored is not None:
             ranked.append(Ranked(achievement, need, scored.score, scored.components, scored.checks))
@@ -94,13 +107,15 @@ def for_listing(
         filters={"kind": other_kind},
         exclude={"organisation_id": organisation} if organisation else None,
         k=CANDIDATES,
-        vector=_vector_of(engine, source.kind, source.id, source_text),
+        # not indexed yet: retrieve embeds the text while the lexical side runs
+        vector=_stored_vector(engine, source),
     )
     hits: list[Hit] = []
     pairs: list[tuple[Achievement, Need]] = []
     fb: dict[int, feedback.Feedback] = {}
+    others = _load(session, other_model, [parse_doc_id(hit.id)[1] for hit in result.fused])
     for hit in result.fused:
-        other = session.get(other_model, parse_doc_id(hit.id)[1])
+        other = others.get(parse_doc_id(hit.id)[1])
         if other is None or other.state != ListingState.PUBLISHED:
             continue
         achievement, need = (other, source) if source.kind == "need" else (source, other)
@@ -108,7 +123,8 @@ def for_listing(
         pairs.append((achievement, need))  # type: ignore[arg-type]
         if need.id not in fb:
             fb[need.id] = feedback.for_need(session, need.id, need.trl_min)
-    ranked = _score(hits, pairs, today, fb)[:limit]
+    weights = compatibility.SHORT_SOURCE_WEIGHTS if is_short(source_text) else compatibility.WEIGHTS
+    ranked = _score(hits, pairs, today, fb, weights)[:limit]
     for rank, item in enumerate(ranked, start=1):
         item.explanation = _explain(item.achievement, item.need, item.checks, rank, item.score)
     return ranked

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.db import utcnow
-from matchmaker.matching import feedback, scoring
+from matchmaker.matching import compatibility, feedback, scoring
+from matchmaker.matching.retrieval import is_short
 from matchmaker.models import Match, MatchEvent, MatchState, Need
+from matchmaker.search.documents import listing_text
 
 WITHDRAWN_NOTE = "withdrawn:feedback"
 
@@ -23,13 +25,16 @@ def rescore_need(session: Session, need: Need, today: date | None = None) -> int
     """Re-score the need's proposed matches; returns how many changed score or were withdrawn."""
     today = today or date.today()
     fb = feedback.for_need(session, need.id, need.trl_min)
+    # the batch matcher searches from the need, so its text decides the weights
+    short = is_short(listing_text(need).compose())
+    weights = compatibility.SHORT_SOURCE_WEIGHTS if short else compatibility.WEIGHTS
     changed = 0
     proposed = session.scalars(
         sa.select(Match).where(Match.need_id == need.id, Match.state == MatchState.PROPOSED)
     ).all()
     for match in proposed:
         retrieval = float((match.components or {}).get("retrieval", match.score))
-        scored = scoring.score_pair(retrieval, match.achievement, need, today, fb)
+        scored = scoring.score_pair(retrieval, match.achievement, need, today, fb, weights)
         if scored is None:
             match.state = MatchState.REJECTED
             match.reject_reason = "already_cooperating" if fb.excludes(match.achievement) else None

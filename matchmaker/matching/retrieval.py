@@ -7,6 +7,7 @@ users get.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,9 +26,13 @@ SHORT_QUERY_DENSE_WEIGHT = 0.1
 SHORT_QUERY_CHARS = 40
 
 
+def is_short(query_text: str) -> bool:
+    """A title-like query of a few words."""
+    return len(text.normalise(query_text)) <= SHORT_QUERY_CHARS
+
+
 def dense_weight_for(query_text: str) -> float:
-    short = len(text.normalise(query_text)) <= SHORT_QUERY_CHARS
-    return SHORT_QUERY_DENSE_WEIGHT if short else DENSE_WEIGHT
+    return SHORT_QUERY_DENSE_WEIGHT if is_short(query_text) else DENSE_WEIGHT
 
 
 def fusion_weights(dense_weight: float = DENSE_WEIGHT) -> list[float]:
@@ -58,10 +63,18 @@ def retrieve(
     dense_weight: float | None = None,
 ) -> Retrieval:
     """Both retrievers with the same filters, then reciprocal-rank fusion."""
-    tokens = text.lexical_tokens(query_text)
-    query_vector = vector if vector is not None else encoder.encode_one(query_text)
-    dense = index.knn(query_vector, k, filters=filters, exclude=exclude)
-    lexical = index.lexical(tokens, k, filters=filters, exclude=exclude)
+
+    def lexical_hits() -> list[Hit]:
+        tokens = text.lexical_tokens(query_text)
+        return index.lexical(tokens, k, filters=filters, exclude=exclude)
+
+    # The lexical side (tokens, then SQLite or an HTTP call) runs while the model embeds the
+    # query: both release the GIL for most of their time.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lexical") as pool:
+        pending = pool.submit(lexical_hits)
+        query_vector = vector if vector is not None else encoder.encode_one(query_text)
+        dense = index.knn(query_vector, k, filters=filters, exclude=exclude)
+        lexical = pending.result()
     weight = dense_weight_for(query_text) if dense_weight is None else dense_weight
     fused = reciprocal_rank_fusion([lexical, dense], fusion_weights(weight))
     return Retrieval(lexical=lexical, dense=dense, fused=fused)

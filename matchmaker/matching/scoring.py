@@ -1,7 +1,7 @@
 """One pair's score from its retrieval strength, compatibility checks and staff feedback.
 
 score = retrieval (fused rank, scaled to [0, 1])
-      + compatibility adjustment (compatibility.WEIGHTS)
+      + compatibility adjustment (compatibility.WEIGHTS; SHORT_SOURCE_WEIGHTS for short sources)
       + feedback adjustment (feedback.Feedback)
 None means the pair must not be proposed (hard constraint or excluded by feedback).
 """
@@ -35,14 +35,19 @@ class Scored:
 
 
 def score_pair(
-    retrieval: float, achievement: Achievement, need: Need, today: date, fb: feedback.Feedback
+    retrieval: float,
+    achievement: Achievement,
+    need: Need,
+    today: date,
+    fb: feedback.Feedback,
+    weights: dict[str, float] | None = None,
 ) -> Scored | None:
     if fb.excludes(achievement):
         return None
     checks = compatibility.evaluate(achievement, need, today, fb.required_trl)
     if any(c.blocks for c in checks):
         return None
-    compat = compatibility.adjustment(checks)
+    compat = compatibility.adjustment(checks, weights)
     learned = fb.adjustment(achievement)
     return Scored(
         retrieval + compat + learned,

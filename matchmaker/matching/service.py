@@ -17,54 +17,97 @@ from matchmaker.search.engine import SearchEngine
 PROPOSALS_PER_LISTING = 20
 
 
-def _upsert(session: Session, item: ranker.Ranked) -> str:
-    existing = session.scalar(
+def _existing(session: Session, items: list[ranker.Ranked]) -> dict[tuple[int, int], Match]:
+    """The stored matches of these pairs, in one query."""
+    need_ids = {item.need.id for item in items}
+    achievement_ids = {item.achievement.id for item in items}
+    rows = session.scalars(
         sa.select(Match).where(
-            Match.need_id == item.need.id, Match.achievement_id == item.achievement.id
+            Match.need_id.in_(need_ids), Match.achievement_id.in_(achievement_ids)
         )
     )
-    if existing is not None:
-        if existing.state != MatchState.PROPOSED:
-            return "kept"  # a decided pair (rejected or in the pipeline) is never rewritten
-        existing.score = item.score
-        existing.components = item.components
-        existing.explanation = item.explanation
-        return "updated"
+    return {(m.need_id, m.achievement_id): m for m in rows}
+
+
+def _new_match(session: Session, item: ranker.Ranked) -> None:
+    match = Match(
+        need_id=item.need.id,
+        achievement_id=item.achievement.id,
+        score=item.score,
+        components=item.components,
+        explanation=item.explanation,
+        state=MatchState.PROPOSED,
+        state_changed_at=utcnow(),
+    )
+    session.add(match)
+    session.add(
+        MatchEvent(match=match, to_state=MatchState.PROPOSED, note="proposed by the matcher")
+    )
+
+
+def _insert(session: Session, items: list[ranker.Ranked]) -> int:
+    """Insert the new pairs; returns how many were created. Another worker may insert some of
+    the same pairs concurrently: then each is tried on its own and the losers are kept."""
+    if not items:
+        return 0
     try:
-        with session.begin_nested():  # another worker may insert the same pair concurrently
-            match = Match(
-                need_id=item.need.id,
-                achievement_id=item.achievement.id,
-                score=item.score,
-                components=item.components,
-                explanation=item.explanation,
-                state=MatchState.PROPOSED,
-                state_changed_at=utcnow(),
-            )
-            session.add(match)
+        with session.begin_nested():
+            for item in items:
+                _new_match(session, item)
             session.flush()
-            session.add(
-                MatchEvent(
-                    match_id=match.id, to_state=MatchState.PROPOSED, note="proposed by the matcher"
-                )
-            )
+        return len(items)
     except IntegrityError:
-        return "kept"
-    return "created"
+        pass
+    created = 0
+    for item in items:
+        try:
+            with session.begin_nested():
+                _new_match(session, item)
+                session.flush()
+            created += 1
+        except IntegrityError:
+            pass
+    return created
+
+
+def _upsert(session: Session, items: list[ranker.Ranked]) -> dict[str, int]:
+    counts = {"created": 0, "updated": 0, "kept": 0}
+    existing = _existing(session, items)
+    new: list[ranker.Ranked] = []
+    for item in items:
+        match = existing.get((item.need.id, item.achievement.id))
+        if match is None:
+            new.append(item)
+        elif match.state != MatchState.PROPOSED:
+            counts["kept"] += 1  # a decided pair (rejected or in the pipeline) is never rewritten
+        else:
+            match.score = item.score
+            match.components = item.components
+            match.explanation = item.explanation
+            counts["updated"] += 1
+    created = _insert(session, new)
+    counts["created"] += created
+    counts["kept"] += len(new) - created
+    return counts
 
 
 def match_listing(
-    session: Session, engine: SearchEngine, listing: Achievement | Need, today: date | None = None
+    session: Session,
+    engine: SearchEngine,
+    listing: Achievement | Need,
+    today: date | None = None,
 ) -> dict[str, int]:
     """Propose matches for a published need (achievements) or achievement (needs)."""
-    counts = {"created": 0, "updated": 0, "kept": 0}
     if listing.state != ListingState.PUBLISHED:
-        return counts
-    for item in ranker.for_listing(session, engine, listing, PROPOSALS_PER_LISTING, today):
-        if item.score >= scoring.MIN_PROPOSAL_SCORE:
-            counts[_upsert(session, item)] += 1
+        return {"created": 0, "updated": 0, "kept": 0}
+    ranked = ranker.for_listing(session, engine, listing, PROPOSALS_PER_LISTING, today)
+    counts = _upsert(session, [r for r in ranked if r.score >= scoring.MIN_PROPOSAL_SCORE])
     session.flush()
     return counts
+
+
+# needs loaded together in the batch job
+BATCH = 64
 
 
 def match_all(
@@ -75,12 +118,18 @@ def match_all(
         sa.select(Need.id).where(Need.state == ListingState.PUBLISHED).order_by(Need.id)
     ).all()
     totals = {"created": 0, "updated": 0, "kept": 0}
-    for done, need_id in enumerate(need_ids, start=1):
-        need = session.get(Need, need_id)
-        if need is not None:
-            for key, value in match_listing(session, engine, need).items():
-                totals[key] += value
-        session.commit()
-        if progress:
-            progress(done, len(need_ids))
+    done = 0
+    for start in range(0, len(need_ids), BATCH):
+        chunk = need_ids[start : start + BATCH]
+        loaded = {n.id: n for n in session.scalars(sa.select(Need).where(Need.id.in_(chunk)))}
+        for need_id in chunk:
+            need = loaded.get(need_id)
+            if need is not None:
+                counts = match_listing(session, engine, need)
+                for key, value in counts.items():
+                    totals[key] += value
+            session.commit()
+            done += 1
+            if progress:
+                progress(done, len(need_ids))
     return totals

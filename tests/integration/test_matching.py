@@ -231,3 +231,36 @@ def test_cli_prints_explained_top_matches_and_saves_proposals(
         )
     missing = CliRunner().invoke(main, ["match", "--achievement", "999999"])
     assert missing.exit_code != 0 and "no achievement 999999" in missing.output
+
+
+def test_the_batch_job_proposes_what_matching_each_need_proposes(local_world) -> None:
+    engine = runtime.search_engine()
+    with local_world.session() as session:
+        totals = matching.match_all(session, engine)
+        batch = {
+            (m.need_id, m.achievement_id): round(m.score, 6)
+            for m in session.scalars(sa.select(Match))
+        }
+        assert totals["created"] == len(batch) > 0
+        expected = {}
+        for need in session.scalars(sa.select(Need).where(Need.state == "published")):
+            for item in ranker.for_need(session, engine, need, matching.PROPOSALS_PER_LISTING):
+                if item.score >= scoring.MIN_PROPOSAL_SCORE:
+                    expected[(need.id, item.achievement.id)] = round(item.score, 6)
+        assert batch == expected
+        assert matching.match_all(session, engine)["created"] == 0
+
+
+def test_a_pair_inserted_meanwhile_by_another_worker_is_kept(local_world) -> None:
+    engine = runtime.search_engine()
+    with local_world.session() as session:
+        need = session.scalars(sa.select(Need).order_by(Need.id)).first()
+        ranked = ranker.for_need(session, engine, need, limit=3)
+        # another worker's row, invisible to the stored-matches lookup of this one
+        session.add(Match(need_id=need.id, achievement_id=ranked[1].achievement.id, score=0.5))
+        session.flush()
+        assert matching._insert(session, ranked) == 2
+        session.commit()
+        rows = session.scalars(sa.select(Match).where(Match.need_id == need.id)).all()
+        assert sorted(m.achievement_id for m in rows) == sorted(r.achievement.id for r in ranked)
+        assert next(m for m in rows if m.achievement_id == ranked[1].achievement.id).score == 0.5

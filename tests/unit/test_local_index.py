@@ -64,3 +64,49 @@ def test_reads_during_writes_never_fail(tmp_path) -> None:
     assert reads > 0
     assert index.count() == 201
     assert np.isclose(index.knn(unit(1, 0, 0, 0), 1)[0].score, 1.0, atol=1e-5)
+
+
+def test_long_queries_keep_their_rarest_terms(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("indexer.backends.local.MAX_QUERY_TERMS", 2)
+    monkeypatch.setattr("indexer.backends.local.MIN_QUERY_TERMS", 1)
+    monkeypatch.setattr("indexer.backends.local.MAX_QUERY_POSTINGS", 100.0)
+    index = LocalIndex(tmp_path / "cap.sqlite", "m", DIM)
+    index.upsert(
+        [doc(f"c:{i}", "常见 普通", unit(1, 0, 0, 0)) for i in range(5)]
+        + [
+            doc("r:1", "常见 稀有 罕见", unit(0, 1, 0, 0)),
+            doc("r:2", "普通 罕见", unit(0, 0, 1, 0)),
+            doc("r:3", "稀有", unit(0, 0, 0, 1)),
+        ]
+    )
+    hits = index.lexical(["常见", "普通", "稀有", "罕见", "没有的词"], 10)
+    assert sorted(h.id for h in hits) == ["r:1", "r:2", "r:3"]
+    assert index.lexical(["没有", "的", "词"], 10) == []
+
+
+def test_past_the_first_terms_common_ones_are_left_out(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("indexer.backends.local.MIN_QUERY_TERMS", 1)
+    monkeypatch.setattr("indexer.backends.local.MAX_QUERY_POSTINGS", 0.5)
+    monkeypatch.setattr("indexer.backends.local.MIN_POSTINGS_BUDGET", 0)
+    index = LocalIndex(tmp_path / "budget.sqlite", "m", DIM)
+    index.upsert(
+        [doc(f"c:{i}", "常见", unit(1, 0, 0, 0)) for i in range(6)]
+        + [doc("r:1", "常见 稀有", unit(0, 1, 0, 0)), doc("r:2", "稀有", unit(0, 0, 1, 0))]
+    )
+    assert sorted(h.id for h in index.lexical(["常见", "稀有"], 10)) == ["r:1", "r:2"]
+    assert len(index.lexical(["常见"], 10)) == 7  # the first term is always sent
+
+
+def test_a_listing_matched_against_a_small_index_finds_the_others(tmp_path, monkeypatch) -> None:
+    """Terms only the listing itself holds go last, or they would fill every slot."""
+    monkeypatch.setattr("indexer.backends.local.MAX_QUERY_TERMS", 4)
+    monkeypatch.setattr("indexer.backends.local.MIN_QUERY_TERMS", 1)
+    own = [f"独有{i}" for i in range(6)]
+    index = LocalIndex(tmp_path / "self.sqlite", "m", DIM)
+    index.upsert(
+        [doc("need:1", " ".join([*own, "氮化铝", "导热"]), unit(1, 0, 0, 0), kind="need")]
+        + [doc("achievement:1", "氮化铝 导热 基板", unit(0, 1, 0, 0))]
+        + [doc(f"achievement:{i}", "无关 内容", unit(0, 0, 1, 0)) for i in range(2, 6)]
+    )
+    hits = index.lexical([*own, "氮化铝", "导热"], 10, filters={"kind": "achievement"})
+    assert [h.id for h in hits] == ["achievement:1"]
