@@ -10,11 +10,15 @@ conflict instead of silently overwriting) and is written to the match history an
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from matchmaker.db import utcnow
 from matchmaker.matching.feedback import REJECT_REASONS
@@ -32,11 +36,28 @@ PIPELINE = (
 OPEN_PIPELINE = PIPELINE[:-1]
 DROP_REASONS = ("no_response", "not_interested", "terms", "found_other", "other")
 NOTE_MAX = 2000
+P = ParamSpec("P")
+R = TypeVar("R")
 ASSIGN_PREFIX = "assign:"  # history entries are rendered in the reader's language
 
 
 class Conflict(OperationError):
     """Someone else changed the match after the actor loaded it."""
+
+
+def _stale_is_conflict(action: Callable[P, R]) -> Callable[P, R]:
+    """An UPDATE that finds the version already moved on (another staff member committed first,
+    possibly while this one waited for the row lock) is a conflict, not a crash. It can surface
+    at any autoflush inside the action, and the session must then be rolled back by the caller."""
+
+    @functools.wraps(action)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return action(*args, **kwargs)
+        except StaleDataError as exc:
+            raise Conflict("match_conflict") from exc
+
+    return guarded
 
 
 @dataclass(frozen=True)
@@ -87,6 +108,7 @@ def _contract_value(raw: str | float | None) -> Decimal | None:
     return value
 
 
+@_stale_is_conflict
 def decide(session: Session, actor: User, match: Match, decision: Decision) -> MatchEvent:
     """Move `match` to `decision.target`, or raise (conflict, not allowed, bad input)."""
     _require_staff(actor)
@@ -138,7 +160,7 @@ def decide(session: Session, actor: User, match: Match, decision: Decision) -> M
     )
     if target == MatchState.INTRODUCED:
         _introduce(session, match)
-    session.flush()  # the version check of the UPDATE catches a concurrent writer here
+    session.flush()
     return event
 
 
@@ -158,6 +180,7 @@ def _introduce(session: Session, match: Match) -> None:
             notify.notify(session, owner, "match_introduced", "/my/matches", title=title)
 
 
+@_stale_is_conflict
 def assign(
     session: Session, actor: User, match: Match, assignee: User | None, expected_version: int
 ) -> None:

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm.exc import StaleDataError
 
 from matchmaker.models import AuditEntry, MatchEvent, MatchState, Notification, Role
 from matchmaker.services import pipeline
@@ -137,7 +136,7 @@ def test_two_sessions_deciding_at_once_second_write_is_refused(database, session
         decide(first, actor_1, mine, MatchState.APPROVED)
         first.commit()
         # the second saw the same version; its UPDATE finds the row already changed
-        with pytest.raises(StaleDataError):
+        with pytest.raises(pipeline.Conflict):
             decide(second, actor_2, theirs, MatchState.REJECTED, reason="field_mismatch")
         second.rollback()
     finally:
