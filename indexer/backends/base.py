@@ -100,8 +100,13 @@ class SearchIndex(ABC):
         k: int,
         filters: Filters | None = None,
         exclude: Filters | None = None,
+        query_is_indexed: bool = False,
     ) -> list[Hit]:
-        """BM25 over the documents' tokens (k1=1.2, b=0.75); higher is better."""
+        """BM25 over the documents' tokens (k1=1.2, b=0.75); higher is better.
+
+        `query_is_indexed`: the tokens are those of a document in this index (a listing matched
+        against the others), so every term is held by that document too. A backend that picks
+        query terms by how rare they are must not count it."""
 
     @abstractmethod
     def get(self, ids: Sequence[str]) -> dict[str, IndexDocument]: ...

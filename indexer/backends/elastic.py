@@ -255,6 +255,7 @@ class ElasticsearchIndex(SearchIndex):
         k: int,
         filters: Filters | None = None,
         exclude: Filters | None = None,
+        query_is_indexed: bool = False,  # every term is sent, so rarity is not needed
     ) -> list[Hit]:
         terms = unique_tokens(tokens)
         if not terms or k <= 0:

@@ -56,14 +56,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
 # weight): at most MAX_QUERY_TERMS, and past the first MIN_QUERY_TERMS no more than
 # MAX_QUERY_POSTINGS × documents occurrences in all. Chosen with scripts/evaluate.py and
 # scripts/bench_match.py (README).
-# A small index is fast whatever the query, so the postings budget never falls below this.
-# A term in one document only goes last: for a listing matched against the others that
-# document is nearly always the listing itself, and a demo-sized index (a few hundred
-# documents) otherwise spent every slot on such terms and found nothing else.
+# A listing matched against the others is itself in the index: counting it made the terms only
+# it holds look the rarest, and in a demo-sized index they filled every slot and matched nothing
+# else (callers say so with query_is_indexed).
 MAX_QUERY_TERMS = 64
 MIN_QUERY_TERMS = 8
 MAX_QUERY_POSTINGS = 0.25
-MIN_POSTINGS_BUDGET = 5_000
 
 
 @dataclass
@@ -345,6 +343,7 @@ class LocalIndex(SearchIndex):
         k: int,
         filters: Filters | None = None,
         exclude: Filters | None = None,
+        query_is_indexed: bool = False,
     ) -> list[Hit]:
         self._check()
         check_filter_names(filters, exclude)
@@ -362,7 +361,7 @@ class LocalIndex(SearchIndex):
         )
         with self._connect() as conn:
             if len(terms) > MIN_QUERY_TERMS:
-                terms = self._query_terms(conn, terms)
+                terms = self._query_terms(conn, terms, int(query_is_indexed))
                 if not terms:
                     return []
             match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
@@ -390,19 +389,23 @@ class LocalIndex(SearchIndex):
             [last, json.dumps(rids.tolist())],
         )
 
-    def _query_terms(self, conn: sqlite3.Connection, terms: list[str]) -> list[str]:
+    def _query_terms(
+        self, conn: sqlite3.Connection, terms: list[str], own_documents: int = 0
+    ) -> list[str]:
         """The rarest terms (ties in query order), at most MAX_QUERY_TERMS and, past the first
         MIN_QUERY_TERMS, no more than MAX_QUERY_POSTINGS × documents occurrences in all. Terms
-        in no document are left out (they match nothing); one the vocabulary cannot list because
-        FTS5 splits it into several tokens counts as rare."""
+        in no other document are left out (they match nothing, or only the query's own
+        document); one the vocabulary cannot list because FTS5 splits it into several tokens
+        counts as rare."""
         known, documents = self._document_frequencies(conn, terms)
-        kept = [i for i, t in enumerate(terms) if known[t] or not t.isalnum()]
-        kept.sort(key=lambda i: (known[terms[i]] == 1, known[terms[i]], i))
-        budget = max(MAX_QUERY_POSTINGS * documents, MIN_POSTINGS_BUDGET)
+        held = {t: max(known[t] - own_documents, 0) for t in terms}
+        kept = [i for i, t in enumerate(terms) if held[t] or not t.isalnum()]
+        kept.sort(key=lambda i: (held[terms[i]], i))
+        budget = MAX_QUERY_POSTINGS * documents
         chosen: list[str] = []
         postings = 0
         for i in kept[:MAX_QUERY_TERMS]:
-            postings += known[terms[i]]
+            postings += held[terms[i]]
             if len(chosen) >= MIN_QUERY_TERMS and postings > budget:
                 break
             chosen.append(terms[i])

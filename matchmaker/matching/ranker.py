@@ -100,6 +100,7 @@ def for_listing(
     )
     source_text = listing_text(source).compose()
     organisation = source.organisation_id
+    stored = _stored_vector(engine, source)
     result = retrieve(
         engine.index,
         engine.embedder,
@@ -108,7 +109,8 @@ def for_listing(
         exclude={"organisation_id": organisation} if organisation else None,
         k=CANDIDATES,
         # not indexed yet: retrieve embeds the text while the lexical side runs
-        vector=_stored_vector(engine, source),
+        vector=stored,
+        query_is_indexed=stored is not None,
     )
     hits: list[Hit] = []
     pairs: list[tuple[Achievement, Need]] = []

@@ -61,12 +61,16 @@ def retrieve(
     k: int = CANDIDATES,
     vector: np.ndarray | None = None,
     dense_weight: float | None = None,
+    query_is_indexed: bool = False,
 ) -> Retrieval:
-    """Both retrievers with the same filters, then reciprocal-rank fusion."""
+    """Both retrievers with the same filters, then reciprocal-rank fusion.
+    `query_is_indexed`: the text is that of a document in the index (see SearchIndex.lexical)."""
 
     def lexical_hits() -> list[Hit]:
         tokens = text.lexical_tokens(query_text)
-        return index.lexical(tokens, k, filters=filters, exclude=exclude)
+        return index.lexical(
+            tokens, k, filters=filters, exclude=exclude, query_is_indexed=query_is_indexed
+        )
 
     # The lexical side (tokens, then SQLite or an HTTP call) runs while the model embeds the
     # query: both release the GIL for most of their time.

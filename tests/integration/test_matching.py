@@ -52,8 +52,11 @@ def check_true_pairs_rank_top3(db) -> list[str]:
                 continue
             need = session.get(Need, n_ids[pair["need"]])
             ranked = ranker.for_need(session, engine, need, limit=3, today=date.today())
-            if a_ids[pair["achievement"]] not in [r.achievement.id for r in ranked]:
+            found = [r for r in ranked if r.achievement.id == a_ids[pair["achievement"]]]
+            if not found:
                 misses.append(f"{pair['need']} → {pair['achievement']}")
+            elif found[0].score < scoring.MIN_PROPOSAL_SCORE:  # ranked, but never proposed
+                misses.append(f"{pair['need']} → {pair['achievement']} below the floor")
     return misses
 
 

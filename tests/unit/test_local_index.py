@@ -87,7 +87,6 @@ def test_long_queries_keep_their_rarest_terms(tmp_path, monkeypatch) -> None:
 def test_past_the_first_terms_common_ones_are_left_out(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr("indexer.backends.local.MIN_QUERY_TERMS", 1)
     monkeypatch.setattr("indexer.backends.local.MAX_QUERY_POSTINGS", 0.5)
-    monkeypatch.setattr("indexer.backends.local.MIN_POSTINGS_BUDGET", 0)
     index = LocalIndex(tmp_path / "budget.sqlite", "m", DIM)
     index.upsert(
         [doc(f"c:{i}", "常见", unit(1, 0, 0, 0)) for i in range(6)]
@@ -97,8 +96,8 @@ def test_past_the_first_terms_common_ones_are_left_out(tmp_path, monkeypatch) ->
     assert len(index.lexical(["常见"], 10)) == 7  # the first term is always sent
 
 
-def test_a_listing_matched_against_a_small_index_finds_the_others(tmp_path, monkeypatch) -> None:
-    """Terms only the listing itself holds go last, or they would fill every slot."""
+def test_a_listing_matched_against_the_others_does_not_count_itself(tmp_path, monkeypatch) -> None:
+    """Terms only the listing itself holds would look rarest and fill every slot."""
     monkeypatch.setattr("indexer.backends.local.MAX_QUERY_TERMS", 4)
     monkeypatch.setattr("indexer.backends.local.MIN_QUERY_TERMS", 1)
     own = [f"独有{i}" for i in range(6)]
@@ -108,5 +107,8 @@ def test_a_listing_matched_against_a_small_index_finds_the_others(tmp_path, monk
         + [doc("achievement:1", "氮化铝 导热 基板", unit(0, 1, 0, 0))]
         + [doc(f"achievement:{i}", "无关 内容", unit(0, 0, 1, 0)) for i in range(2, 6)]
     )
-    hits = index.lexical([*own, "氮化铝", "导热"], 10, filters={"kind": "achievement"})
+    query = [*own, "氮化铝", "导热"]
+    wanted = {"kind": "achievement"}
+    assert index.lexical(query, 10, filters=wanted) == []
+    hits = index.lexical(query, 10, filters=wanted, query_is_indexed=True)
     assert [h.id for h in hits] == ["achievement:1"]
