@@ -1,0 +1,94 @@
+"""Stored XSS: every free-text column of what users write is filled with markup, and no page that
+shows it lets the markup through (Jinja escaping, the highlighter, the Excel export aside)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from matchmaker.models import MatchEvent, Role, User
+from tests import factories
+
+PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+DANGEROUS = ("<script>alert", "<img src=x onerror")
+# coded values chosen from lists, secrets and storage details: not free text
+NOT_FREE_TEXT = {
+    "field", "region", "lang", "credit_code", "email", "password_hash", "locale", "state",
+    "visibility", "ip_type", "role", "kind", "reject_reason", "drop_reason", "status",
+}  # fmt: skip
+
+
+def free_text_columns(model: type) -> list[str]:
+    table = sa.inspect(model).local_table
+    return [
+        c.name
+        for c in table.columns
+        if isinstance(c.type, sa.String | sa.Text) and c.name not in NOT_FREE_TEXT
+    ]
+
+
+def fill(item: object) -> list[str]:
+    columns = free_text_columns(type(item))
+    for name in columns:
+        limit = getattr(getattr(type(item), name).type, "length", None) or 1000
+        setattr(item, name, (PAYLOAD + " 电池")[:limit])
+    return columns
+
+
+def sign_in(client, user: User) -> None:  # type: ignore[no-untyped-def]
+    client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+
+
+def test_markup_in_every_free_text_field_is_rendered_inert(app, session) -> None:
+    researcher = factories.user(session, Role.RESEARCHER)
+    enterprise = factories.user(session, Role.ENTERPRISE)
+    staff = factories.user(session, Role.STAFF)
+    achievement = factories.achievement(session, researcher)
+    need = factories.need(session, enterprise)
+    match = factories.match(session, need, achievement, reject_note=None)
+    filled = {
+        "achievement": fill(achievement),
+        "need": fill(need),
+        "organisations": fill(researcher.organisation) + fill(enterprise.organisation),
+        "people": fill(researcher) + fill(enterprise),
+    }
+    match.explanation = {**match.explanation, "shared_terms": [PAYLOAD], "sentences": {
+        "need": PAYLOAD, "achievement": PAYLOAD}}  # fmt: skip
+    session.add(MatchEvent(match_id=match.id, actor_id=staff.id, note=PAYLOAD))
+    session.commit()
+    assert {"title", "description", "summary", "confidential_notes"} <= set(filled["achievement"])
+    assert {"current_approach", "desired_outcome"} <= set(filled["need"])
+    assert "name" in filled["organisations"] and "phone" in filled["people"]
+
+    pages = {
+        staff: [
+            f"/achievements/{achievement.id}",
+            f"/needs/{need.id}",
+            "/achievements",
+            "/needs",
+            "/search?q=电池",
+            "/review/matches?state=all",
+            f"/review/matches/{match.id}",
+            "/review/dashboard",
+            "/dashboard",
+            "/my/review",
+        ],
+        researcher: [f"/my/achievement/{achievement.id}/edit", "/my/matches", "/dashboard"],
+        enterprise: [f"/my/need/{need.id}/edit", "/my/matches", "/needs"],
+    }
+    checked = 0
+    for user, urls in pages.items():
+        client = app.test_client()
+        sign_in(client, user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            html = response.get_data(as_text=True)
+            for marker in DANGEROUS:
+                assert marker not in html, f"{url} as {user.role}: raw {marker!r}"
+            checked += "&lt;script&gt;" in html or "&lt;img" in html
+    assert checked >= 10  # the payload was on the pages, escaped
+    # anonymous visitors see the public pages too
+    visitor = app.test_client()
+    for url in (f"/achievements/{achievement.id}", "/achievements", "/"):
+        html = visitor.get(url).get_data(as_text=True)
+        assert not any(marker in html for marker in DANGEROUS), url
