@@ -62,6 +62,30 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "批量导入完成：{imported} 项已导入，{failed} 行未导入。",
         "Bulk import finished: {imported} imported, {failed} rows not imported.",
     ),
+    "roadshow_invitation": (
+        "诚邀您参加路演「{title}」：本场有 {count} 项成果与您的技术需求相关。",
+        "You are invited to the roadshow “{title}”: {count} presentations fit your needs.",
+    ),
+    "roadshow_promoted": (
+        "路演「{title}」有空位，您已从候补转为正式报名。",
+        "A seat opened at “{title}”: you moved from the waitlist to registered.",
+    ),
+    "roadshow_meeting_requested": (
+        "{name} 希望在路演中就「{title}」与您洽谈，请确认。",
+        "{name} asks for a meeting about “{title}” at the roadshow; please answer.",
+    ),
+    "roadshow_meeting_accepted": (
+        "「{title}」的发布人接受了您的洽谈请求。",
+        "The presenter of “{title}” accepted your meeting request.",
+    ),
+    "roadshow_meeting_declined": (
+        "「{title}」的发布人婉拒了您的洽谈请求。",
+        "The presenter of “{title}” declined your meeting request.",
+    ),
+    "roadshow_schedule_published": (
+        "路演「{title}」的洽谈日程已发布，请查看您的日程。",
+        "The meeting schedule of “{title}” is published: see your agenda.",
+    ),
 }
 
 
