@@ -88,6 +88,8 @@ def register(
         name=name,
         email=email,
         phone=(applicant.phone or "").strip()[:40] or None,
+        organisation_name=(applicant.organisation or "").strip()[:200]
+        or (user.organisation.name if user and user.organisation else None),
         status=change.seat.status,
         check_in_code=new_check_in_code(taken=taken),
     )
