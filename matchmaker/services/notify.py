@@ -82,6 +82,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "「{title}」的发布人婉拒了您的洽谈请求。",
         "The presenter of “{title}” declined your meeting request.",
     ),
+    "roadshow_followup_reminder": (
+        "路演「{title}」已结束 {days} 天，请记录您与洽谈对象的后续进展。",
+        "The roadshow “{title}” ended {days} days ago: please record how your meetings went on.",
+    ),
     "roadshow_schedule_published": (
         "路演「{title}」的洽谈日程已发布，请查看您的日程。",
         "The meeting schedule of “{title}” is published: see your agenda.",

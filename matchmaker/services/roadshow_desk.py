@@ -133,6 +133,29 @@ def cancel(session: Session, registration: Registration) -> list[Registration]:
     return promoted
 
 
+def apply_capacity(session: Session, roadshow: Roadshow) -> list[Registration]:
+    """After the capacity grew: move the earliest waitlisted people up (and tell them)."""
+    roster = _roster(roadshow)
+    moved = {seat.key for seat in roster.set_capacity(roadshow.capacity)}
+    promoted = [
+        r
+        for r in sorted(roadshow.registrations, key=lambda r: r.id)
+        if r.status == RegistrationStatus.WAITLISTED and email_key(r.email) in moved
+    ]
+    for registration in promoted:
+        registration.status = RegistrationStatus.REGISTERED
+        if registration.user is not None:
+            notify.notify(
+                session,
+                registration.user,
+                "roadshow_promoted",
+                f"/roadshows/{roadshow.id}",
+                title=roadshow.title,
+            )
+    session.flush()
+    return promoted
+
+
 def find_by_code(session: Session, roadshow: Roadshow, text: str) -> Registration:
     code = normalise_check_in_code(text)
     if not is_valid_check_in_code(code):

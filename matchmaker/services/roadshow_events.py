@@ -137,8 +137,13 @@ def update(session: Session, actor: User, roadshow: Roadshow, form: RoadshowForm
     require_staff(actor)
     if roadshow.state not in EDITABLE_STATES:
         raise ValidationFailed("transition_not_allowed")
+    before = roadshow.capacity
     for name, value in _clean(form).items():
         setattr(roadshow, name, value)
+    if roadshow.capacity > before:
+        from matchmaker.services import roadshow_desk
+
+        roadshow_desk.apply_capacity(session, roadshow)
     audit.record(session, actor, "roadshow.updated", "roadshow", roadshow.id)
     session.flush()
     return roadshow

@@ -2,6 +2,7 @@
 schedule edits, follow-up into the deal pipeline, and the report."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -300,3 +301,44 @@ def test_follow_up_contract_signs_the_match_with_history(session, world, accepte
     assert report.deals == 1 and report.deal_value == 120.0
     assert report.meetings_held == 1 and report.intents["contract"] == 1
     assert report.registered == 1
+
+
+def test_more_capacity_promotes_the_waitlist_in_order(session, world, open_roadshow) -> None:
+    people = [roadshow_desk.register(session, open_roadshow, applicant(n)) for n in range(1, 6)]
+    assert [p.status for p in people].count(RegistrationStatus.WAITLISTED) == 3
+    zone = open_roadshow.timezone
+    edited = form(
+        title=open_roadshow.title,
+        starts_at=open_roadshow.starts_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None),
+        ends_at=open_roadshow.ends_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None),
+        registration_deadline=None,
+        capacity=3,
+        presentation_slots=2,
+        theme_fields=("new_materials",),
+    )
+    roadshow_events.update(session, world["staff"], open_roadshow, edited)
+    assert [p.status for p in people] == [RegistrationStatus.REGISTERED] * 3 + [
+        RegistrationStatus.WAITLISTED
+    ] * 2
+
+
+def test_follow_up_reminders_at_7_and_30_days_once_each(session, world, accepted) -> None:
+    from matchmaker.services import roadshow_reminders
+
+    staff, roadshow = world["staff"], world["roadshow"]
+    roadshow_meetings.generate(session, staff, roadshow)
+    roadshow_meetings.publish_schedule(session, staff, roadshow)
+    end = roadshow.ends_at
+    send = roadshow_reminders.send_followup_reminders
+    assert send(session, end + timedelta(days=6)) == 0
+    assert send(session, end + timedelta(days=7, hours=1)) == 2  # enterprise and presenter
+    assert send(session, end + timedelta(days=8)) == 0  # once per stage
+    roadshow_followup.record(session, world["enterprise"], accepted, FollowUpIntent.TRIAL)
+    assert send(session, end + timedelta(days=30, hours=1)) == 1  # only the presenter is missing
+    reminded = session.scalars(
+        sa.select(Notification.user_id).where(
+            Notification.message_key == "roadshow_followup_reminder",
+            Notification.link.endswith("reminder=30"),
+        )
+    ).all()
+    assert reminded == [world["a"].owner_id]
