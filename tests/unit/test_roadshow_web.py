@@ -78,6 +78,12 @@ STAFF_ROUTES = [
     ("get", "/roadshows/{rid}/lineup", None),
     ("post", "/roadshows/{rid}/lineup/recommend", {}),
     ("post", "/roadshows/{rid}/lineup/{item}/pin", {}),
+    ("post", "/roadshows/{rid}/lineup/{item}/remove", {}),
+    ("post", "/roadshows/{rid}/edit", {"title": ""}),
+    ("post", "/roadshows/new", {"title": ""}),
+    ("get", "/roadshows/{planning}/lineup", None),
+    ("post", "/roadshows/{planning}/publish", {}),
+    ("post", "/roadshows/{rid}/state", {"state": "running"}),
     ("get", "/roadshows/{rid}/invitations", None),
     ("post", "/roadshows/{rid}/invitations/send", {}),
     ("get", "/roadshows/{rid}/checkin", None),
@@ -86,6 +92,11 @@ STAFF_ROUTES = [
     ("get", "/roadshows/{rid}/schedule", None),
     ("post", "/roadshows/{rid}/schedule/generate", {}),
     ("post", "/roadshows/{rid}/schedule/publish", {}),
+    (
+        "post",
+        "/roadshows/{rid}/schedule/move",
+        {"meeting_id": "{meeting}", "slot": "1", "table": "1"},
+    ),
     ("get", "/roadshows/{rid}/report", None),
     ("get", "/roadshows/{rid}/report.xlsx", None),
 ]
@@ -100,11 +111,14 @@ def test_staff_pages_are_for_staff_only(client, world, method, path, data, who, 
     if who:
         login(client, world[who])
     url = path.format(**world)
-    response = client.post(url, data=data) if method == "post" else client.get(url)
+    form = {k: v.format(**world) for k, v in (data or {}).items()}
+    response = client.post(url, data=form) if method == "post" else client.get(url)
     if expected == 302:
         assert response.status_code == 302 and "/login" in response.location
     elif method == "post" and expected == 200:
-        assert response.status_code == 302 and "/login" not in response.location
+        # "new" and "edit" re-render the form with the error; the others redirect
+        assert response.status_code in (200, 302)
+        assert response.status_code == 200 or "/login" not in response.location
     else:
         assert response.status_code == expected
 
@@ -120,6 +134,47 @@ LOGIN_ROUTES = [
 def test_participant_pages_need_login(client, world, method, path) -> None:
     response = client.get(path.format(**world))
     assert response.status_code == 302 and "/login" in response.location
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/roadshows/{rid}/meetings/request",
+        "/roadshows/{rid}/meetings/{meeting}/answer",
+        "/roadshows/{rid}/meetings/{meeting}/followup",
+    ],
+)
+def test_participant_actions_need_login(client, app, world, path) -> None:
+    response = client.post(path.format(**world), data={"item_id": world["item"], "answer": "x"})
+    assert response.status_code == 302 and "/login" in response.location
+    from web import db
+
+    with app.app_context():
+        assert db.session().get(Meeting, world["meeting"]).state == MeetingState.SCHEDULED
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("researcher", 200), ("enterprise", 200), ("presenter", 200), ("staff", 200)],
+)
+def test_signed_in_users_reach_meetings_and_agenda(client, world, who, expected) -> None:
+    login(client, world[who])
+    for path in ("/roadshows/{rid}/meetings", "/roadshows/{rid}/agenda"):
+        assert client.get(path.format(**world)).status_code == expected
+    followup = client.get("/roadshows/{rid}/meetings/{meeting}/followup".format(**world))
+    assert followup.status_code == (403 if who == "researcher" else 200)
+
+
+def test_request_needs_a_registration(client, app, world) -> None:
+    login(client, world["researcher"])
+    response = client.post(
+        f"/roadshows/{world['rid']}/meetings/request", data={"item_id": world["item"]}
+    )
+    assert response.status_code == 302 and response.location.endswith(f"/roadshows/{world['rid']}")
+    from web import db
+
+    with app.app_context():
+        assert db.session().query(Meeting).count() == 1
 
 
 def test_public_pages_and_planning_roadshows(client, world) -> None:
