@@ -90,6 +90,7 @@ MESSAGES = {
     "registration_cancelled": _l("This registration was cancelled."),
     "registration_waitlisted": _l("This person is on the waitlist and has no seat."),
     "already_checked_in": _l("%(name)s is already checked in."),
+    "enterprises_only": _l("Only enterprise accounts can request meetings."),
     "own_achievement": _l("You cannot request a meeting with your own presentation."),
     "meeting_exists": _l("You already requested this meeting."),
     "too_many_meetings": _l("At most %(max)s meetings are possible."),

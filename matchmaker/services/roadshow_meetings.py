@@ -23,6 +23,7 @@ from matchmaker.models import (
     Registration,
     RegistrationStatus,
     Roadshow,
+    Role,
     User,
 )
 from matchmaker.roadshows import schedule as scheduler
@@ -84,6 +85,8 @@ def request_meeting(
 ) -> Meeting:
     if registration.user_id != actor.id:
         raise PermissionDenied("not_owner")
+    if actor.role != Role.ENTERPRISE:
+        raise PermissionDenied("enterprises_only")
     if registration.status != RegistrationStatus.REGISTERED:
         raise ValidationFailed("registration_waitlisted")
     if item.roadshow_id != registration.roadshow_id:
@@ -199,7 +202,7 @@ def generate(session: Session, actor: User, roadshow: Roadshow) -> scheduler.Sch
     require_staff(actor)
     problem, meetings = _problem(session, roadshow)
     result = scheduler.solve_schedule(problem, time_limit=10.0)
-    placed = {a.request_id: a for a in result.assignments}
+    placed = {a.request_id: a for a in _earliest(problem, list(result.assignments))}
     for meeting in meetings:
         a = placed.get(meeting.id)
         meeting.slot_index = a.slot if a else None
@@ -211,6 +214,52 @@ def generate(session: Session, actor: User, roadshow: Roadshow) -> scheduler.Sch
     )
     session.flush()
     return result
+
+
+def _earliest(
+    problem: scheduler.Problem, assignments: list[scheduler.Assignment]
+) -> list[scheduler.Assignment]:
+    """Pull meetings forward into earlier free slots (the solver is indifferent to the time of
+    day, organisers are not), keeping the table where possible. Each move only uses a slot where
+    both people and a table are free, so the schedule stays valid; `validate` confirms it."""
+    requests = {r.id: r for r in problem.requests}
+    busy: set[tuple[str, int, int]] = set()
+    tables_taken: set[tuple[int, int]] = set()
+
+    def take(a: scheduler.Assignment, sign: bool) -> None:
+        r = requests[a.request_id]
+        keys = {("participant", r.participant_id, a.slot), ("presenter", r.presenter_id, a.slot)}
+        if sign:
+            busy.update(keys)
+            tables_taken.add((a.slot, a.table))
+        else:
+            busy.difference_update(keys)
+            tables_taken.discard((a.slot, a.table))
+
+    for a in assignments:
+        take(a, True)
+    result = []
+    for a in sorted(assignments, key=lambda a: (a.slot, a.table)):
+        r = requests[a.request_id]
+        take(a, False)
+        chosen = a
+        for slot in range(a.slot):
+            if ("participant", r.participant_id, slot) in busy or (
+                "presenter",
+                r.presenter_id,
+                slot,
+            ) in busy:
+                continue
+            if not problem.is_free(r, slot):
+                continue
+            order = [a.table] + [t for t in range(1, problem.tables + 1) if t != a.table]
+            table = next((t for t in order if (slot, t) not in tables_taken), None)
+            if table is not None:
+                chosen = scheduler.Assignment(a.request_id, slot, table)
+                break
+        take(chosen, True)
+        result.append(chosen)
+    return result if not scheduler.validate(problem, result) else list(assignments)
 
 
 def move(

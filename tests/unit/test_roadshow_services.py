@@ -342,3 +342,24 @@ def test_follow_up_reminders_at_7_and_30_days_once_each(session, world, accepted
         )
     ).all()
     assert reminded == [world["a"].owner_id]
+
+
+def test_only_enterprises_request_meetings_and_meetings_start_early(
+    session, world, open_roadshow
+) -> None:
+    researcher = factories.user(session, Role.RESEARCHER)
+    reg = roadshow_desk.register(
+        session, open_roadshow, roadshow_desk.Applicant("研究员", researcher.email), user=researcher
+    )
+    item = open_roadshow.lineup[0]
+    with pytest.raises(PermissionDenied) as err:
+        roadshow_meetings.request_meeting(session, reg, item, researcher)
+    assert err.value.code == "enterprises_only"
+    enterprise = world["enterprise"]
+    mine = roadshow_desk.register(
+        session, open_roadshow, roadshow_desk.Applicant("甲", enterprise.email), user=enterprise
+    )
+    meeting = roadshow_meetings.request_meeting(session, mine, item, enterprise)
+    roadshow_meetings.respond(session, item.achievement.owner, meeting, accept=True)
+    roadshow_meetings.generate(session, world["staff"], open_roadshow)
+    assert meeting.slot_index == 0  # a lone meeting goes first thing, not at a random time
