@@ -325,3 +325,11 @@ def test_registration_closes_when_roadshow_is_done(client, app, world) -> None:
     assert "flash-error" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session().query(Registration).filter_by(email="late@example.com").count() == 0
+
+
+def test_event_page_in_english(client, world) -> None:
+    client.get("/lang/en")
+    body = client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)
+    assert "Presentations" in body and "Confidential achievement" in body
+    client.get("/lang/zh")
+    assert "路演项目" in client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)

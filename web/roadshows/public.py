@@ -110,7 +110,7 @@ def ticket(roadshow_id: int, rid: int) -> str:
         roadshow=roadshow,
         registration=registration,
         code=format_check_in_code(registration.check_in_code),
-        qr=qr_svg(registration.check_in_code),
+        qr=qr_svg(registration.check_in_code, _("QR code of the check-in code")),
     )
 
 
