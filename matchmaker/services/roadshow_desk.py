@@ -13,7 +13,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.db import utcnow
-from matchmaker.models import Registration, RegistrationStatus, Roadshow, RoadshowState, User
+from matchmaker.models import (
+    Meeting,
+    MeetingState,
+    Registration,
+    RegistrationStatus,
+    Roadshow,
+    RoadshowState,
+    User,
+)
 from matchmaker.roadshows.registration import (
     Roster,
     Seat,
@@ -47,11 +55,22 @@ class Counts:
 
 def _roster(roadshow: Roadshow) -> Roster:
     seats = [
-        Seat(email_key(r.email), r.status, r.id)
-        for r in roadshow.registrations
+        Seat(email_key(r.email), r.status, order)
+        for order, r in enumerate(_arrivals(roadshow), start=1)
         if r.status != RegistrationStatus.CANCELLED
     ]
     return Roster(roadshow.capacity, seats)
+
+
+def _arrivals(roadshow: Roadshow) -> list[Registration]:
+    """Registrations in arrival order; coming back after cancelling counts as a new arrival."""
+    return sorted(roadshow.registrations, key=lambda r: (r.created_at, r.id))
+
+
+def _lock(session: Session, roadshow: Roadshow) -> None:
+    """One seat change at a time per roadshow (PostgreSQL row lock; SQLite writes are serial)."""
+    session.execute(sa.select(Roadshow.id).where(Roadshow.id == roadshow.id).with_for_update())
+    session.refresh(roadshow, ["registrations"])
 
 
 def register(
@@ -71,28 +90,29 @@ def register(
         raise ValidationFailed("too_long", field="name", max=100)
     if not EMAIL.match(email) or len(email) > 254:
         raise ValidationFailed("email_invalid", field="email")
+    _lock(session, roadshow)
     key = email_key(email)
     previous = next((r for r in roadshow.registrations if email_key(r.email) == key), None)
     if previous is not None and previous.status != RegistrationStatus.CANCELLED:
         raise ValidationFailed("already_registered", field="email")
     change = _roster(roadshow).register(key)
-    taken = set(session.scalars(sa.select(Registration.check_in_code)))
-    if previous is not None:  # came back after cancelling: a new arrival at the back
-        session.delete(previous)
-        session.flush()
-        session.refresh(roadshow)
-    registration = Registration(
+    registration = previous or Registration(
         roadshow=roadshow,
-        user_id=user.id if user else None,
-        organisation_id=user.organisation_id if user else None,
-        name=name,
-        email=email,
-        phone=(applicant.phone or "").strip()[:40] or None,
-        organisation_name=(applicant.organisation or "").strip()[:200]
-        or (user.organisation.name if user and user.organisation else None),
-        status=change.seat.status,
-        check_in_code=new_check_in_code(taken=taken),
+        check_in_code=new_check_in_code(
+            taken=set(session.scalars(sa.select(Registration.check_in_code)))
+        ),
     )
+    registration.user_id = user.id if user else None
+    registration.organisation_id = user.organisation_id if user else None
+    registration.name = name
+    registration.email = email
+    registration.phone = (applicant.phone or "").strip()[:40] or None
+    registration.organisation_name = (applicant.organisation or "").strip()[:200] or (
+        user.organisation.name if user and user.organisation else None
+    )
+    registration.status = change.seat.status
+    registration.checked_in_at = None
+    registration.created_at = utcnow()  # a new arrival at the back of the queue
     session.add(registration)
     session.flush()
     audit.record(
@@ -111,6 +131,17 @@ def cancel(session: Session, registration: Registration) -> list[Registration]:
     roadshow = registration.roadshow
     if registration.status == RegistrationStatus.CANCELLED:
         return []
+    _lock(session, roadshow)
+    for meeting in session.scalars(
+        sa.select(Meeting).where(
+            Meeting.registration_id == registration.id,
+            Meeting.state.in_(
+                (MeetingState.REQUESTED, MeetingState.ACCEPTED, MeetingState.SCHEDULED)
+            ),
+        )
+    ):
+        meeting.state = MeetingState.CANCELLED
+        meeting.slot_index = meeting.table_number = None
     roster = _roster(roadshow)
     change = roster.cancel(email_key(registration.email))
     registration.status = RegistrationStatus.CANCELLED

@@ -19,6 +19,7 @@ from tests.unit.test_roadshow_services import (  # noqa: F401  (fixtures and tes
     test_follow_up_reminders_at_7_and_30_days_once_each,
     test_invitations_rank_by_covered_needs_and_notify,
     test_lineup_covers_most_needs_and_honours_pins_and_removals,
+    test_registering_again_after_cancelling_goes_to_the_back,
     test_schedule_generate_move_conflict_and_publish,
     world,
 )

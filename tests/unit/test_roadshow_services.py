@@ -17,6 +17,7 @@ from matchmaker.models import (
     MeetingState,
     Notification,
     OutboxMail,
+    Registration,
     RegistrationStatus,
     RoadshowState,
     Role,
@@ -363,3 +364,23 @@ def test_only_enterprises_request_meetings_and_meetings_start_early(
     roadshow_meetings.respond(session, item.achievement.owner, meeting, accept=True)
     roadshow_meetings.generate(session, world["staff"], open_roadshow)
     assert meeting.slot_index == 0  # a lone meeting goes first thing, not at a random time
+
+
+def test_registering_again_after_cancelling_goes_to_the_back(
+    session, world, accepted, open_roadshow
+) -> None:
+    first = session.get(Registration, accepted.registration_id)  # holds a meeting
+    second = roadshow_desk.register(session, open_roadshow, applicant(2))
+    third = roadshow_desk.register(session, open_roadshow, applicant(3))
+    assert third.status == RegistrationStatus.WAITLISTED
+    promoted = roadshow_desk.cancel(session, first)
+    assert promoted == [third]
+    assert accepted.state == MeetingState.CANCELLED  # the seat's meetings go with it
+    again = roadshow_desk.register(
+        session,
+        open_roadshow,
+        roadshow_desk.Applicant(first.name, first.email),
+        user=world["enterprise"],
+    )
+    assert again.id == first.id and again.status == RegistrationStatus.WAITLISTED
+    assert second.status == third.status == RegistrationStatus.REGISTERED
