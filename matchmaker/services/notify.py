@@ -66,6 +66,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "诚邀您参加路演「{title}」：本场有 {count} 项成果与您的技术需求相关。",
         "You are invited to the roadshow “{title}”: {count} presentations fit your needs.",
     ),
+    "roadshow_registered": (
+        "您已报名路演「{title}」，签到码：{code}。入场时请出示签到码。",
+        "You are registered for “{title}”. Your check-in code: {code}. Show it at the entrance.",
+    ),
+    "roadshow_waitlisted": (
+        "您已进入路演「{title}」的候补名单，有空位时会通知您。签到码：{code}。",
+        "You are on the waitlist of “{title}”; we will tell you when a seat opens. "
+        "Check-in code: {code}.",
+    ),
     "roadshow_promoted": (
         "路演「{title}」有空位，您已从候补转为正式报名。",
         "A seat opened at “{title}”: you moved from the waitlist to registered.",
@@ -126,6 +135,17 @@ def notify(
             )
         )
     return note
+
+
+def mail_only(recipient: str, key: str, link: str | None = None, **params: Any) -> OutboxMail:
+    """E-mail someone without an account (e.g. a public registration), in Chinese."""
+    text = render(key, params, "zh")
+    mail = OutboxMail(
+        recipient=recipient,
+        subject="[科创对接] " + text[:80],
+        body=text + (f"\n\n{absolute_link(link)}" if link else ""),
+    )
+    return mail
 
 
 def absolute_link(link: str) -> str:

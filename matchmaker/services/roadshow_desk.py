@@ -26,6 +26,7 @@ from matchmaker.roadshows.registration import (
     Roster,
     Seat,
     email_key,
+    format_check_in_code,
     is_valid_check_in_code,
     new_check_in_code,
     normalise_check_in_code,
@@ -115,6 +116,7 @@ def register(
     registration.created_at = utcnow()  # a new arrival at the back of the queue
     session.add(registration)
     session.flush()
+    _confirm(session, roadshow, registration, user)
     audit.record(
         session,
         user,
@@ -124,6 +126,23 @@ def register(
         status=str(change.seat.status),
     )
     return registration
+
+
+def _confirm(
+    session: Session, roadshow: Roadshow, registration: Registration, user: User | None
+) -> None:
+    """Send the check-in code, so it is not lost with the confirmation page."""
+    key = (
+        "roadshow_registered"
+        if registration.status == RegistrationStatus.REGISTERED
+        else "roadshow_waitlisted"
+    )
+    link = f"/roadshows/{roadshow.id}"
+    params = {"title": roadshow.title, "code": format_check_in_code(registration.check_in_code)}
+    if user is not None:
+        notify.notify(session, user, key, link, **params)
+    else:
+        session.add(notify.mail_only(registration.email, key, link, **params))
 
 
 def cancel(session: Session, registration: Registration) -> list[Registration]:

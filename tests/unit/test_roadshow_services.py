@@ -384,3 +384,19 @@ def test_registering_again_after_cancelling_goes_to_the_back(
     )
     assert again.id == first.id and again.status == RegistrationStatus.WAITLISTED
     assert second.status == third.status == RegistrationStatus.REGISTERED
+
+
+def test_registrants_get_their_code_by_mail(session, world, open_roadshow) -> None:
+    public = roadshow_desk.register(session, open_roadshow, applicant(1))
+    enterprise = world["enterprise"]
+    roadshow_desk.register(
+        session, open_roadshow, roadshow_desk.Applicant("甲", enterprise.email), user=enterprise
+    )
+    mail = session.scalars(
+        sa.select(OutboxMail).where(OutboxMail.recipient == "p1@example.com")
+    ).one()
+    assert public.check_in_code[:4] in mail.body and f"/roadshows/{open_roadshow.id}" in mail.body
+    note = session.scalars(
+        sa.select(Notification).where(Notification.user_id == enterprise.id)
+    ).one()
+    assert note.message_key == "roadshow_registered" and "-" in note.params["code"]
