@@ -23,6 +23,7 @@ from matchmaker.models import (
     Match,
     MatchState,
     Need,
+    Notification,
     Roadshow,
     RoadshowState,
     User,
@@ -306,16 +307,25 @@ def invitees(session: Session, roadshow: Roadshow) -> list[Invitee]:
 
 
 def send_invitations(session: Session, actor: User, roadshow: Roadshow) -> int:
+    """Invite every ranked enterprise not invited yet (pressing it again reaches newcomers)."""
     require_staff(actor)
     if roadshow.state not in (RoadshowState.OPEN, RoadshowState.RUNNING):
         raise ValidationFailed("not_published")
-    people = invitees(session, roadshow)
+    link = f"/roadshows/{roadshow.id}"
+    invited = set(
+        session.scalars(
+            sa.select(Notification.user_id).where(
+                Notification.message_key == "roadshow_invitation", Notification.link == link
+            )
+        )
+    )
+    people = [p for p in invitees(session, roadshow) if p.enterprise.id not in invited]
     for person in people:
         notify.notify(
             session,
             person.enterprise,
             "roadshow_invitation",
-            f"/roadshows/{roadshow.id}",
+            link,
             title=roadshow.title,
             count=len(person.reasons),
         )

@@ -138,6 +138,7 @@ def test_invitations_rank_by_covered_needs_and_notify(session, world) -> None:
     assert {n.user_id for n in notes} == {world["enterprise"].id, world["other"].id}
     assert all(n.link == f"/roadshows/{roadshow.id}" for n in notes)
     assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMail)) == 2
+    assert roadshow_events.send_invitations(session, staff, roadshow) == 0  # nobody twice
 
 
 def applicant(n: int, **kw):
