@@ -87,6 +87,7 @@ STAFF_ROUTES = [
     ("get", "/roadshows/{rid}/invitations", None),
     ("post", "/roadshows/{rid}/invitations/send", {}),
     ("get", "/roadshows/{rid}/checkin", None),
+    ("get", "/roadshows/{rid}/registrations", None),
     ("get", "/roadshows/{rid}/checkin/counts.json", None),
     ("post", "/roadshows/{rid}/checkin", {"code": "x"}),
     ("get", "/roadshows/{rid}/schedule", None),
@@ -333,3 +334,15 @@ def test_event_page_in_english(client, world) -> None:
     assert "Presentations" in body and "Confidential achievement" in body
     client.get("/lang/zh")
     assert "路演项目" in client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)
+
+
+def test_registration_list_checks_people_in_by_hand(client, world) -> None:
+    login(client, world["staff"])
+    url = f"/roadshows/{world['rid']}/registrations"
+    page = client.get(url).get_data(as_text=True)
+    assert "赵企业" in page and 'data-action="check-in"' in page
+    response = client.post(
+        f"/roadshows/{world['rid']}/checkin", data={"code": world["code"], "next": "registrations"}
+    )
+    assert response.status_code == 302 and response.location.endswith(url)
+    assert 'data-action="check-in"' not in client.get(url).get_data(as_text=True)

@@ -30,7 +30,12 @@ def checkin(roadshow_id: int) -> str | Response:
         except OperationError as error:
             s.rollback()
             flash(message_for(error), "error")
-        return redirect(url_for("roadshows.checkin", roadshow_id=roadshow_id))
+        target = (
+            "roadshows.registrations"
+            if request.form.get("next") == "registrations"
+            else "roadshows.checkin"
+        )
+        return redirect(url_for(target, roadshow_id=roadshow_id))
     arrived = (
         s.query(Registration)
         .filter(Registration.roadshow_id == roadshow.id, Registration.checked_in_at.is_not(None))
@@ -55,4 +60,23 @@ def checkin_counts(roadshow_id: int) -> Response:
         waitlisted=counts.waitlisted,
         checked_in=counts.checked_in,
         capacity=counts.capacity,
+    )
+
+
+@bp.route("/<int:roadshow_id>/registrations")
+@staff_required
+def registrations(roadshow_id: int) -> str:
+    s = db.session()
+    roadshow = load(roadshow_id)
+    people = (
+        s.query(Registration)
+        .filter(Registration.roadshow_id == roadshow.id)
+        .order_by(Registration.created_at, Registration.id)
+        .all()
+    )
+    return render_template(
+        "roadshows/registrations.html",
+        roadshow=roadshow,
+        people=people,
+        counts=roadshow_desk.counts(s, roadshow),
     )
