@@ -138,11 +138,13 @@ def _confirm(
         else "roadshow_waitlisted"
     )
     link = f"/roadshows/{roadshow.id}"
-    params = {"title": roadshow.title, "code": format_check_in_code(registration.check_in_code)}
+    code = format_check_in_code(registration.check_in_code)
     if user is not None:
-        notify.notify(session, user, key, link, **params)
+        notify.notify(session, user, key, link, title=roadshow.title, code=code)
     else:
-        session.add(notify.mail_only(registration.email, key, link, **params))
+        session.add(
+            notify.mail_only(registration.email, key, link, title=roadshow.title, code=code)
+        )
 
 
 def cancel(session: Session, registration: Registration) -> list[Registration]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -150,7 +151,7 @@ def update(session: Session, actor: User, roadshow: Roadshow, form: RoadshowForm
     return roadshow
 
 
-def _open_needs(session: Session, roadshow: Roadshow) -> sa.Select[tuple[Need]]:
+def _open_needs(session: Session, roadshow: Roadshow) -> sa.Select[Any]:
     stmt = sa.select(Need).where(Need.state == ListingState.PUBLISHED)
     if roadshow.theme_fields:
         stmt = stmt.where(Need.field.in_(roadshow.theme_fields))
@@ -162,7 +163,8 @@ def _open_needs(session: Session, roadshow: Roadshow) -> sa.Select[tuple[Need]]:
 def coverage(session: Session, roadshow: Roadshow) -> _Coverage:
     """Open needs in scope and their proposed/approved match scores (clipped to 0..1)."""
     found = _Coverage()
-    found.needs = {n.id: n for n in session.scalars(_open_needs(session, roadshow))}
+    needs: list[Need] = list(session.scalars(_open_needs(session, roadshow)))
+    found.needs = {n.id: n for n in needs}
     if not found.needs:
         return found
     rows = session.execute(
@@ -219,12 +221,12 @@ def _store(session: Session, roadshow: Roadshow, result: lineup_solver.Lineup) -
             roadshow.lineup.remove(item)
     session.flush()
     for position, choice in enumerate(result.items):
-        item = existing.get(choice.achievement_id)
-        if item is None:
-            item = LineupItem(achievement_id=choice.achievement_id)
-            roadshow.lineup.append(item)
-        item.position = position
-        item.covered_need_ids = list(choice.covers)
+        placed = existing.get(choice.achievement_id)
+        if placed is None:
+            placed = LineupItem(achievement_id=choice.achievement_id)
+            roadshow.lineup.append(placed)
+        placed.position = position
+        placed.covered_need_ids = list(choice.covers)
 
 
 def _has_meetings(session: Session, item: LineupItem) -> bool:
@@ -284,7 +286,8 @@ def set_state(session: Session, actor: User, roadshow: Roadshow, state: Roadshow
 
 def invitees(session: Session, roadshow: Roadshow) -> list[Invitee]:
     """Enterprise users whose open needs the lineup covers, most covered first."""
-    needs = {n.id: n for n in session.scalars(_open_needs(session, roadshow))}
+    open_needs: list[Need] = list(session.scalars(_open_needs(session, roadshow)))
+    needs = {n.id: n for n in open_needs}
     scores = {
         (m.achievement_id, m.need_id): float(m.score)
         for m in session.scalars(

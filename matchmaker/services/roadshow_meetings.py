@@ -304,7 +304,8 @@ def publish_schedule(session: Session, actor: User, roadshow: Roadshow) -> int:
     for meeting in placed:
         registration = session.get(Registration, meeting.registration_id)
         item = session.get(LineupItem, meeting.lineup_item_id)
-        for user in (registration.user if registration else None, item.achievement.owner):
+        presenter = item.achievement.owner if item else None
+        for user in (registration.user if registration else None, presenter):
             if user is not None:
                 people[user.id] = user
     for user in people.values():

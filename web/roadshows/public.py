@@ -36,17 +36,16 @@ def lineup_view(roadshow: Roadshow) -> list[dict[str, object]]:
     for item in roadshow.lineup:
         achievement = item.achievement
         level = access(user, achievement)
-        entries.append(
-            {
-                "item": item,
-                "field": achievement.field,
-                "visible": level != Access.NONE,
-                "title": achievement.title if level != Access.NONE else None,
-                "summary": achievement.summary if level != Access.NONE else None,
-                "link": level in (Access.FULL, Access.OWNER),
-                "achievement_id": achievement.id,
-            }
-        )
+        entry: dict[str, object] = {
+            "item": item,
+            "field": achievement.field,
+            "visible": level != Access.NONE,
+            "title": achievement.title if level != Access.NONE else None,
+            "summary": achievement.summary if level != Access.NONE else None,
+            "link": level in (Access.FULL, Access.OWNER),
+            "achievement_id": achievement.id,
+        }
+        entries.append(entry)
     return entries
 
 

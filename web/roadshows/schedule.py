@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -45,7 +47,7 @@ def schedule(roadshow_id: int) -> str:
     )
 
 
-def _labels(meetings: list[Meeting]) -> dict[int, str]:
+def _labels(meetings: Sequence[Meeting]) -> dict[int, str]:
     from matchmaker.models import LineupItem, Registration
 
     s = db.session()
