@@ -95,6 +95,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "路演「{title}」已结束 {days} 天，请记录您与洽谈对象的后续进展。",
         "The roadshow “{title}” ended {days} days ago: please record how your meetings went on.",
     ),
+    "roadshow_meeting_cancelled": (
+        "{name} 取消了路演报名，关于「{title}」的洽谈随之取消。",
+        "{name} cancelled their registration; the meeting about “{title}” is cancelled.",
+    ),
     "roadshow_schedule_published": (
         "路演「{title}」的洽谈日程已发布，请查看您的日程。",
         "The meeting schedule of “{title}” is published: see your agenda.",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.db import utcnow
 from matchmaker.models import (
+    LineupItem,
     Meeting,
     MeetingState,
     Registration,
@@ -163,6 +164,16 @@ def cancel(session: Session, registration: Registration) -> list[Registration]:
     ):
         meeting.state = MeetingState.CANCELLED
         meeting.slot_index = meeting.table_number = None
+        item = session.get(LineupItem, meeting.lineup_item_id)
+        if item is not None:
+            notify.notify(
+                session,
+                item.achievement.owner,
+                "roadshow_meeting_cancelled",
+                f"/roadshows/{roadshow.id}/meetings",
+                title=item.achievement.title,
+                name=registration.name,
+            )
     roster = _roster(roadshow)
     change = roster.cancel(email_key(registration.email))
     registration.status = RegistrationStatus.CANCELLED

@@ -377,6 +377,12 @@ def test_registering_again_after_cancelling_goes_to_the_back(
     promoted = roadshow_desk.cancel(session, first)
     assert promoted == [third]
     assert accepted.state == MeetingState.CANCELLED  # the seat's meetings go with it
+    told = session.scalars(
+        sa.select(Notification.user_id).where(
+            Notification.message_key == "roadshow_meeting_cancelled"
+        )
+    ).all()
+    assert told == [world["a"].owner_id]
     again = roadshow_desk.register(
         session,
         open_roadshow,

@@ -346,3 +346,18 @@ def test_registration_list_checks_people_in_by_hand(client, world) -> None:
     )
     assert response.status_code == 302 and response.location.endswith(url)
     assert 'data-action="check-in"' not in client.get(url).get_data(as_text=True)
+
+
+def test_members_only_presentations_ask_visitors_to_sign_in(client, app, world) -> None:
+    from matchmaker.models import Achievement, LineupItem
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        item = s.get(LineupItem, world["item"])
+        s.get(Achievement, item.achievement_id).visibility = Visibility.MEMBERS
+        s.commit()
+    visitor = client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)
+    assert "公开成果" not in visitor and "仅限会员查看的成果" in visitor
+    login(client, world["researcher"])
+    assert "公开成果" in client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from matchmaker.models import Registration, Roadshow
+from matchmaker.models import Registration, Roadshow, Visibility
 from matchmaker.roadshows.registration import format_check_in_code
 from matchmaker.services import roadshow_desk
 from matchmaker.services.errors import OperationError
@@ -40,6 +40,9 @@ def lineup_view(roadshow: Roadshow) -> list[dict[str, object]]:
             "item": item,
             "field": achievement.field,
             "visible": level != Access.NONE,
+            "members_only": level == Access.NONE
+            and user is None
+            and achievement.visibility == Visibility.MEMBERS,
             "title": achievement.title if level != Access.NONE else None,
             "summary": achievement.summary if level != Access.NONE else None,
             "link": level in (Access.FULL, Access.OWNER),
