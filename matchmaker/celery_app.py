@@ -82,7 +82,10 @@ def configure_celery(settings: Settings) -> Celery:
             },
         )
     else:
-        celery.conf.update(broker_url=settings.broker_url, broker_transport_options={})
+        celery.conf.update(
+            broker_url=settings.broker_url,
+            broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout},
+        )
     if (celery.conf.broker_url, celery.conf.broker_transport_options) != previous:
         _drop_broker_connections()
     celery.conf.task_always_eager = settings.celery_always_eager

@@ -50,7 +50,8 @@ ES_PID="$ES_DIR/es.pid"
 ES_LOGS="$ES_DIR/logs"
 ES_STARTUP_LOG="$ES_DIR/startup.log"
 
-APT_PACKAGES=(postgresql redis-server chromium fonts-noto-cjk)
+# docker-compose (Debian's 1.29, no engine needed) validates docker-compose.yml in the tests
+APT_PACKAGES=(postgresql redis-server chromium fonts-noto-cjk docker-compose)
 
 log() { printf '[services] %s\n' "$*" >&2; }
 die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -104,7 +104,8 @@ def pg_admin_url() -> str:
 def pg_url(pg_admin_url: str) -> Iterator[str]:
     """A brand-new, empty PostgreSQL database for one test, dropped afterwards."""
     name = f"mm_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    # pre-ping: a test may restart the server in between (test_faults.py)
+    admin = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)

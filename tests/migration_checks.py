@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "jobs",
     "saved_searches",
     "duplicate_flags",
+    "login_failures",
 }
 
 

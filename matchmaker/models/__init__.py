@@ -1,7 +1,7 @@
 """All models, importable from one place (Alembic reads `Base.metadata` through this)."""
 
 from matchmaker.models.accounts import Organisation, User
-from matchmaker.models.activity import AuditEntry, Job, Notification, OutboxMail
+from matchmaker.models.activity import AuditEntry, Job, LoginFailure, Notification, OutboxMail
 from matchmaker.models.enums import (
     APPROVED_MATCH_STATES,
     CooperationMode,
@@ -40,6 +40,7 @@ __all__ = [
     "JobState",
     "LineupItem",
     "ListingState",
+    "LoginFailure",
     "Match",
     "MatchEvent",
     "MatchState",

@@ -81,3 +81,19 @@ class Job(Base):
             if self.total <= 0 and self.state == JobState.SUCCEEDED
             else (int(100 * self.done / self.total) if self.total else 0)
         )
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept for the throttling window (services/login_throttle.py)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    address: Mapped[str] = mapped_column(sa.String(45))  # IPv4 or IPv6
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.Index("ix_login_failures_email_at", "email", "at"),
+        sa.Index("ix_login_failures_address_at", "address", "at"),
+    )

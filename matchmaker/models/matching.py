@@ -55,6 +55,9 @@ class Match(Base):
     __table_args__ = (
         sa.UniqueConstraint("need_id", "achievement_id"),
         sa.Index("ix_matches_state_score_id", "state", "score", "id"),
+        # the queue's other sorts: newest/oldest and longest waiting
+        sa.Index("ix_matches_state_created_id", "state", "created_at", "id"),
+        sa.Index("ix_matches_state_changed_id", "state", "state_changed_at", "id"),
     )
     __mapper_args__ = {"version_id_col": version}
 

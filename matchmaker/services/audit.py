@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from matchmaker.models import AuditEntry, User
 
@@ -35,3 +35,12 @@ def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> N
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEntry):
             raise PermissionError("audit entries cannot be changed or deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_changes(state: ORMExecuteState) -> None:
+    """The same for UPDATE/DELETE statements, which never pass through a flush."""
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditEntry for mapper in state.all_mappers
+    ):
+        raise PermissionError("audit entries cannot be changed or deleted")

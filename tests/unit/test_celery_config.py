@@ -15,7 +15,7 @@ def test_embedded_default_uses_a_filesystem_queue_under_instance(settings) -> No
 def test_production_uses_the_configured_broker(settings) -> None:
     configure_celery(replace(settings, broker_url="redis://127.0.0.1:6379/3"))
     assert celery.conf.broker_url == "redis://127.0.0.1:6379/3"
-    assert celery.conf.broker_transport_options == {}
+    assert celery.conf.broker_transport_options == {"visibility_timeout": 3 * 3600}
     configure_celery(settings)
 
 

@@ -17,3 +17,21 @@ def test_readiness_fails_when_the_database_is_gone(app, settings) -> None:
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"].startswith("error")
+
+
+def test_readiness_reports_index_broker_and_model(tmp_path) -> None:
+    from matchmaker import migrate, runtime
+    from tests.conftest import make_settings
+    from web import create_app
+
+    settings = make_settings(tmp_path, search_enabled=True, celery_always_eager=False)
+    migrate.upgrade(settings.database_url)
+    app = create_app(settings, TESTING=True)
+    try:
+        checks = app.test_client().get("/readyz").get_json()["checks"]
+        assert checks["database"] == "ok"
+        assert checks["broker"] == "ok"  # the embedded filesystem queue
+        assert checks["index"] == "ok (0 documents)"
+        assert checks["model"] in ("loaded", "loads on first use")
+    finally:
+        runtime.database().dispose()

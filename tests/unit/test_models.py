@@ -92,3 +92,13 @@ def test_audit_entries_cannot_be_deleted(session) -> None:
     session.delete(entry)
     with pytest.raises(PermissionError):
         session.flush()
+
+
+def test_audit_entries_refuse_bulk_update_and_delete_statements(session) -> None:
+    audit.record(session, None, "thing.done", "thing", 1)
+    session.flush()
+    with pytest.raises(PermissionError):
+        session.execute(sa.update(AuditEntry).values(action="rewritten"))
+    with pytest.raises(PermissionError):
+        session.execute(sa.delete(AuditEntry))
+    assert session.scalars(sa.select(AuditEntry.action)).all() == ["thing.done"]

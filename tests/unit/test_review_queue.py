@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from celery.schedules import crontab
 
 from matchmaker import tasks
@@ -35,6 +36,63 @@ def test_keyset_pages_cover_every_match_once_in_score_order(session) -> None:
     assert sorted(m.id for m in seen) == sorted(m.id for m in made)
     keys = [(-m.score, -m.id) for m in seen]
     assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize(
+    ("sort", "attribute", "descending"),
+    [
+        ("newest", "created_at", True),
+        ("oldest", "created_at", False),
+        ("waiting", "state_changed_at", False),
+    ],
+)
+def test_keyset_pages_by_time_keep_ties_and_order(session, sort, attribute, descending) -> None:
+    need = factories.need(session)
+    base = utcnow() - timedelta(days=30)
+    made = []
+    for i in range(75):
+        at = base + timedelta(hours=i % 9)  # many matches share a timestamp
+        made.append(
+            factories.match(
+                session, need, factories.achievement(session), created_at=at, state_changed_at=at
+            )
+        )
+    seen, cursor = [], None
+    while True:
+        page = review_queue.page(session, QueueFilter(sort=sort, after=cursor), size=20)
+        seen += page.matches
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert sorted(m.id for m in seen) == sorted(m.id for m in made)
+    keys = [(getattr(m, attribute), m.id) for m in seen]
+    assert keys == sorted(keys, reverse=descending)
+
+
+def test_a_broad_filter_counts_up_to_the_cap(session, monkeypatch) -> None:
+    monkeypatch.setattr(review_queue, "COUNT_CAP", 5)
+    need = factories.need(session, field="biomedicine")
+    for _ in range(8):
+        factories.match(session, need, factories.achievement(session))
+    capped = review_queue.page(session, QueueFilter(field="biomedicine"))
+    assert (capped.total, capped.total_is_capped) == (5, True)
+    assert len(capped.matches) == 8  # the list itself is whole
+    exact = review_queue.page(session, QueueFilter(field="new_energy"))
+    assert (exact.total, exact.total_is_capped) == (0, False)
+
+
+def test_tab_counts_agree_with_the_lists_and_are_reused_only_when_asked(session) -> None:
+    need = factories.need(session)
+    factories.match(session, need, factories.achievement(session))
+    factories.match(session, need, factories.achievement(session), state=MatchState.APPROVED)
+    review_queue.forget_counts()
+    counts = review_queue.counts_by_tab(session, max_age=60)
+    for tab in ("proposed", "pipeline", "attention", "inactive"):
+        assert counts[tab] == len(ids(session, QueueFilter(state=tab)))
+    factories.match(session, need, factories.achievement(session))
+    assert review_queue.counts_by_tab(session, max_age=60)["proposed"] == 1  # cached
+    assert review_queue.counts_by_tab(session)["proposed"] == 2  # max_age 0: counted again
+    review_queue.forget_counts()
 
 
 def test_filters_by_field_region_band_assignee_and_age(session) -> None:

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from matchmaker.models import OrganisationKind, Role
-from matchmaker.services import accounts
+from matchmaker.services import accounts, login_throttle
 from matchmaker.services.errors import ValidationFailed
 from web import db
 from web.auth import bp
@@ -27,16 +29,32 @@ def _safe_next(default: str) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
         s = db.session()
-        user = accounts.authenticate(s, form.email.data or "", form.password.data or "")
+        email, address = form.email.data or "", request.remote_addr or "unknown"
+        verdict = login_throttle.check(s, email, address)
+        if not verdict.allowed:
+            minutes = max(1, math.ceil(verdict.retry_after.total_seconds() / 60))
+            flash(
+                ngettext(
+                    "Too many failed sign-ins. Please try again in %(num)d minute.",
+                    "Too many failed sign-ins. Please try again in %(num)d minutes.",
+                    minutes,
+                ),
+                "error",
+            )
+            return render_template("auth/login.html", form=form), 429
+        user = accounts.authenticate(s, email, form.password.data or "")
         if user is None:
+            login_throttle.record_failure(s, email, address)
+            s.commit()
             flash(_("Wrong e-mail or password."), "error")
         else:
+            login_throttle.clear(s, email)
             s.commit()
             login_user(user, remember=bool(form.remember.data))
             if user.locale:

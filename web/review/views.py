@@ -51,18 +51,30 @@ def _safe_next(target: str | None, fallback: str) -> str:
     return fallback
 
 
+# seconds a worker may show tab badges it counted for someone else (see review_queue)
+COUNTS_MAX_AGE = 5.0
+
+
+@bp.after_request
+def _forget_counts_after_changes(response: Response) -> Response:
+    if request.method == "POST":
+        review_queue.forget_counts()
+    return response
+
+
 @bp.route("/matches")
 @staff_required
 def queue() -> str:
     s = db.session()
     settings = runtime.settings()
     f = review_queue.QueueFilter.from_params(request.args)
-    result = review_queue.page(s, f, current_user.id, settings.match_stuck_days)
+    tabs = review_queue.counts_by_tab(s, settings.match_stuck_days, max_age=COUNTS_MAX_AGE)
+    result = review_queue.page(s, f, current_user.id, settings.match_stuck_days, tab_counts=tabs)
     return render_template(
         "review/queue.html",
         f=f,
         result=result,
-        tabs=review_queue.counts_by_tab(s, settings.match_stuck_days),
+        tabs=tabs,
         staff=_staff(s),
         reject_reasons=REJECT_REASONS,
         fields=_distinct(s, "field"),
@@ -139,22 +151,13 @@ def _load(match_id: int) -> Match:
     return match
 
 
-def _neighbour(s: Any, match: Match) -> int | None:
-    """The next proposed match after this one in the default queue order (for 'next')."""
-    f = review_queue.QueueFilter(state="proposed")
-    query = review_queue.filtered_select(f).where(
-        sa.or_(Match.score < match.score, sa.and_(Match.score == match.score, Match.id < match.id))
-    )
-    following = s.scalars(query.limit(1)).first()
-    return following.id if following else None
-
-
 @bp.route("/matches/<int:match_id>")
 @staff_required
 def card(match_id: int) -> str:
     s = db.session()
     match = _load(match_id)
     explanation = match.explanation or {}
+    staff = _staff(s)
     return render_template(
         "review/card.html",
         match=match,
@@ -166,10 +169,10 @@ def card(match_id: int) -> str:
         targets=pipeline.allowed_targets(match.state),
         reject_reasons=REJECT_REASONS,
         drop_reasons=pipeline.DROP_REASONS,
-        staff=_staff(s),
-        next_id=_neighbour(s, match),
+        staff=staff,
+        next_id=review_queue.next_proposed_id(s, match),
         history=match.events,
-        assignee_names={u.id: u.name for u in _staff(s)},
+        assignee_names={u.id: u.name for u in staff},
         today=date.today().isoformat(),
     )
 

@@ -1,0 +1,257 @@
+"""Every route × every role, generated from the app's route table.
+
+Each endpoint must have a rule in ACCESS; a new route without one fails
+`test_every_route_has_an_access_rule`. A request is *refused* when it gets 403 or is sent to the
+login page; everything else (200, a redirect elsewhere, 400 for a bad token, 404 for an id that
+does not exist) means the role got past the access check. 5xx always fails.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask, url_for
+from flask.testing import FlaskClient
+from werkzeug.routing import IntegerConverter, Rule
+
+from matchmaker import runtime
+from matchmaker.models import Role
+from tests import factories
+from tests.conftest import make_settings
+
+ANON = "anonymous"
+ROLES = (ANON, *(r.value for r in Role))
+PARTICIPANTS = {Role.RESEARCHER.value, Role.ENTERPRISE.value}
+STAFF = {Role.STAFF.value, Role.ADMIN.value}
+SIGNED_IN = PARTICIPANTS | STAFF
+EVERYONE = {ANON} | SIGNED_IN
+OWNER_OF = {"achievement": {Role.RESEARCHER.value}, "need": {Role.ENTERPRISE.value}}
+
+# endpoint → who gets past the access check ("owner" = the role that owns the <kind> in the URL)
+ACCESS: dict[str, set[str] | str] = {
+    "static": EVERYONE,
+    "health.healthz": EVERYONE,
+    "health.readyz": EVERYONE,
+    "main.index": EVERYONE,
+    "listings.achievements": EVERYONE,
+    "listings.achievement": EVERYONE,
+    "listings.needs": EVERYONE,
+    "listings.need": EVERYONE,
+    "search.search": EVERYONE,
+    "auth.login": EVERYONE,
+    "auth.register": EVERYONE,
+    "auth.set_language": EVERYONE,
+    # a signed link is the credential: no account needed
+    "lifecycle.renew_by_link": EVERYONE,
+    "lifecycle.unsubscribe": EVERYONE,
+    "auth.logout": SIGNED_IN,
+    "main.dashboard": SIGNED_IN,
+    "notifications.index": SIGNED_IN,
+    "lifecycle.saved_create": SIGNED_IN,
+    "lifecycle.saved_detail": SIGNED_IN,
+    "lifecycle.saved_list": SIGNED_IN,
+    "lifecycle.saved_update": SIGNED_IN,
+    "submissions.job_status": SIGNED_IN,
+    "submissions.mine": PARTICIPANTS,
+    "submissions.my_matches": PARTICIPANTS,
+    "submissions.respond_to_match": PARTICIPANTS,
+    "submissions.create": "owner",
+    "submissions.edit": "owner",
+    "submissions.act": "owner",
+    "submissions.achievement_from_file": {Role.RESEARCHER.value},
+    "submissions.import_upload": {Role.RESEARCHER.value},
+    "submissions.import_template": {Role.RESEARCHER.value},
+    "submissions.import_job": {Role.RESEARCHER.value},
+    "submissions.import_confirm": {Role.RESEARCHER.value},
+    "submissions.import_report": {Role.RESEARCHER.value},
+    "submissions.review_queue": STAFF,
+    "submissions.review_decide": STAFF,
+    "review.queue": STAFF,
+    "review.card": STAFF,
+    "review.decide": STAFF,
+    "review.assign": STAFF,
+    "review.note": STAFF,
+    "review.bulk": STAFF,
+    "review.export": STAFF,
+    "review.dashboard": STAFF,
+    "lifecycle.duplicate_clusters": STAFF,
+    "lifecycle.duplicate_decide": STAFF,
+    "notifications.outbox": STAFF,
+    # roadshows: the list, event page, registration and one's own ticket are public (a ticket of
+    # someone else is a 404, see tests/unit/test_roadshow_web.py); meetings need an account
+    "roadshows.index": EVERYONE,
+    "roadshows.event": EVERYONE,
+    "roadshows.register": EVERYONE,
+    "roadshows.ticket": EVERYONE,
+    "roadshows.cancel": EVERYONE,
+    "roadshows.meetings": SIGNED_IN,
+    "roadshows.request_meeting": SIGNED_IN,
+    "roadshows.answer": SIGNED_IN,
+    "roadshows.agenda": SIGNED_IN,
+    "roadshows.followup": SIGNED_IN,
+    "roadshows.create": STAFF,
+    "roadshows.edit": STAFF,
+    "roadshows.lineup": STAFF,
+    "roadshows.recommend": STAFF,
+    "roadshows.lineup_action": STAFF,
+    "roadshows.publish": STAFF,
+    "roadshows.change_state": STAFF,
+    "roadshows.invitations": STAFF,
+    "roadshows.send_invitations": STAFF,
+    "roadshows.registrations": STAFF,
+    "roadshows.checkin": STAFF,
+    "roadshows.checkin_counts": STAFF,
+    "roadshows.schedule": STAFF,
+    "roadshows.generate_schedule": STAFF,
+    "roadshows.move_meeting": STAFF,
+    "roadshows.publish_schedule": STAFF,
+    "roadshows.report": STAFF,
+    "roadshows.export": STAFF,
+    "admin.audit_log": {Role.ADMIN.value},
+    "admin.job_status": {Role.ADMIN.value},
+    "admin.rebuild_index": {Role.ADMIN.value},
+    "admin.rematch_all": {Role.ADMIN.value},
+    "admin.repair_index": {Role.ADMIN.value},
+    "admin.search_index": {Role.ADMIN.value},
+    "admin.users": {Role.ADMIN.value},
+}
+
+# values for URL parts: ids that do not exist, words the views accept
+PART_VALUES = {
+    "token": "not-a-real-token",
+    "code": "en",
+    "filename": "css/app.css",
+    "action": "submit",
+    "decision": "approve",
+    "response": "accept",
+}
+MISSING_ID = 987654
+
+
+@pytest.fixture(scope="module")
+def app(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite_template: Path
+) -> Iterator[Flask]:
+    from web import create_app
+
+    instance = tmp_path_factory.mktemp("matrix") / "instance"
+    instance.mkdir()
+    shutil.copy(migrated_sqlite_template, instance / "test.sqlite")
+    application = create_app(make_settings(instance), TESTING=True, WTF_CSRF_ENABLED=False)
+    with runtime.database().transaction() as s:
+        for role in Role:
+            factories.user(s, role, email=f"{role.value}@matrix.cn")
+    yield application
+    runtime.database().dispose()
+
+
+@pytest.fixture(scope="module")
+def clients(app: Flask) -> dict[str, FlaskClient]:
+    """One signed-in client per role, reused (signing in hashes a password)."""
+    signed_in = {ANON: app.test_client()}
+    for role in Role:
+        client = app.test_client()
+        response = client.post(
+            "/login", data={"email": f"{role.value}@matrix.cn", "password": factories.PASSWORD}
+        )
+        assert response.status_code == 302 and "/login" not in response.headers["Location"]
+        signed_in[role.value] = client
+    return signed_in
+
+
+def _rules(app: Flask) -> list[Rule]:
+    return sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule))
+
+
+def _cases(app: Flask) -> Iterator[tuple[str, str, str, set[str]]]:
+    """(method, url, endpoint, roles allowed) for every rule, method and <kind>."""
+    for rule in _rules(app):
+        kinds = ["achievement", "need"] if "kind" in rule.arguments else [None]
+        for kind in kinds:
+            parts: dict[str, object] = {}
+            for name in rule.arguments:
+                converter = rule._converters[name]
+                if isinstance(converter, IntegerConverter):
+                    parts[name] = MISSING_ID
+                else:
+                    parts[name] = kind if name == "kind" else PART_VALUES.get(name, "x")
+            with app.test_request_context():
+                url = url_for(rule.endpoint, **parts)
+            rule_access = ACCESS.get(rule.endpoint, set())
+            allowed = OWNER_OF[kind or "achievement"] if rule_access == "owner" else rule_access
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                yield method, url, rule.endpoint, set(allowed)
+
+
+def _refused(status: int, location: str) -> bool:
+    return status == 403 or (300 <= status < 400 and "/login" in location)
+
+
+def test_every_route_has_an_access_rule(app: Flask) -> None:
+    missing = sorted({r.endpoint for r in _rules(app)} - set(ACCESS))
+    assert missing == [], f"add these endpoints to ACCESS: {missing}"
+    stale = sorted(set(ACCESS) - {r.endpoint for r in _rules(app)})
+    assert stale == [], f"ACCESS names endpoints that no longer exist: {stale}"
+
+
+def test_every_route_for_every_role(app: Flask, clients: dict[str, FlaskClient]) -> None:
+    wrong: list[str] = []
+    for method, url, endpoint, allowed in _cases(app):
+        if endpoint == "auth.logout":
+            continue  # would sign the shared client out; checked below
+        for role in ROLES:
+            response = clients[role].open(url, method=method)
+            location = response.headers.get("Location", "")
+            if response.status_code >= 500:
+                wrong.append(f"{method} {url} as {role}: {response.status_code}")
+                continue
+            refused = _refused(response.status_code, location)
+            if refused == (role in allowed):
+                expected = "allowed" if role in allowed else "refused"
+                wrong.append(
+                    f"{method} {url} as {role}: {response.status_code}, {expected} expected"
+                )
+            if role == ANON and refused and response.status_code != 403:
+                assert "/login" in location  # anonymous users are sent to sign in, not told 403
+    assert wrong == []
+
+
+def test_logout_needs_a_session_and_ends_it(app: Flask) -> None:
+    assert _refused(app.test_client().post("/logout").status_code, "/login")
+    client = app.test_client()
+    client.post("/login", data={"email": "staff@matrix.cn", "password": factories.PASSWORD})
+    assert client.get("/review/matches").status_code == 200
+    client.post("/logout")
+    assert "/login" in client.get("/review/matches").headers.get("Location", "")
+
+
+def test_another_owner_cannot_touch_a_listing_or_a_match(app: Flask) -> None:
+    with runtime.database().transaction() as s:
+        achievement = factories.achievement(s)
+        need = factories.need(s)
+        match = factories.match(s, need, achievement)
+        s.flush()
+        ids = achievement.id, need.id, match.id
+        owner_email = achievement.owner.email
+        others = {
+            "achievement": factories.user(s, Role.RESEARCHER, email="other-r@matrix.cn"),
+            "need": factories.user(s, Role.ENTERPRISE, email="other-e@matrix.cn"),
+        }
+    achievement_id, need_id, match_id = ids
+    for kind, listing_id in (("achievement", achievement_id), ("need", need_id)):
+        client = app.test_client()
+        client.post("/login", data={"email": others[kind].email, "password": factories.PASSWORD})
+        for method, path in (
+            ("GET", f"/my/{kind}/{listing_id}/edit"),
+            ("POST", f"/my/{kind}/{listing_id}/edit"),
+            ("POST", f"/my/{kind}/{listing_id}/withdraw"),
+            ("POST", f"/my/matches/{match_id}/accept"),
+        ):
+            status = client.open(path, method=method).status_code
+            assert status in (403, 404), f"{method} {path} by another {kind} owner: {status}"
+    owner = app.test_client()
+    owner.post("/login", data={"email": owner_email, "password": factories.PASSWORD})
+    assert owner.get(f"/my/achievement/{achievement_id}/edit").status_code == 200
