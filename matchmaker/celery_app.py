@@ -41,6 +41,11 @@ celery.conf.update(
             "task": "matchmaker.saved_search_digests",
             "schedule": crontab(hour=23, minute=0),
         },
+        # roadshow follow-up reminders in the Chinese morning (UTC+8 → 09:30)
+        "roadshow-followup-reminders": {
+            "task": "matchmaker.roadshow_followup_reminders",
+            "schedule": crontab(hour=1, minute=30),
+        },
     },
 )
 

@@ -172,3 +172,13 @@ def saved_search_digests() -> dict[str, int]:
     with runtime.database().session() as session:
         report = digests.run(session, runtime.search_engine(), runtime.settings())
     return {"searched": report.searched, "sent": report.sent, "items": report.items}
+
+
+@shared_task(name="matchmaker.roadshow_followup_reminders")
+def roadshow_followup_reminders() -> int:
+    """Daily (beat): remind meeting participants 7 and 30 days after a roadshow to record the
+    follow-up they have not recorded yet."""
+    from matchmaker.services import roadshow_reminders
+
+    with runtime.database().transaction() as session:
+        return roadshow_reminders.send_followup_reminders(session)

@@ -137,3 +137,29 @@ def match(
     session.add(item)
     session.flush()
     return item
+
+
+def roadshow(session: Session, creator: User | None = None, **kw: Any) -> Any:
+    """A roadshow opening in a week (09:00–12:00 Shanghai time), still being planned."""
+    from datetime import timedelta
+
+    from matchmaker.models import Roadshow, RoadshowState
+
+    creator = creator or user(session, Role.STAFF)
+    start = kw.pop("starts_at", utcnow().replace(microsecond=0) + timedelta(days=7))
+    item = Roadshow(
+        title=kw.pop("title", "新材料成果推介会"),
+        theme_fields=kw.pop("theme_fields", ["new_materials"]),
+        region=kw.pop("region", None),
+        starts_at=start,
+        ends_at=kw.pop("ends_at", start + timedelta(hours=3)),
+        capacity=kw.pop("capacity", 100),
+        presentation_slots=kw.pop("presentation_slots", 4),
+        registration_deadline=kw.pop("registration_deadline", None),
+        state=kw.pop("state", RoadshowState.PLANNING),
+        created_by_id=creator.id,
+        **kw,
+    )
+    session.add(item)
+    session.flush()
+    return item

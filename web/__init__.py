@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from web.notifications import bp as notifications_bp
     from web.notifications.views import init_app as init_notifications
     from web.review import bp as review_bp
+    from web.roadshows import bp as roadshows_bp
     from web.search import bp as search_bp
     from web.submissions import bp as submissions_bp
 
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
         search_bp,
         submissions_bp,
         review_bp,
+        roadshows_bp,
         notifications_bp,
         admin_bp,
         lifecycle_bp,

@@ -69,6 +69,36 @@ MESSAGES = {
     "flag_closed": _l("This pair has already been decided."),
     "keep_not_in_pair": _l("Choose one of the two listings to keep."),
     "listing_missing": _l("One of the two listings no longer exists."),
+    # roadshows
+    "title_required": _l("Please enter a title."),
+    "bad_timezone": _l("Unknown time zone."),
+    "bad_datetime": _l("Please enter a valid date and time."),
+    "end_before_start": _l("The end must be after the start."),
+    "capacity_positive": _l("The capacity must be at least 1."),
+    "slots_range": _l("Presentation slots must be between 1 and 50."),
+    "deadline_after_start": _l("The registration deadline must be before the start."),
+    "bad_url": _l("The online link must start with https:// or http://."),
+    "item_has_meetings": _l(
+        "Meetings were requested with this presentation; it cannot be removed."
+    ),
+    "lineup_empty": _l("Recommend or choose a lineup first."),
+    "not_published": _l("Publish the roadshow first."),
+    "registration_closed": _l("Registration for this roadshow is closed."),
+    "already_registered": _l("This e-mail address is already registered for this roadshow."),
+    "code_invalid": _l("This is not a valid check-in code; please check it for typos."),
+    "code_unknown": _l("No registration for this roadshow has this code."),
+    "registration_cancelled": _l("This registration was cancelled."),
+    "registration_waitlisted": _l("This person is on the waitlist and has no seat."),
+    "already_checked_in": _l("%(name)s is already checked in."),
+    "enterprises_only": _l("Only enterprise accounts can request meetings."),
+    "own_achievement": _l("You cannot request a meeting with your own presentation."),
+    "meeting_exists": _l("You already requested this meeting."),
+    "too_many_meetings": _l("At most %(max)s meetings are possible."),
+    "schedule_conflict": _l(
+        "This move would put someone in two places at once or double-book a table; "
+        "nothing was changed."
+    ),
+    "schedule_empty": _l("Generate the schedule first."),
     # why a match left the open review queue (lifecycle.expired_reason)
     "need_expired": _l("The need has expired."),
     "achievement_expired": _l("The achievement has expired."),

@@ -81,6 +81,8 @@ class Registration(Base):
     name: Mapped[str] = mapped_column(sa.String(100))
     email: Mapped[str] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
+    # what a public registrant typed; signed-in users have `organisation`
+    organisation_name: Mapped[str | None] = mapped_column(sa.String(200))
     status: Mapped[RegistrationStatus] = mapped_column(
         enum_type(RegistrationStatus), default=RegistrationStatus.REGISTERED
     )

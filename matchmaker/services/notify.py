@@ -62,6 +62,47 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "批量导入完成：{imported} 项已导入，{failed} 行未导入。",
         "Bulk import finished: {imported} imported, {failed} rows not imported.",
     ),
+    "roadshow_invitation": (
+        "诚邀您参加路演「{title}」：本场有 {count} 项成果与您的技术需求相关。",
+        "You are invited to the roadshow “{title}”: {count} presentations fit your needs.",
+    ),
+    "roadshow_registered": (
+        "您已报名路演「{title}」，签到码：{code}。入场时请出示签到码。",
+        "You are registered for “{title}”. Your check-in code: {code}. Show it at the entrance.",
+    ),
+    "roadshow_waitlisted": (
+        "您已进入路演「{title}」的候补名单，有空位时会通知您。签到码：{code}。",
+        "You are on the waitlist of “{title}”; we will tell you when a seat opens. "
+        "Check-in code: {code}.",
+    ),
+    "roadshow_promoted": (
+        "路演「{title}」有空位，您已从候补转为正式报名。",
+        "A seat opened at “{title}”: you moved from the waitlist to registered.",
+    ),
+    "roadshow_meeting_requested": (
+        "{name} 希望在路演中就「{title}」与您洽谈，请确认。",
+        "{name} asks for a meeting about “{title}” at the roadshow; please answer.",
+    ),
+    "roadshow_meeting_accepted": (
+        "「{title}」的发布人接受了您的洽谈请求。",
+        "The presenter of “{title}” accepted your meeting request.",
+    ),
+    "roadshow_meeting_declined": (
+        "「{title}」的发布人婉拒了您的洽谈请求。",
+        "The presenter of “{title}” declined your meeting request.",
+    ),
+    "roadshow_followup_reminder": (
+        "路演「{title}」已结束 {days} 天，请记录您与洽谈对象的后续进展。",
+        "The roadshow “{title}” ended {days} days ago: please record how your meetings went on.",
+    ),
+    "roadshow_meeting_cancelled": (
+        "{name} 取消了路演报名，关于「{title}」的洽谈随之取消。",
+        "{name} cancelled their registration; the meeting about “{title}” is cancelled.",
+    ),
+    "roadshow_schedule_published": (
+        "路演「{title}」的洽谈日程已发布，请查看您的日程。",
+        "The meeting schedule of “{title}” is published: see your agenda.",
+    ),
 }
 
 
@@ -98,6 +139,17 @@ def notify(
             )
         )
     return note
+
+
+def mail_only(recipient: str, key: str, link: str | None = None, **params: Any) -> OutboxMail:
+    """E-mail someone without an account (e.g. a public registration), in Chinese."""
+    text = render(key, params, "zh")
+    mail = OutboxMail(
+        recipient=recipient,
+        subject="[科创对接] " + text[:80],
+        body=text + (f"\n\n{absolute_link(link)}" if link else ""),
+    )
+    return mail
 
 
 def absolute_link(link: str) -> str:

@@ -1,0 +1,39 @@
+"""The roadshow service tests again on PostgreSQL (JSON columns, enum counts, the clock)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from matchmaker import migrate, runtime
+from tests.conftest import make_settings
+from tests.unit.test_roadshow_services import (  # noqa: F401  (fixtures and tests re-run here)
+    accepted,
+    open_roadshow,
+    staff,
+    test_capacity_waitlist_and_promotion_on_cancel,
+    test_check_in_errors_and_counts,
+    test_create_stores_utc_and_validates,
+    test_follow_up_contract_signs_the_match_with_history,
+    test_follow_up_reminders_at_7_and_30_days_once_each,
+    test_invitations_rank_by_covered_needs_and_notify,
+    test_lineup_covers_most_needs_and_honours_pins_and_removals,
+    test_registering_again_after_cancelling_goes_to_the_back,
+    test_schedule_generate_move_conflict_and_publish,
+    world,
+)
+
+pytestmark = [pytest.mark.integration]
+
+
+@pytest.fixture
+def session(tmp_path, pg_url):  # type: ignore[no-untyped-def]
+    settings = replace(make_settings(tmp_path), database_url=pg_url)
+    migrate.upgrade(pg_url)
+    db = runtime.configure(settings)
+    s = db.session()
+    yield s
+    s.rollback()
+    s.close()
+    db.dispose()

@@ -1,0 +1,409 @@
+"""Roadshow services: event validation, lineup, invitations, registration desk, meetings,
+schedule edits, follow-up into the deal pipeline, and the report."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from matchmaker import clock
+from matchmaker.db import utcnow
+from matchmaker.models import (
+    FollowUpIntent,
+    Match,
+    MatchEvent,
+    MatchState,
+    MeetingState,
+    Notification,
+    OutboxMail,
+    Registration,
+    RegistrationStatus,
+    RoadshowState,
+    Role,
+)
+from matchmaker.services import (
+    roadshow_desk,
+    roadshow_events,
+    roadshow_followup,
+    roadshow_meetings,
+)
+from matchmaker.services.errors import NotFound, PermissionDenied, ValidationFailed
+from tests import factories
+
+
+def form(**kw):
+    base = {
+        "title": "新材料路演",
+        "starts_at": datetime(2030, 5, 10, 9, 0),
+        "ends_at": datetime(2030, 5, 10, 12, 0),
+        "capacity": 50,
+        "registration_deadline": datetime(2030, 5, 9, 18, 0),
+    }
+    base.update(kw)
+    return roadshow_events.RoadshowForm(**base)
+
+
+@pytest.fixture
+def staff(session):
+    return factories.user(session, Role.STAFF)
+
+
+def test_create_stores_utc_and_validates(session, staff) -> None:
+    roadshow = roadshow_events.create(session, staff, form())
+    assert roadshow.starts_at.hour == 1  # 09:00 in Shanghai is 01:00 UTC
+    for bad, code in [
+        ({"ends_at": datetime(2030, 5, 10, 8, 0)}, "end_before_start"),
+        ({"capacity": 0}, "capacity_positive"),
+        ({"registration_deadline": datetime(2030, 5, 11, 8, 0)}, "deadline_after_start"),
+        ({"title": "  "}, "title_required"),
+        ({"starts_at": None}, "bad_datetime"),
+        ({"timezone": "Mars/Base"}, "bad_timezone"),
+    ]:
+        with pytest.raises(ValidationFailed) as err:
+            roadshow_events.create(session, staff, form(**bad))
+        assert err.value.code == code
+
+
+def test_only_staff_create(session) -> None:
+    researcher = factories.user(session, Role.RESEARCHER)
+    with pytest.raises(PermissionDenied):
+        roadshow_events.create(session, researcher, form())
+
+
+@pytest.fixture
+def world(session, staff):
+    """Three needs, three achievements: A covers needs 1+2, B covers 2, C covers 3."""
+    enterprise = factories.user(session, Role.ENTERPRISE, name="甲企业联系人")
+    other = factories.user(session, Role.ENTERPRISE)
+    needs = [
+        factories.need(session, enterprise, title="需求一"),
+        factories.need(session, enterprise, title="需求二"),
+        factories.need(session, other, title="需求三"),
+        factories.need(session, other, title="不相关领域", field="biomedicine"),
+    ]
+    a = factories.achievement(session, title="成果A")
+    b = factories.achievement(session, title="成果B")
+    c = factories.achievement(session, title="成果C")
+    factories.match(session, needs[0], a, score=0.9)
+    factories.match(session, needs[1], a, score=0.8)
+    factories.match(session, needs[1], b, score=0.7)
+    factories.match(session, needs[2], c, score=0.6)
+    factories.match(session, needs[3], b, score=0.99)
+    roadshow = factories.roadshow(session, staff, presentation_slots=2, capacity=2)
+    return {
+        "staff": staff,
+        "enterprise": enterprise,
+        "other": other,
+        "needs": needs,
+        "a": a,
+        "b": b,
+        "c": c,
+        "roadshow": roadshow,
+    }
+
+
+def test_lineup_covers_most_needs_and_honours_pins_and_removals(session, world) -> None:
+    roadshow, staff = world["roadshow"], world["staff"]
+    result = roadshow_events.recommend(session, staff, roadshow)
+    chosen = {i.achievement_id for i in roadshow.lineup}
+    assert chosen == {world["a"].id, world["c"].id}  # B only repeats need 2
+    assert result.needs_covered == 3
+    item_a = next(i for i in roadshow.lineup if i.achievement_id == world["a"].id)
+    assert sorted(item_a.covered_need_ids) == sorted([world["needs"][0].id, world["needs"][1].id])
+    # biomedicine need is outside the theme fields
+    assert all(world["needs"][3].id not in i.covered_need_ids for i in roadshow.lineup)
+
+    roadshow_events.set_pinned(session, staff, item_a, True)
+    item_c = next(i for i in roadshow.lineup if i.achievement_id == world["c"].id)
+    roadshow_events.remove_item(session, staff, item_c)
+    chosen = {i.achievement_id for i in roadshow.lineup}
+    assert chosen == {world["a"].id, world["b"].id}
+    assert next(i for i in roadshow.lineup if i.achievement_id == world["a"].id).is_pinned
+
+
+def test_invitations_rank_by_covered_needs_and_notify(session, world) -> None:
+    roadshow, staff = world["roadshow"], world["staff"]
+    roadshow_events.recommend(session, staff, roadshow)
+    with pytest.raises(ValidationFailed):
+        roadshow_events.send_invitations(session, staff, roadshow)  # not published yet
+    roadshow_events.publish(session, staff, roadshow)
+    people = roadshow_events.invitees(session, roadshow)
+    assert [p.enterprise.id for p in people] == [world["enterprise"].id, world["other"].id]
+    assert ("成果A", "需求一") in people[0].reasons
+    assert roadshow_events.send_invitations(session, staff, roadshow) == 2
+    notes = session.scalars(
+        sa.select(Notification).where(Notification.message_key == "roadshow_invitation")
+    ).all()
+    assert {n.user_id for n in notes} == {world["enterprise"].id, world["other"].id}
+    assert all(n.link == f"/roadshows/{roadshow.id}" for n in notes)
+    assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMail)) == 2
+    assert roadshow_events.send_invitations(session, staff, roadshow) == 0  # nobody twice
+
+
+def applicant(n: int, **kw):
+    return roadshow_desk.Applicant(name=f"参会人{n}", email=f"p{n}@example.com", **kw)
+
+
+@pytest.fixture
+def open_roadshow(session, world):
+    roadshow = world["roadshow"]
+    roadshow_events.recommend(session, world["staff"], roadshow)
+    roadshow_events.publish(session, world["staff"], roadshow)
+    return roadshow
+
+
+def test_capacity_waitlist_and_promotion_on_cancel(session, open_roadshow) -> None:
+    first = roadshow_desk.register(session, open_roadshow, applicant(1))
+    second = roadshow_desk.register(session, open_roadshow, applicant(2))
+    third = roadshow_desk.register(session, open_roadshow, applicant(3))
+    assert [r.status for r in (first, second, third)] == [
+        RegistrationStatus.REGISTERED,
+        RegistrationStatus.REGISTERED,
+        RegistrationStatus.WAITLISTED,
+    ]
+    promoted = roadshow_desk.cancel(session, first)
+    assert promoted == [third] and third.status == RegistrationStatus.REGISTERED
+    assert first.status == RegistrationStatus.CANCELLED
+    counts = roadshow_desk.counts(session, open_roadshow)
+    assert (counts.registered, counts.waitlisted) == (2, 0)
+
+
+def test_duplicate_email_is_refused(session, open_roadshow) -> None:
+    roadshow_desk.register(session, open_roadshow, applicant(1))
+    with pytest.raises(ValidationFailed) as err:
+        roadshow_desk.register(
+            session,
+            open_roadshow,
+            roadshow_desk.Applicant(name="别人", email="  P1@Example.com "),
+        )
+    assert err.value.code == "already_registered"
+
+
+def test_registration_after_the_deadline_or_before_publishing_is_refused(
+    session, world, open_roadshow
+) -> None:
+    open_roadshow.registration_deadline = utcnow() + timedelta(days=1)
+    clock.set_now(utcnow() + timedelta(days=2))
+    try:
+        with pytest.raises(ValidationFailed) as err:
+            roadshow_desk.register(session, open_roadshow, applicant(1))
+        assert err.value.code == "registration_closed"
+    finally:
+        clock.set_now(None)
+    planning = factories.roadshow(session, world["staff"])
+    with pytest.raises(ValidationFailed):
+        roadshow_desk.register(session, planning, applicant(2))
+
+
+def test_check_in_errors_and_counts(session, world, open_roadshow) -> None:
+    staff = world["staff"]
+    person = roadshow_desk.register(session, open_roadshow, applicant(1))
+    waiting = [roadshow_desk.register(session, open_roadshow, applicant(n)) for n in (2, 3)][1]
+    with pytest.raises(ValidationFailed) as err:
+        roadshow_desk.check_in(session, staff, open_roadshow, "NOT-A-CODE")
+    assert err.value.code == "code_invalid"
+    code = person.check_in_code
+    lowered = f"{code[:4].lower()}-{code[4:].lower()}"
+    assert roadshow_desk.check_in(session, staff, open_roadshow, lowered) is person
+    assert roadshow_desk.counts(session, open_roadshow).checked_in == 1
+    with pytest.raises(ValidationFailed) as err:
+        roadshow_desk.check_in(session, staff, open_roadshow, code)
+    assert err.value.code == "already_checked_in"
+    with pytest.raises(ValidationFailed) as err:
+        roadshow_desk.check_in(session, staff, open_roadshow, waiting.check_in_code)
+    assert err.value.code == "registration_waitlisted"
+    other = factories.roadshow(session, staff, state=RoadshowState.OPEN)
+    with pytest.raises(NotFound):
+        roadshow_desk.check_in(session, staff, other, code)
+
+
+@pytest.fixture
+def accepted(session, world, open_roadshow):
+    enterprise = world["enterprise"]
+    registration = roadshow_desk.register(
+        session,
+        open_roadshow,
+        roadshow_desk.Applicant(name=enterprise.name, email=enterprise.email),
+        user=enterprise,
+    )
+    item_a = next(i for i in open_roadshow.lineup if i.achievement_id == world["a"].id)
+    meeting = roadshow_meetings.request_meeting(session, registration, item_a, enterprise)
+    assert meeting.match_id is not None
+    with pytest.raises(PermissionDenied):
+        roadshow_meetings.respond(session, enterprise, meeting, accept=True)
+    roadshow_meetings.respond(session, world["a"].owner, meeting, accept=True)
+    assert meeting.state == MeetingState.ACCEPTED
+    return meeting
+
+
+def test_meeting_request_rules(session, world, accepted) -> None:
+    registration = accepted.registration_id
+    from matchmaker.models import Registration
+
+    reg = session.get(Registration, registration)
+    item = next(i for i in world["roadshow"].lineup if i.id == accepted.lineup_item_id)
+    with pytest.raises(ValidationFailed) as err:
+        roadshow_meetings.request_meeting(session, reg, item, world["enterprise"])
+    assert err.value.code == "meeting_exists"
+    with pytest.raises(PermissionDenied):
+        roadshow_meetings.request_meeting(session, reg, item, world["other"])
+
+
+def test_schedule_generate_move_conflict_and_publish(session, world, accepted) -> None:
+    staff, roadshow = world["staff"], world["roadshow"]
+    other = world["other"]
+    reg = roadshow_desk.register(
+        session, roadshow, roadshow_desk.Applicant(name="乙", email=other.email), user=other
+    )
+    item_a = next(i for i in roadshow.lineup if i.achievement_id == world["a"].id)
+    second = roadshow_meetings.request_meeting(session, reg, item_a, other)
+    roadshow_meetings.respond(session, world["a"].owner, second, accept=True)
+    result = roadshow_meetings.generate(session, staff, roadshow)
+    assert result.meetings == 2
+    assert accepted.slot_index != second.slot_index  # one presenter, two slots
+    # moving the second meeting into the first one's slot puts the presenter in two places
+    with pytest.raises(ValidationFailed) as err:
+        roadshow_meetings.move(session, staff, second, accepted.slot_index, 2)
+    assert err.value.code == "schedule_conflict"
+    free_slot = max(accepted.slot_index, second.slot_index) + 1
+    roadshow_meetings.move(session, staff, second, free_slot, 1)
+    assert second.slot_index == free_slot
+    assert roadshow_meetings.agenda(session, roadshow, other) == []  # not published yet
+    assert roadshow_meetings.publish_schedule(session, staff, roadshow) == 2
+    assert accepted.state == MeetingState.SCHEDULED
+    mine = roadshow_meetings.agenda(session, roadshow, other)
+    assert [e.slot.index for e in mine] == [free_slot]
+    presenter = roadshow_meetings.agenda(session, roadshow, world["a"].owner)
+    assert len(presenter) == 2
+
+
+def test_follow_up_contract_signs_the_match_with_history(session, world, accepted) -> None:
+    staff = world["staff"]
+    roadshow_meetings.generate(session, staff, world["roadshow"])
+    roadshow_meetings.publish_schedule(session, staff, world["roadshow"])
+    with pytest.raises(ValidationFailed) as err:
+        roadshow_followup.record(session, world["enterprise"], accepted, FollowUpIntent.CONTRACT)
+    assert err.value.code == "contract_value_required"
+    with pytest.raises(PermissionDenied):
+        roadshow_followup.record(session, world["other"], accepted, FollowUpIntent.TRIAL)
+    roadshow_followup.record(
+        session, world["enterprise"], accepted, FollowUpIntent.CONTRACT, contract_value="120"
+    )
+    match = session.get(Match, accepted.match_id)
+    assert match.state == MatchState.SIGNED and float(match.contract_value) == 120.0
+    steps = session.scalars(
+        sa.select(MatchEvent.to_state)
+        .where(MatchEvent.match_id == match.id)
+        .order_by(MatchEvent.id)
+    ).all()
+    assert steps == [MatchState.APPROVED, MatchState.SIGNED]
+    assert accepted.state == MeetingState.HELD
+    report = roadshow_followup.report(session, world["roadshow"])
+    assert report.deals == 1 and report.deal_value == 120.0
+    assert report.meetings_held == 1 and report.intents["contract"] == 1
+    assert report.registered == 1
+
+
+def test_more_capacity_promotes_the_waitlist_in_order(session, world, open_roadshow) -> None:
+    people = [roadshow_desk.register(session, open_roadshow, applicant(n)) for n in range(1, 6)]
+    assert [p.status for p in people].count(RegistrationStatus.WAITLISTED) == 3
+    zone = open_roadshow.timezone
+    edited = form(
+        title=open_roadshow.title,
+        starts_at=open_roadshow.starts_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None),
+        ends_at=open_roadshow.ends_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None),
+        registration_deadline=None,
+        capacity=3,
+        presentation_slots=2,
+        theme_fields=("new_materials",),
+    )
+    roadshow_events.update(session, world["staff"], open_roadshow, edited)
+    assert [p.status for p in people] == [RegistrationStatus.REGISTERED] * 3 + [
+        RegistrationStatus.WAITLISTED
+    ] * 2
+
+
+def test_follow_up_reminders_at_7_and_30_days_once_each(session, world, accepted) -> None:
+    from matchmaker.services import roadshow_reminders
+
+    staff, roadshow = world["staff"], world["roadshow"]
+    roadshow_meetings.generate(session, staff, roadshow)
+    roadshow_meetings.publish_schedule(session, staff, roadshow)
+    end = roadshow.ends_at
+    send = roadshow_reminders.send_followup_reminders
+    assert send(session, end + timedelta(days=6)) == 0
+    assert send(session, end + timedelta(days=7, hours=1)) == 2  # enterprise and presenter
+    assert send(session, end + timedelta(days=8)) == 0  # once per stage
+    roadshow_followup.record(session, world["enterprise"], accepted, FollowUpIntent.TRIAL)
+    assert send(session, end + timedelta(days=30, hours=1)) == 1  # only the presenter is missing
+    reminded = session.scalars(
+        sa.select(Notification.user_id).where(
+            Notification.message_key == "roadshow_followup_reminder",
+            Notification.link.endswith("reminder=30"),
+        )
+    ).all()
+    assert reminded == [world["a"].owner_id]
+
+
+def test_only_enterprises_request_meetings_and_meetings_start_early(
+    session, world, open_roadshow
+) -> None:
+    researcher = factories.user(session, Role.RESEARCHER)
+    reg = roadshow_desk.register(
+        session, open_roadshow, roadshow_desk.Applicant("研究员", researcher.email), user=researcher
+    )
+    item = open_roadshow.lineup[0]
+    with pytest.raises(PermissionDenied) as err:
+        roadshow_meetings.request_meeting(session, reg, item, researcher)
+    assert err.value.code == "enterprises_only"
+    enterprise = world["enterprise"]
+    mine = roadshow_desk.register(
+        session, open_roadshow, roadshow_desk.Applicant("甲", enterprise.email), user=enterprise
+    )
+    meeting = roadshow_meetings.request_meeting(session, mine, item, enterprise)
+    roadshow_meetings.respond(session, item.achievement.owner, meeting, accept=True)
+    roadshow_meetings.generate(session, world["staff"], open_roadshow)
+    assert meeting.slot_index == 0  # a lone meeting goes first thing, not at a random time
+
+
+def test_registering_again_after_cancelling_goes_to_the_back(
+    session, world, accepted, open_roadshow
+) -> None:
+    first = session.get(Registration, accepted.registration_id)  # holds a meeting
+    second = roadshow_desk.register(session, open_roadshow, applicant(2))
+    third = roadshow_desk.register(session, open_roadshow, applicant(3))
+    assert third.status == RegistrationStatus.WAITLISTED
+    promoted = roadshow_desk.cancel(session, first)
+    assert promoted == [third]
+    assert accepted.state == MeetingState.CANCELLED  # the seat's meetings go with it
+    told = session.scalars(
+        sa.select(Notification.user_id).where(
+            Notification.message_key == "roadshow_meeting_cancelled"
+        )
+    ).all()
+    assert told == [world["a"].owner_id]
+    again = roadshow_desk.register(
+        session,
+        open_roadshow,
+        roadshow_desk.Applicant(first.name, first.email),
+        user=world["enterprise"],
+    )
+    assert again.id == first.id and again.status == RegistrationStatus.WAITLISTED
+    assert second.status == third.status == RegistrationStatus.REGISTERED
+
+
+def test_registrants_get_their_code_by_mail(session, world, open_roadshow) -> None:
+    public = roadshow_desk.register(session, open_roadshow, applicant(1))
+    enterprise = world["enterprise"]
+    roadshow_desk.register(
+        session, open_roadshow, roadshow_desk.Applicant("甲", enterprise.email), user=enterprise
+    )
+    mail = session.scalars(
+        sa.select(OutboxMail).where(OutboxMail.recipient == "p1@example.com")
+    ).one()
+    assert public.check_in_code[:4] in mail.body and f"/roadshows/{open_roadshow.id}" in mail.body
+    note = session.scalars(
+        sa.select(Notification).where(Notification.user_id == enterprise.id)
+    ).one()
+    assert note.message_key == "roadshow_registered" and "-" in note.params["code"]

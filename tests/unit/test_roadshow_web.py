@@ -1,0 +1,363 @@
+"""Roadshow pages over HTTP: who may reach which page, forms, escaping, the check-in desk."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from matchmaker.models import (
+    FollowUpIntent,
+    Meeting,
+    MeetingState,
+    Registration,
+    Roadshow,
+    RoadshowState,
+    Role,
+    Visibility,
+)
+from matchmaker.services import roadshow_desk, roadshow_events, roadshow_followup
+from tests import factories
+from tests.unit.test_submissions_web import login
+
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def world(app):
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        staff = factories.user(s, Role.STAFF, email="staff@example.com")
+        presenter = factories.user(s, Role.RESEARCHER, email="presenter@example.com")
+        researcher = factories.user(s, Role.RESEARCHER, email="researcher@example.com")
+        enterprise = factories.user(s, Role.ENTERPRISE, email="ent@example.com", name="赵企业")
+        need = factories.need(s, enterprise, title="散热需求")
+        shown = factories.achievement(s, presenter, title="公开成果")
+        secret = factories.achievement(s, title="保密成果标题", visibility=Visibility.CONFIDENTIAL)
+        factories.match(s, need, shown, score=0.9)
+        factories.match(s, need, secret, score=0.8)
+        roadshow = factories.roadshow(s, staff, title=f"路演{XSS}", presentation_slots=2)
+        roadshow_events.recommend(s, staff, roadshow)
+        roadshow_events.publish(s, staff, roadshow)
+        registration = roadshow_desk.register(
+            s,
+            roadshow,
+            roadshow_desk.Applicant(name=enterprise.name, email=enterprise.email),
+            user=enterprise,
+        )
+        item = next(i for i in roadshow.lineup if i.achievement_id == shown.id)
+        meeting = Meeting(
+            roadshow_id=roadshow.id,
+            registration_id=registration.id,
+            lineup_item_id=item.id,
+            state=MeetingState.SCHEDULED,
+            slot_index=0,
+            table_number=1,
+        )
+        s.add(meeting)
+        planning = factories.roadshow(s, staff, title="筹备中的路演")
+        s.commit()
+        return {
+            "staff": staff.email,
+            "presenter": presenter.email,
+            "researcher": researcher.email,
+            "enterprise": enterprise.email,
+            "rid": roadshow.id,
+            "planning": planning.id,
+            "item": item.id,
+            "meeting": meeting.id,
+            "registration": registration.id,
+            "code": registration.check_in_code,
+        }
+
+
+STAFF_ROUTES = [
+    ("get", "/roadshows/new", None),
+    ("get", "/roadshows/{rid}/edit", None),
+    ("get", "/roadshows/{rid}/lineup", None),
+    ("post", "/roadshows/{rid}/lineup/recommend", {}),
+    ("post", "/roadshows/{rid}/lineup/{item}/pin", {}),
+    ("post", "/roadshows/{rid}/lineup/{item}/remove", {}),
+    ("post", "/roadshows/{rid}/edit", {"title": ""}),
+    ("post", "/roadshows/new", {"title": ""}),
+    ("get", "/roadshows/{planning}/lineup", None),
+    ("post", "/roadshows/{planning}/publish", {}),
+    ("post", "/roadshows/{rid}/state", {"state": "running"}),
+    ("get", "/roadshows/{rid}/invitations", None),
+    ("post", "/roadshows/{rid}/invitations/send", {}),
+    ("get", "/roadshows/{rid}/checkin", None),
+    ("get", "/roadshows/{rid}/registrations", None),
+    ("get", "/roadshows/{rid}/checkin/counts.json", None),
+    ("post", "/roadshows/{rid}/checkin", {"code": "x"}),
+    ("get", "/roadshows/{rid}/schedule", None),
+    ("post", "/roadshows/{rid}/schedule/generate", {}),
+    ("post", "/roadshows/{rid}/schedule/publish", {}),
+    (
+        "post",
+        "/roadshows/{rid}/schedule/move",
+        {"meeting_id": "{meeting}", "slot": "1", "table": "1"},
+    ),
+    ("get", "/roadshows/{rid}/report", None),
+    ("get", "/roadshows/{rid}/report.xlsx", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "data"), STAFF_ROUTES)
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [(None, 302), ("researcher", 403), ("enterprise", 403), ("presenter", 403), ("staff", 200)],
+)
+def test_staff_pages_are_for_staff_only(client, world, method, path, data, who, expected) -> None:
+    if who:
+        login(client, world[who])
+    url = path.format(**world)
+    form = {k: v.format(**world) for k, v in (data or {}).items()}
+    response = client.post(url, data=form) if method == "post" else client.get(url)
+    if expected == 302:
+        assert response.status_code == 302 and "/login" in response.location
+    elif method == "post" and expected == 200:
+        # "new" and "edit" re-render the form with the error; the others redirect
+        assert response.status_code in (200, 302)
+        assert response.status_code == 200 or "/login" not in response.location
+    else:
+        assert response.status_code == expected
+
+
+LOGIN_ROUTES = [
+    ("get", "/roadshows/{rid}/meetings"),
+    ("get", "/roadshows/{rid}/agenda"),
+    ("get", "/roadshows/{rid}/meetings/{meeting}/followup"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), LOGIN_ROUTES)
+def test_participant_pages_need_login(client, world, method, path) -> None:
+    response = client.get(path.format(**world))
+    assert response.status_code == 302 and "/login" in response.location
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/roadshows/{rid}/meetings/request",
+        "/roadshows/{rid}/meetings/{meeting}/answer",
+        "/roadshows/{rid}/meetings/{meeting}/followup",
+    ],
+)
+def test_participant_actions_need_login(client, app, world, path) -> None:
+    response = client.post(path.format(**world), data={"item_id": world["item"], "answer": "x"})
+    assert response.status_code == 302 and "/login" in response.location
+    from web import db
+
+    with app.app_context():
+        assert db.session().get(Meeting, world["meeting"]).state == MeetingState.SCHEDULED
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("researcher", 200), ("enterprise", 200), ("presenter", 200), ("staff", 200)],
+)
+def test_signed_in_users_reach_meetings_and_agenda(client, world, who, expected) -> None:
+    login(client, world[who])
+    for path in ("/roadshows/{rid}/meetings", "/roadshows/{rid}/agenda"):
+        assert client.get(path.format(**world)).status_code == expected
+    followup = client.get("/roadshows/{rid}/meetings/{meeting}/followup".format(**world))
+    assert followup.status_code == (403 if who == "researcher" else 200)
+
+
+def test_request_needs_a_registration(client, app, world) -> None:
+    login(client, world["researcher"])
+    response = client.post(
+        f"/roadshows/{world['rid']}/meetings/request", data={"item_id": world["item"]}
+    )
+    assert response.status_code == 302 and response.location.endswith(f"/roadshows/{world['rid']}")
+    from web import db
+
+    with app.app_context():
+        assert db.session().query(Meeting).count() == 1
+
+
+def test_public_pages_and_planning_roadshows(client, world) -> None:
+    listing = client.get("/roadshows/")
+    assert listing.status_code == 200
+    body = listing.get_data(as_text=True)
+    assert "筹备中的路演" not in body  # still being planned: not public
+    assert XSS not in body and "&lt;script&gt;" in body
+    assert client.get(f"/roadshows/{world['planning']}").status_code == 404
+    login(client, world["staff"])
+    assert "筹备中的路演" in client.get("/roadshows/").get_data(as_text=True)
+    assert client.get(f"/roadshows/{world['planning']}").status_code == 200
+
+
+def test_event_page_hides_confidential_lineup_titles(client, world) -> None:
+    body = client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)
+    assert "公开成果" in body
+    assert "保密成果标题" not in body
+    assert XSS not in body
+
+
+def test_public_registration_shows_code_and_qr_and_refuses_duplicates(client, app, world) -> None:
+    form = {"name": "钱七", "email": "qian@example.com", "organisation": XSS}
+    response = client.post(f"/roadshows/{world['rid']}/register", data=form)
+    assert response.status_code == 302 and "/ticket/" in response.location
+    ticket = client.get(response.location).get_data(as_text=True)
+    assert 'data-testid="checkin-code"' in ticket and "<svg" in ticket
+    again = client.post(f"/roadshows/{world['rid']}/register", data=form, follow_redirects=True)
+    assert "已报名" in again.get_data(as_text=True) or "already registered" in again.get_data(
+        as_text=True
+    )
+    # someone else's ticket stays private
+    other = app.test_client()
+    assert other.get(response.location).status_code == 404
+
+
+def test_checkin_by_code_with_errors_and_counts(client, world) -> None:
+    login(client, world["staff"])
+    url = f"/roadshows/{world['rid']}/checkin"
+    wrong = client.post(url, data={"code": "AAAA-AAAA"}, follow_redirects=True)
+    assert "flash-error" in wrong.get_data(as_text=True)
+    ok = client.post(url, data={"code": world["code"].lower()}, follow_redirects=True)
+    assert "赵企业" in ok.get_data(as_text=True)
+    assert client.get(url + "/counts.json").get_json()["checked_in"] == 1
+    twice = client.post(url, data={"code": world["code"]}, follow_redirects=True)
+    assert "已签到" in twice.get_data(as_text=True) or "already checked in" in twice.get_data(
+        as_text=True
+    )
+
+
+def test_create_form_rejects_invalid_dates_and_escapes_title(client, app, world) -> None:
+    login(client, world["staff"])
+    bad = {
+        "title": "x",
+        "starts_at": "2030-05-10T09:00",
+        "ends_at": "2030-05-10T08:00",
+        "timezone": "Asia/Shanghai",
+        "capacity": "10",
+        "presentation_slots": "4",
+    }
+    response = client.post("/roadshows/new", data=bad)
+    assert response.status_code == 200 and "flash-error" in response.get_data(as_text=True)
+    garbage = dict(bad, ends_at="not-a-date")
+    assert "flash-error" in client.post("/roadshows/new", data=garbage).get_data(as_text=True)
+    good = dict(bad, ends_at="2030-05-10T12:00", title=XSS, theme_fields="new_materials")
+    created = client.post("/roadshows/new", data=good)
+    assert created.status_code == 302 and "/lineup" in created.location
+    page = client.get(created.location).get_data(as_text=True)
+    assert XSS not in page and "&lt;script&gt;" in page
+    from web import db
+
+    with app.app_context():
+        stored = db.session().query(Roadshow).filter_by(title=XSS).one()
+        assert stored.starts_at.hour == 1 and stored.theme_fields == ["new_materials"]
+
+
+def test_presenter_answers_requests_others_cannot(client, app, world) -> None:
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        m = s.get(Meeting, world["meeting"])
+        m.state = MeetingState.REQUESTED
+        m.slot_index = m.table_number = None
+        s.commit()
+    url = f"/roadshows/{world['rid']}/meetings/{world['meeting']}/answer"
+    login(client, world["enterprise"])
+    assert client.post(url, data={"answer": "accept"}).status_code == 403
+    login(client, world["presenter"])
+    page = client.get(f"/roadshows/{world['rid']}/meetings").get_data(as_text=True)
+    assert 'data-testid="incoming"' in page
+    assert client.post(url, data={"answer": "accept"}).status_code == 302
+    with app.app_context():
+        assert db.session().get(Meeting, world["meeting"]).state == MeetingState.ACCEPTED
+
+
+def test_agenda_and_followup_for_the_participant(client, app, world) -> None:
+    login(client, world["enterprise"])
+    agenda = client.get(f"/roadshows/{world['rid']}/agenda").get_data(as_text=True)
+    assert "公开成果" in agenda
+    url = f"/roadshows/{world['rid']}/meetings/{world['meeting']}/followup"
+    missing = client.post(url, data={"intent": "contract"})
+    assert "flash-error" in missing.get_data(as_text=True)
+    done = client.post(url, data={"intent": "trial", "note": XSS})
+    assert done.status_code == 302
+    assert XSS not in client.get(url).get_data(as_text=True)
+    login(client, world["researcher"])  # not part of this meeting
+    assert client.get(url).status_code == 403
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        report = roadshow_followup.report(s, s.get(Roadshow, world["rid"]))
+        assert report.intents[FollowUpIntent.TRIAL.value] == 1
+
+
+def test_report_page_and_export_neutralise_formulas(client, app, world) -> None:
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        roadshow = s.get(Roadshow, world["rid"])
+        roadshow_desk.register(
+            s, roadshow, roadshow_desk.Applicant(name="=HYPERLINK(1)", email="f@example.com")
+        )
+        s.commit()
+    login(client, world["staff"])
+    page = client.get(f"/roadshows/{world['rid']}/report").get_data(as_text=True)
+    assert 'data-metric="registered">2<' in page
+    data = client.get(f"/roadshows/{world['rid']}/report.xlsx").data
+    book = load_workbook(io.BytesIO(data))
+    names = [row[0] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)]
+    assert "'=HYPERLINK(1)" in names and "=HYPERLINK(1)" not in names
+
+
+def test_registration_closes_when_roadshow_is_done(client, app, world) -> None:
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        s.get(Roadshow, world["rid"]).state = RoadshowState.DONE
+        s.commit()
+    response = client.post(
+        f"/roadshows/{world['rid']}/register",
+        data={"name": "迟到者", "email": "late@example.com"},
+        follow_redirects=True,
+    )
+    assert "flash-error" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session().query(Registration).filter_by(email="late@example.com").count() == 0
+
+
+def test_event_page_in_english(client, world) -> None:
+    client.get("/lang/en")
+    body = client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)
+    assert "Presentations" in body and "Confidential achievement" in body
+    client.get("/lang/zh")
+    assert "路演项目" in client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)
+
+
+def test_registration_list_checks_people_in_by_hand(client, world) -> None:
+    login(client, world["staff"])
+    url = f"/roadshows/{world['rid']}/registrations"
+    page = client.get(url).get_data(as_text=True)
+    assert "赵企业" in page and 'data-action="check-in"' in page
+    response = client.post(
+        f"/roadshows/{world['rid']}/checkin", data={"code": world["code"], "next": "registrations"}
+    )
+    assert response.status_code == 302 and response.location.endswith(url)
+    assert 'data-action="check-in"' not in client.get(url).get_data(as_text=True)
+
+
+def test_members_only_presentations_ask_visitors_to_sign_in(client, app, world) -> None:
+    from matchmaker.models import Achievement, LineupItem
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        item = s.get(LineupItem, world["item"])
+        s.get(Achievement, item.achievement_id).visibility = Visibility.MEMBERS
+        s.commit()
+    visitor = client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)
+    assert "公开成果" not in visitor and "仅限会员查看的成果" in visitor
+    login(client, world["researcher"])
+    assert "公开成果" in client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)

@@ -1,0 +1,82 @@
+"""The check-in desk: type (or scan) a code, see who arrived, live counts."""
+
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from matchmaker.models import Registration
+from matchmaker.services import roadshow_desk
+from matchmaker.services.errors import OperationError
+from web import db
+from web.access import staff_required
+from web.messages import message_for
+from web.roadshows import bp
+from web.roadshows.common import load
+
+
+@bp.route("/<int:roadshow_id>/checkin", methods=["GET", "POST"])
+@staff_required
+def checkin(roadshow_id: int) -> str | Response:
+    s = db.session()
+    roadshow = load(roadshow_id)
+    if request.method == "POST":
+        try:
+            person = roadshow_desk.check_in(s, current_user, roadshow, request.form.get("code", ""))
+            s.commit()
+            flash(_("Checked in: %(name)s", name=person.name), "success")
+        except OperationError as error:
+            s.rollback()
+            flash(message_for(error), "error")
+        target = (
+            "roadshows.registrations"
+            if request.form.get("next") == "registrations"
+            else "roadshows.checkin"
+        )
+        return redirect(url_for(target, roadshow_id=roadshow_id))
+    arrived = (
+        s.query(Registration)
+        .filter(Registration.roadshow_id == roadshow.id, Registration.checked_in_at.is_not(None))
+        .order_by(Registration.checked_in_at.desc())
+        .limit(20)
+        .all()
+    )
+    return render_template(
+        "roadshows/checkin.html",
+        roadshow=roadshow,
+        counts=roadshow_desk.counts(s, roadshow),
+        arrived=arrived,
+    )
+
+
+@bp.route("/<int:roadshow_id>/checkin/counts.json")
+@staff_required
+def checkin_counts(roadshow_id: int) -> Response:
+    counts = roadshow_desk.counts(db.session(), load(roadshow_id))
+    return jsonify(
+        registered=counts.registered,
+        waitlisted=counts.waitlisted,
+        checked_in=counts.checked_in,
+        capacity=counts.capacity,
+    )
+
+
+@bp.route("/<int:roadshow_id>/registrations")
+@staff_required
+def registrations(roadshow_id: int) -> str:
+    s = db.session()
+    roadshow = load(roadshow_id)
+    people = (
+        s.query(Registration)
+        .filter(Registration.roadshow_id == roadshow.id)
+        .order_by(Registration.created_at, Registration.id)
+        .all()
+    )
+    return render_template(
+        "roadshows/registrations.html",
+        roadshow=roadshow,
+        people=people,
+        counts=roadshow_desk.counts(s, roadshow),
+    )

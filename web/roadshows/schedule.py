@@ -1,0 +1,129 @@
+"""Staff schedule grid: generate, move a meeting, publish."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from matchmaker.models import Meeting, MeetingState
+from matchmaker.services import roadshow_meetings
+from matchmaker.services.errors import OperationError
+from web import db
+from web.access import staff_required
+from web.roadshows import bp
+from web.roadshows.common import flash_error, load, whole_number
+
+
+@bp.route("/<int:roadshow_id>/schedule")
+@staff_required
+def schedule(roadshow_id: int) -> str:
+    s = db.session()
+    roadshow = load(roadshow_id)
+    meetings = s.scalars(
+        sa.select(Meeting)
+        .where(
+            Meeting.roadshow_id == roadshow.id,
+            Meeting.state.in_((MeetingState.ACCEPTED, MeetingState.SCHEDULED, MeetingState.HELD)),
+        )
+        .order_by(Meeting.id)
+    ).all()
+    grid = {(m.slot_index, m.table_number): m for m in meetings if m.slot_index is not None}
+    return render_template(
+        "roadshows/schedule.html",
+        roadshow=roadshow,
+        slots=roadshow_meetings.slots(roadshow),
+        tables=range(1, roadshow_meetings.tables(roadshow) + 1),
+        grid=grid,
+        unplaced=[m for m in meetings if m.slot_index is None],
+        meetings=meetings,
+        labels=_labels(meetings),
+        published=any(m.state == MeetingState.SCHEDULED for m in meetings),
+    )
+
+
+def _labels(meetings: Sequence[Meeting]) -> dict[int, str]:
+    from matchmaker.models import LineupItem, Registration
+
+    s = db.session()
+    labels = {}
+    for m in meetings:
+        registration = s.get(Registration, m.registration_id)
+        item = s.get(LineupItem, m.lineup_item_id)
+        if registration and item:
+            labels[m.id] = f"{registration.name} ↔ {item.achievement.title}"
+    return labels
+
+
+@bp.route("/<int:roadshow_id>/schedule/generate", methods=["POST"])
+@staff_required
+def generate_schedule(roadshow_id: int) -> Response:
+    s = db.session()
+    roadshow = load(roadshow_id)
+    try:
+        result = roadshow_meetings.generate(s, current_user, roadshow)
+        s.commit()
+        flash(
+            ngettext("%(num)d meeting placed.", "%(num)d meetings placed.", result.meetings),
+            "success",
+        )
+        if result.unscheduled:
+            flash(
+                ngettext(
+                    "%(num)d accepted meeting did not fit.",
+                    "%(num)d accepted meetings did not fit.",
+                    len(result.unscheduled),
+                ),
+                "error",
+            )
+    except OperationError as error:
+        s.rollback()
+        flash_error(error)
+    return redirect(url_for("roadshows.schedule", roadshow_id=roadshow_id))
+
+
+@bp.route("/<int:roadshow_id>/schedule/move", methods=["POST"])
+@staff_required
+def move_meeting(roadshow_id: int) -> Response:
+    s = db.session()
+    roadshow = load(roadshow_id)
+    meeting = s.get(Meeting, whole_number(request.form.get("meeting_id")))
+    if meeting is None or meeting.roadshow_id != roadshow.id:
+        abort(404)
+    slot = whole_number(request.form.get("slot"))
+    table = whole_number(request.form.get("table"))
+    try:
+        roadshow_meetings.move(s, current_user, meeting, slot, table)
+        s.commit()
+        flash(_("Meeting moved."), "success")
+    except OperationError as error:
+        s.rollback()
+        flash_error(error)
+    return redirect(url_for("roadshows.schedule", roadshow_id=roadshow_id))
+
+
+@bp.route("/<int:roadshow_id>/schedule/publish", methods=["POST"])
+@staff_required
+def publish_schedule(roadshow_id: int) -> Response:
+    s = db.session()
+    roadshow = load(roadshow_id)
+    try:
+        count = roadshow_meetings.publish_schedule(s, current_user, roadshow)
+        s.commit()
+        flash(
+            ngettext(
+                "Schedule published: %(num)d meeting.",
+                "Schedule published: %(num)d meetings.",
+                count,
+            ),
+            "success",
+        )
+    except OperationError as error:
+        s.rollback()
+        flash_error(error)
+    return redirect(url_for("roadshows.schedule", roadshow_id=roadshow_id))
