@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -23,6 +22,7 @@ from matchmaker.services import pipeline, review_queue
 from matchmaker.services.errors import OperationError
 from web import db
 from web.access import staff_required
+from web.downloads import send_xlsx
 from web.messages import match_state_label, message_for
 from web.review import bp
 
@@ -133,15 +133,7 @@ def export() -> Response:
                 float(match.contract_value) if match.contract_value is not None else None,
             ]
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return send_file(
-        buffer,
-        as_attachment=True,
-        download_name=f"matches-{date.today():%Y%m%d}.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return send_xlsx(workbook, f"matches-{date.today():%Y%m%d}.xlsx")
 
 
 def _load(match_id: int) -> Match:

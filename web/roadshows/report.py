@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
-from flask import render_template, send_file
+from flask import render_template
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -14,6 +12,7 @@ from matchmaker.models import FollowUp, LineupItem, Meeting, Registration, Roads
 from matchmaker.services import roadshow_followup
 from web import db
 from web.access import staff_required
+from web.downloads import send_xlsx
 from web.roadshows import bp
 from web.roadshows.common import event_time, load
 from web.roadshows.labels import intent_label, registration_label
@@ -91,15 +90,7 @@ def export(roadshow_id: int) -> Response:
                 float(f.contract_value) if f.contract_value is not None else None,
             ]
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return send_file(
-        buffer,
-        as_attachment=True,
-        download_name=f"roadshow-{roadshow.id}-report.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return send_xlsx(workbook, f"roadshow-{roadshow.id}-report.xlsx")
 
 
 def _followups(roadshow: Roadshow) -> list[FollowUp]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,6 +18,7 @@ from matchmaker.models import Job, Role
 from matchmaker.services.errors import OperationError
 from web import db
 from web.access import roles_required
+from web.downloads import send_xlsx
 from web.jobs import job_json
 from web.messages import message_for
 from web.submissions import bp
@@ -84,12 +83,7 @@ def import_upload() -> str | Response:
 @bp.route("/achievement/import/template.xlsx")
 @roles_required(Role.RESEARCHER)
 def import_template() -> Response:
-    return send_file(
-        io.BytesIO(sheet.template_workbook()),
-        as_attachment=True,
-        download_name="achievements-template.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return send_xlsx(sheet.template_workbook(), "achievements-template.xlsx")
 
 
 @bp.route("/achievement/import/<int:job_id>")
@@ -138,14 +132,7 @@ def import_report(job_id: int) -> Response:
     for row in job.params.get("failed", []):
         reasons = "; ".join(f"{column_label(c)}: {ROW_ERRORS.get(e, e)}" for c, e in row["errors"])
         ws.append([row["row"], safe_cell(row["title"]), safe_cell(_("not imported: ") + reasons)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return send_file(
-        io.BytesIO(buffer.getvalue()),
-        as_attachment=True,
-        download_name=f"import-{job.id}-report.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return send_xlsx(workbook, f"import-{job.id}-report.xlsx")
 
 
 @bp.route("/jobs/<int:job_id>.json")
