@@ -13,7 +13,7 @@ DANGEROUS = ("<script>alert", "<img src=x onerror")
 # coded values chosen from lists, secrets and storage details: not free text
 NOT_FREE_TEXT = {
     "field", "region", "lang", "credit_code", "email", "password_hash", "locale", "state",
-    "visibility", "ip_type", "role", "kind", "reject_reason", "drop_reason", "status",
+    "visibility", "ip_type", "role", "kind", "reject_reason", "drop_reason", "status", "timezone",
 }  # fmt: skip
 
 
@@ -92,3 +92,42 @@ def test_markup_in_every_free_text_field_is_rendered_inert(app, session) -> None
     for url in (f"/achievements/{achievement.id}", "/achievements", "/"):
         html = visitor.get(url).get_data(as_text=True)
         assert not any(marker in html for marker in DANGEROUS), url
+
+
+def test_markup_in_roadshow_fields_and_registrations_is_rendered_inert(app, session) -> None:
+    from matchmaker.models import LineupItem, Registration, RoadshowState
+
+    staff = factories.user(session, Role.STAFF)
+    show = factories.roadshow(session, staff, state=RoadshowState.OPEN)
+    assert {"title", "description", "venue"} <= set(fill(show))
+    achievement = factories.achievement(session)
+    fill(achievement)
+    session.add(LineupItem(roadshow_id=show.id, achievement_id=achievement.id, position=1))
+    person = Registration(
+        roadshow_id=show.id, name="x", email="x@example.com", check_in_code="ABCD-2345"
+    )
+    session.add(person)
+    session.flush()
+    assert {"name", "phone", "organisation_name"} <= set(fill(person))
+    person.email, person.check_in_code = "x@example.com", "ABCD-2345"  # keys, not free text
+    session.commit()
+    client = app.test_client()
+    sign_in(client, staff)
+    visitor = app.test_client()
+    base = f"/roadshows/{show.id}"
+    for who, url in [
+        (visitor, "/roadshows/"),
+        (visitor, base),
+        (client, base),
+        (client, f"{base}/lineup"),
+        (client, f"{base}/invitations"),
+        (client, f"{base}/registrations"),
+        (client, f"{base}/checkin"),
+        (client, f"{base}/schedule"),
+        (client, f"{base}/report"),
+    ]:
+        response = who.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        assert not any(marker in html for marker in DANGEROUS), url
+    assert "&lt;script&gt;" in client.get(f"{base}/registrations").get_data(as_text=True)
