@@ -1,0 +1,56 @@
+"""Uploaded files: names from the browser never become paths; keys are checked before use."""
+
+from __future__ import annotations
+
+import pytest
+
+from matchmaker.models import Attachment, Role
+from matchmaker.services import uploads
+from tests import factories
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system.ini", "system.ini"),
+        ("/var/www/static/app.js", "app.js"),
+        ("成果 介绍.docx", "成果 介绍.docx"),
+        ('a<b>:"c|d?*.pdf', "abcd.pdf"),
+        ("name\x00with\x07controls.pdf", "namewithcontrols.pdf"),
+        ("..", "upload"),
+        ("", "upload"),
+        (None, "upload"),
+    ],
+)
+def test_display_names_lose_paths_and_control_characters(given, shown) -> None:
+    assert uploads.display_name(given) == shown
+
+
+def test_a_traversal_name_is_stored_under_a_random_key_inside_the_upload_dir(
+    tmp_path, session
+) -> None:
+    owner = factories.user(session, Role.RESEARCHER)
+    area = tmp_path / "area"
+    root = area / "site" / "uploads"
+    pending = uploads.store_pending(root, owner, b"%PDF-1.4", "../../../outside.pdf", "pdf", "")
+    written = [p for p in area.rglob("*") if p.is_file()]
+    assert written and all(root in p.parents for p in written)
+    assert not list(area.rglob("outside.pdf"))
+    assert uploads.KEY_PATTERN.match(pending.key) and pending.original_name == "outside.pdf"
+
+    listing = factories.achievement(session, owner)
+    attached = uploads.attach_pending(session, root, owner, pending.key, listing)
+    assert isinstance(attached, Attachment) and (root / "files" / pending.key).is_file()
+
+
+def test_keys_that_are_paths_or_belong_to_someone_else_attach_nothing(tmp_path, session) -> None:
+    owner = factories.user(session, Role.RESEARCHER)
+    stranger = factories.user(session, Role.RESEARCHER)
+    root = tmp_path / "uploads"
+    pending = uploads.store_pending(root, owner, b"%PDF-1.4", "a.pdf", "pdf", "")
+    listing = factories.achievement(session, stranger)
+    for key in ("../pending/" + pending.key, "../../etc/passwd", "", None):
+        assert uploads.attach_pending(session, root, stranger, key, listing) is None
+    assert uploads.attach_pending(session, root, stranger, pending.key, listing) is None
+    assert (root / "pending" / pending.key).is_file()  # still the owner's to attach
