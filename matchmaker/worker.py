@@ -1,9 +1,23 @@
 """Celery worker entry point: `celery -A matchmaker.worker worker`."""
 
-from matchmaker import runtime
+from typing import Any
+
+from celery.signals import setup_logging
+
+from matchmaker import logs, runtime
 from matchmaker.celery_app import celery
 from matchmaker.config import Settings
 
-runtime.configure(Settings.from_env())
+settings = Settings.from_env()
+runtime.configure(settings)
+
+
+if settings.log_format == "json":
+
+    @setup_logging.connect
+    def _structured_logs(**_kwargs: Any) -> None:
+        # connecting this signal stops Celery from installing its own text handlers
+        logs.configure("json")
+
 
 __all__ = ["celery"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template, request
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker import runtime
+from matchmaker import logs, runtime
 from matchmaker.config import Settings
 from matchmaker.models import User
 
@@ -39,6 +42,7 @@ def create_app(settings: Settings | None = None, **flask_overrides: Any) -> Flas
     register_blueprints(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_request_log(app, settings)
     return app
 
 
@@ -105,6 +109,40 @@ def register_error_handlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
     app.register_error_handler(CSRFError, lambda _e: render_error(400))
+
+
+def register_request_log(app: Flask, settings: Settings) -> None:
+    """One line per request: method, path, status, time taken, who (ids only, no personal data)."""
+    if not app.testing:  # under pytest, its own capture handles the records
+        logs.configure(settings.log_format)
+    log = logging.getLogger("matchmaker.request")
+
+    @app.before_request
+    def _start_clock() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response: Response) -> Response:
+        started = g.get("request_started")
+        if started is not None and request.endpoint != "static":
+            user = current_user.get_id() if current_user else None
+            log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "fields": {
+                        "method": request.method,
+                        "path": request.path,
+                        "endpoint": request.endpoint,
+                        "status": response.status_code,
+                        "ms": round((time.perf_counter() - started) * 1000, 1),
+                        "user_id": int(user) if user and user.isdigit() else None,
+                    }
+                },
+            )
+        return response
 
 
 def register_security_headers(app: Flask) -> None:
