@@ -105,7 +105,7 @@ def register_blueprints(app: Flask) -> None:
 def register_error_handlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
-    from web.api.errors import is_api_request, json_error
+    from web.api.errors import from_exception, is_api_request, json_error
 
     pages = (403, 404, 413, 500)  # the codes with a page of their own
 
@@ -115,10 +115,9 @@ def register_error_handlers(app: Flask) -> None:
         return render_template(f"errors/{code}.html"), code
 
     def handle(exc: HTTPException) -> tuple[str, int] | Response | HTTPException:
-        code = exc.code or 500
         if is_api_request():
-            return json_error(code)
-        return render_error(code) if code in pages else exc
+            return from_exception(exc)
+        return render_error(exc.code or 500) if exc.code in pages else exc
 
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, handle)

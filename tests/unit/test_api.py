@@ -216,3 +216,10 @@ def test_roadshows_lists_only_published_ones(client, db_session) -> None:
     db_session.commit()
     body = client.get("/api/v1/roadshows", headers=headers).get_json()
     assert [r["id"] for r in body["items"]] == [open_one.id]
+
+
+def test_an_id_too_large_for_the_database_is_404(client, db_session) -> None:
+    _, headers = make_user(db_session, Role.RESEARCHER)
+    for kind in ("achievements", "needs"):
+        response = client.get(f"/api/v1/{kind}/{2**70}", headers=headers)
+        assert response.status_code == 404 and response.is_json

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response
 
 PREFIX = "/api/"
@@ -32,4 +33,12 @@ def json_error(
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def from_exception(exc: HTTPException) -> Response:
+    """A JSON error for an HTTP exception, keeping the headers it must carry (Allow on 405)."""
+    response = json_error(exc.code or 500)
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
     return response

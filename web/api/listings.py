@@ -15,7 +15,7 @@ from web import db
 from web.api import schemas, serialize
 from web.api.auth import api_user
 from web.api.errors import json_error
-from web.api.registry import operation, query
+from web.api.registry import MAX_ID, operation, query
 
 PAGE_PARAMS = [
     query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
@@ -53,6 +53,8 @@ def _page(model: type[Achievement] | type[Need]) -> Response:
 
 def _one(model: type[Achievement] | type[Need], listing_id: int) -> Response | Any:
     user = api_user()
+    if listing_id > MAX_ID:  # larger than any id the database can hold
+        return json_error(404)
     item = db.session().get(model, listing_id)
     if item is None or not browsable_now(item) or access(user, item) == Access.NONE:
         return json_error(404)

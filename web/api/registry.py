@@ -13,6 +13,7 @@ from web.api.auth import token_required
 
 Schema = dict[str, Any]
 RULE_PART = re.compile(r"<(?:(\w+):)?(\w+)>")
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Operation:
             kind = "integer" if converter == "int" else "string"
             schema: Schema = {"type": kind}
             if kind == "integer":
-                schema["minimum"] = 0
+                schema.update(minimum=0, maximum=MAX_ID)
             params.append({"name": name, "in": "path", "required": True, "schema": schema})
         return params
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from matchmaker import taxonomy
+from web.submissions.forms import VALIDITY_CHOICES
+
 Schema = dict[str, Any]
 
 
@@ -80,21 +83,24 @@ NEED_INPUT: Schema = {
     "type": "object",
     "required": ["title", "field", "description"],
     "properties": {
-        "title": {"type": "string", "maxLength": 200},
-        "field": {"type": "string"},
-        "description": {"type": "string", "minLength": 20, "maxLength": 20000},
+        "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+        "field": {"type": "string", "enum": list(taxonomy.FIELDS)},
+        "description": {"type": "string", "minLength": 20, "maxLength": 20000, "pattern": r"\S"},
         "keywords": {"type": "array", "items": {"type": "string"}},
-        "cooperation_modes": {"type": "array", "items": {"type": "string"}},
-        "region": {"type": "string"},
+        "cooperation_modes": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(taxonomy.COOPERATION_MODES)},
+        },
+        "region": {"type": "string", "enum": list(taxonomy.REGIONS)},
         "visibility": {"type": "string", "enum": ["public", "members", "confidential"]},
         "confidential_notes": {"type": "string", "maxLength": 5000},
         "current_approach": {"type": "string", "maxLength": 5000},
         "desired_outcome": {"type": "string", "maxLength": 5000},
         "trl_min": {"type": "integer", "minimum": 1, "maximum": 9},
-        "budget_min": {"type": "number", "minimum": 0},
-        "budget_max": {"type": "number", "minimum": 0},
+        "budget_min": {"type": "number", "minimum": 0, "maximum": 1e7},
+        "budget_max": {"type": "number", "minimum": 0, "maximum": 1e7},
         "deadline": {"type": "string", "format": "date"},
-        "validity_days": {"type": "integer"},
+        "validity_days": {"type": "integer", "enum": list(VALIDITY_CHOICES)},
     },
 }
 
