@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -56,7 +57,10 @@ def browse(
         stmt = stmt.where(model.id < decode_cursor(cursor))
     if field:
         stmt = stmt.where(model.field == field)
-    rows = list(session.scalars(stmt.order_by(model.id.desc()).limit(limit + 1)))
+    # browsable() is typed as selecting one-tuples; scalars() yields the listings themselves
+    rows = cast(
+        list[Listing], list(session.scalars(stmt.order_by(model.id.desc()).limit(limit + 1)))
+    )
     items = rows[:limit]
     more = len(rows) > limit
     return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more else None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import jsonify, request
 from werkzeug.wrappers import Response
@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from matchmaker.models import Achievement, Need
 from matchmaker.services import listing_pages
 from matchmaker.services.errors import ValidationFailed
-from matchmaker.services.visibility import Access, access, browsable_now
+from matchmaker.services.visibility import Access, Listing, access, browsable_now
 from web import db
 from web.api import schemas, serialize
 from web.api.auth import api_user
@@ -55,7 +55,7 @@ def _one(model: type[Achievement] | type[Need], listing_id: int) -> Response | A
     user = api_user()
     if listing_id > MAX_ID:  # larger than any id the database can hold
         return json_error(404)
-    item = db.session().get(model, listing_id)
+    item = cast(Listing | None, db.session().get(model, listing_id))
     if item is None or not browsable_now(item) or access(user, item) == Access.NONE:
         return json_error(404)
     return jsonify(serialize.listing(user, item))
