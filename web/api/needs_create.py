@@ -18,7 +18,7 @@ from web.api.auth import api_user
 from web.api.errors import json_error
 from web.api.registry import operation
 from web.submissions.forms import NeedForm
-from web.submissions.views import _form_to_fields
+from web.submissions.views import form_to_fields
 
 LIST_FIELDS = {"cooperation_modes"}
 JOINED_FIELDS = {"keywords"}  # the form takes one comma-separated string
@@ -88,7 +88,7 @@ def create_need() -> Response:
         return json_error(422, "invalid_input", fields)
     s = db.session()
     try:
-        draft = Need(**_form_to_fields("need", form), organisation_id=user.organisation_id)
+        draft = Need(**form_to_fields("need", form), organisation_id=user.organisation_id)
         need = listings.create(s, user, draft)
         listings.transition(s, user, need, ListingState.SUBMITTED)
     except OperationError as exc:
