@@ -149,6 +149,15 @@ def test_an_enterprise_files_a_need_that_goes_to_review(client, db_session) -> N
     assert need.visibility == Visibility.MEMBERS and float(need.budget_max) == 100
 
 
+def test_a_retried_post_does_not_file_the_need_twice(client, db_session) -> None:
+    _, headers = make_user(db_session, Role.ENTERPRISE)
+    first = client.post("/api/v1/needs", json=NEED_BODY, headers=headers)
+    again = client.post("/api/v1/needs", json=NEED_BODY, headers=headers)
+    assert first.status_code == 201
+    assert again.status_code == 409 and again.get_json()["id"] == first.get_json()["id"]
+    assert db_session.query(Need).count() == 1
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -14,6 +14,7 @@ MESSAGES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
+    409: "conflict",
     422: "invalid_input",
     500: "server_error",
 }
@@ -24,9 +25,12 @@ def is_api_request() -> bool:
 
 
 def json_error(
-    status: int, error: str | None = None, fields: dict[str, list[str]] | None = None
+    status: int,
+    error: str | None = None,
+    fields: dict[str, list[str]] | None = None,
+    extra: dict[str, object] | None = None,
 ) -> Response:
-    body: dict[str, object] = {"error": error or MESSAGES.get(status, "error")}
+    body: dict[str, object] = {"error": error or MESSAGES.get(status, "error"), **(extra or {})}
     if fields:
         body["fields"] = fields
     response = jsonify(body)

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from matchmaker.models import ListingState, Need, Role
-from matchmaker.services import listings
+from matchmaker.services import duplicates, listings
 from matchmaker.services.errors import OperationError
 from web import db
 from web.api import schemas, serialize
@@ -69,7 +69,7 @@ def form_data(body: dict[str, Any]) -> MultiDict[str, str]:
     request=schemas.NEED_INPUT,
     response=schemas.NEED,
     status=201,
-    errors=(400, 403, 422),
+    errors=(400, 403, 409, 422),
 )
 def create_need() -> Response:
     user = api_user()
@@ -87,8 +87,12 @@ def create_need() -> Response:
         fields = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
         return json_error(422, "invalid_input", fields)
     s = db.session()
+    fields = form_to_fields("need", form)
+    existing = duplicates.recent_same_title(s, Need, user, fields["title"])
+    if existing is not None:  # a retried request: the need was filed a moment ago
+        return json_error(409, "already_submitted", extra={"id": existing.id})
     try:
-        draft = Need(**form_to_fields("need", form), organisation_id=user.organisation_id)
+        draft = Need(**fields, organisation_id=user.organisation_id)
         need = listings.create(s, user, draft)
         listings.transition(s, user, need, ListingState.SUBMITTED)
     except OperationError as exc:

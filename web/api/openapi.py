@@ -20,6 +20,7 @@ DESCRIPTIONS = {
     401: "Missing, invalid or revoked token",
     403: "Not allowed for this token's role",
     404: "Not found or not visible to this token",
+    409: "The same need was filed a moment ago (its id is given)",
     422: "Invalid input, with field errors",
 }
 

@@ -19,6 +19,7 @@ ERROR: Schema = {
     "required": ["error"],
     "properties": {
         "error": {"type": "string"},
+        "id": {"type": "integer"},
         "fields": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
