@@ -29,6 +29,7 @@ EXPECTED_TABLES = {
     "saved_searches",
     "duplicate_flags",
     "login_failures",
+    "api_tokens",
 }
 
 

@@ -69,6 +69,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from web.admin import bp as admin_bp
+    from web.api import bp as api_bp
+    from web.api_tokens import bp as api_tokens_bp
     from web.auth import bp as auth_bp
     from web.health import bp as health_bp
     from web.lifecycle import bp as lifecycle_bp
@@ -93,18 +95,36 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         lifecycle_bp,
         health_bp,
+        api_bp,
+        api_tokens_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
+    from web.extensions import csrf
+
+    csrf.exempt(api_bp)  # bearer tokens, no cookies: nothing for a forged request to ride on
     init_notifications(app)
 
 
 def register_error_handlers(app: Flask) -> None:
-    def render_error(code: int) -> tuple[str, int]:
+    from werkzeug.exceptions import HTTPException
+
+    from web.api.errors import from_exception, is_api_request, json_error
+
+    pages = (403, 404, 413, 500)  # the codes with a page of their own
+
+    def render_error(code: int) -> tuple[str, int] | Response:
+        if is_api_request():
+            return json_error(code)
         return render_template(f"errors/{code}.html"), code
 
-    for code in (403, 404, 413, 500):
-        app.register_error_handler(code, lambda _e, code=code: render_error(code))
+    def handle(exc: HTTPException) -> tuple[str, int] | Response | HTTPException:
+        if is_api_request():
+            return from_exception(exc)
+        return render_error(exc.code or 500) if exc.code in pages else exc
+
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, handle)
 
     from flask_wtf.csrf import CSRFError
 

@@ -2,6 +2,7 @@
 
 from matchmaker.models.accounts import Organisation, User
 from matchmaker.models.activity import AuditEntry, Job, LoginFailure, Notification, OutboxMail
+from matchmaker.models.api_tokens import ApiToken
 from matchmaker.models.enums import (
     APPROVED_MATCH_STATES,
     CooperationMode,
@@ -27,6 +28,7 @@ from matchmaker.models.roadshows import FollowUp, LineupItem, Meeting, Registrat
 __all__ = [
     "APPROVED_MATCH_STATES",
     "Achievement",
+    "ApiToken",
     "Attachment",
     "AuditEntry",
     "CooperationMode",

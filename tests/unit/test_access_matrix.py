@@ -2,7 +2,8 @@
 
 Each endpoint must have a rule in ACCESS; a new route without one fails
 `test_every_route_has_an_access_rule`. A request is *refused* when it gets 403 or is sent to the
-login page; everything else (200, a redirect elsewhere, 400 for a bad token, 404 for an id that
+login page, or, under /api/, gets 401 (the API authenticates by bearer token only, so the
+session-cookie clients of this test are all refused there); everything else (200, a redirect elsewhere, 400 for a bad token, 404 for an id that
 does not exist) means the role got past the access check. 5xx always fails.
 """
 
@@ -28,6 +29,7 @@ PARTICIPANTS = {Role.RESEARCHER.value, Role.ENTERPRISE.value}
 STAFF = {Role.STAFF.value, Role.ADMIN.value}
 SIGNED_IN = PARTICIPANTS | STAFF
 EVERYONE = {ANON} | SIGNED_IN
+TOKEN_ONLY: set[str] = set()  # no session cookie gets past; see tests/unit/test_api.py
 OWNER_OF = {"achievement": {Role.RESEARCHER.value}, "need": {Role.ENTERPRISE.value}}
 
 # endpoint → who gets past the access check ("owner" = the role that owns the <kind> in the URL)
@@ -117,6 +119,17 @@ ACCESS: dict[str, set[str] | str] = {
     "admin.repair_index": {Role.ADMIN.value},
     "admin.search_index": {Role.ADMIN.value},
     "admin.users": {Role.ADMIN.value},
+    "api_tokens.index": SIGNED_IN,
+    "api_tokens.revoke": SIGNED_IN,
+    # the JSON API: the description is public, everything else needs a bearer token
+    "api.openapi_document": EVERYONE,
+    "api.achievements": TOKEN_ONLY,
+    "api.achievement": TOKEN_ONLY,
+    "api.needs": TOKEN_ONLY,
+    "api.need": TOKEN_ONLY,
+    "api.create_need": TOKEN_ONLY,
+    "api.list_matches": TOKEN_ONLY,
+    "api.roadshows": TOKEN_ONLY,
 }
 
 # values for URL parts: ids that do not exist, words the views accept
@@ -186,7 +199,9 @@ def _cases(app: Flask) -> Iterator[tuple[str, str, str, set[str]]]:
                 yield method, url, rule.endpoint, set(allowed)
 
 
-def _refused(status: int, location: str) -> bool:
+def _refused(status: int, location: str, url: str = "") -> bool:
+    if url.startswith("/api/") and status == 401:
+        return True
     return status == 403 or (300 <= status < 400 and "/login" in location)
 
 
@@ -208,13 +223,13 @@ def test_every_route_for_every_role(app: Flask, clients: dict[str, FlaskClient])
             if response.status_code >= 500:
                 wrong.append(f"{method} {url} as {role}: {response.status_code}")
                 continue
-            refused = _refused(response.status_code, location)
+            refused = _refused(response.status_code, location, url)
             if refused == (role in allowed):
                 expected = "allowed" if role in allowed else "refused"
                 wrong.append(
                     f"{method} {url} as {role}: {response.status_code}, {expected} expected"
                 )
-            if role == ANON and refused and response.status_code != 403:
+            if role == ANON and refused and response.status_code not in (401, 403):
                 assert "/login" in location  # anonymous users are sent to sign in, not told 403
     assert wrong == []
 

@@ -48,7 +48,8 @@ def _number(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def _form_to_fields(kind: str, form: Any) -> dict[str, Any]:
+def form_to_fields(kind: str, form: Any) -> dict[str, Any]:
+    """The validated form as model fields; the web form and the JSON API (web/api) share it."""
     fields: dict[str, Any] = {
         "title": form.title.data.strip(),
         "field": form.field.data or None,
@@ -120,7 +121,7 @@ def create(kind: str) -> str | Response:
     form = FORMS[kind]()
     if form.validate_on_submit():
         s = db.session()
-        fields = _form_to_fields(kind, form)
+        fields = form_to_fields(kind, form)
         existing = duplicates.recent_same_title(s, MODELS[kind], current_user, fields["title"])
         if existing is not None:
             # a double click or a re-sent form: show what was saved instead of saving it twice
@@ -209,7 +210,7 @@ def edit(kind: str, listing_id: int) -> str | Response:
     if form.validate_on_submit():
         s = db.session()
         try:
-            listings.update(s, current_user, listing, _form_to_fields(kind, form))
+            listings.update(s, current_user, listing, form_to_fields(kind, form))
         except OperationError as exc:
             s.rollback()
             flash(message_for(exc), "error")

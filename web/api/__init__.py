@@ -1,0 +1,7 @@
+"""JSON API at /api/v1: token authentication, no cookies, no CSRF; errors are JSON too."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from web.api import listings, matches, needs_create, openapi, roadshows  # noqa: E402, F401

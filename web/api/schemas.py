@@ -1,0 +1,142 @@
+"""JSON Schemas (OpenAPI 3.0 flavour) of what the API sends and accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matchmaker import taxonomy
+from web.submissions.forms import VALIDITY_CHOICES
+
+Schema = dict[str, Any]
+
+
+def nullable(kind: str, **extra: Any) -> Schema:
+    return {"type": kind, "nullable": True, **extra}
+
+
+ERROR: Schema = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string"},
+        "id": {"type": "integer"},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+
+_LISTING_COMMON: dict[str, Schema] = {
+    "id": {"type": "integer"},
+    "title": {"type": "string"},
+    "field": nullable("string"),
+    "keywords": {"type": "array", "items": {"type": "string"}},
+    "cooperation_modes": {"type": "array", "items": {"type": "string"}},
+    "region": nullable("string"),
+    "visibility": {"type": "string", "enum": ["public", "members", "confidential"]},
+    "state": {"type": "string"},
+    "description": {"type": "string"},
+    "published_at": nullable("string", format="date-time"),
+    "mine": {"type": "boolean"},
+    "confidential_notes": nullable("string"),
+}
+_REQUIRED = ["id", "title", "visibility", "state", "description", "mine"]
+
+ACHIEVEMENT: Schema = {
+    "type": "object",
+    "required": [*_REQUIRED, "summary"],
+    "properties": {
+        **_LISTING_COMMON,
+        "summary": {"type": "string"},
+        "trl": nullable("integer"),
+        "ip_type": nullable("string"),
+    },
+}
+
+NEED: Schema = {
+    "type": "object",
+    "required": _REQUIRED,
+    "properties": {
+        **_LISTING_COMMON,
+        "current_approach": nullable("string"),
+        "desired_outcome": nullable("string"),
+        "trl_min": nullable("integer"),
+        "budget_min": nullable("number"),
+        "budget_max": nullable("number"),
+        "deadline": nullable("string", format="date"),
+    },
+}
+
+
+def page_of(item: Schema) -> Schema:
+    return {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "next_cursor": nullable("string"),
+        },
+    }
+
+
+NEED_INPUT: Schema = {
+    "type": "object",
+    "required": ["title", "field", "description"],
+    "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+        "field": {"type": "string", "enum": list(taxonomy.FIELDS)},
+        "description": {"type": "string", "minLength": 20, "maxLength": 20000, "pattern": r"\S"},
+        "keywords": {"type": "array", "items": {"type": "string"}},
+        "cooperation_modes": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(taxonomy.COOPERATION_MODES)},
+        },
+        "region": {"type": "string", "enum": list(taxonomy.REGIONS)},
+        "visibility": {"type": "string", "enum": ["public", "members", "confidential"]},
+        "confidential_notes": {"type": "string", "maxLength": 5000},
+        "current_approach": {"type": "string", "maxLength": 5000},
+        "desired_outcome": {"type": "string", "maxLength": 5000},
+        "trl_min": {"type": "integer", "minimum": 1, "maximum": 9},
+        "budget_min": {"type": "number", "minimum": 0, "maximum": 1e7},
+        "budget_max": {"type": "number", "minimum": 0, "maximum": 1e7},
+        "deadline": {"type": "string", "format": "date"},
+        "validity_days": {"type": "integer", "enum": list(VALIDITY_CHOICES)},
+    },
+}
+
+MATCH: Schema = {
+    "type": "object",
+    "required": ["id", "need_id", "achievement_id", "state"],
+    "properties": {
+        "id": {"type": "integer"},
+        "need_id": {"type": "integer"},
+        "achievement_id": {"type": "integer"},
+        "state": {"type": "string"},
+        "score": nullable("number"),
+        "created_at": nullable("string", format="date-time"),
+    },
+}
+
+ROADSHOW: Schema = {
+    "type": "object",
+    "required": ["id", "title", "state", "starts_at", "ends_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "region": nullable("string"),
+        "venue": nullable("string"),
+        "state": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+def list_of(item: Schema) -> Schema:
+    return {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": item}},
+    }

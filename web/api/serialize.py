@@ -1,0 +1,75 @@
+"""Listings, matches and roadshows as JSON, cut to what the viewer may see."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from matchmaker.models import Achievement, Match, Need, Roadshow, User
+from matchmaker.services.visibility import Access, Listing, access
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+def listing(user: User, item: Listing) -> dict[str, Any]:
+    level = access(user, item)
+    data: dict[str, Any] = {
+        "id": item.id,
+        "title": item.title,
+        "field": item.field,
+        "keywords": list(item.keywords or []),
+        "cooperation_modes": list(item.cooperation_modes or []),
+        "region": item.region,
+        "visibility": str(item.visibility),
+        "state": str(item.state),
+        "description": item.description or "",
+        "published_at": _iso(item.published_at),
+        "mine": item.owner_id == user.id,
+        "confidential_notes": item.confidential_notes if level == Access.OWNER else None,
+    }
+    if isinstance(item, Achievement):
+        data.update(
+            summary=item.summary or "",
+            trl=item.trl,
+            ip_type=str(item.ip_type) if item.ip_type else None,
+        )
+    elif isinstance(item, Need):
+        data.update(
+            current_approach=item.current_approach,
+            desired_outcome=item.desired_outcome,
+            trl_min=item.trl_min,
+            budget_min=_number(item.budget_min),
+            budget_max=_number(item.budget_max),
+            deadline=_iso(item.deadline),
+        )
+    return data
+
+
+def match(item: Match) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "need_id": item.need_id,
+        "achievement_id": item.achievement_id,
+        "state": str(item.state),
+        "score": _number(item.score),
+        "created_at": _iso(item.created_at),
+    }
+
+
+def roadshow(item: Roadshow) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "description": item.description or "",
+        "region": item.region,
+        "venue": item.venue,
+        "state": str(item.state),
+        "starts_at": _iso(item.starts_at),
+        "ends_at": _iso(item.ends_at),
+    }
