@@ -228,15 +228,7 @@ def main() -> None:
             f"\n# PostgreSQL + Elasticsearch + gunicorn {args.workers}×{args.threads}, "
             f"{args.users} users, {args.seconds} s, {args.matches} matches"
         )
-        header = ("requests", "failures", "p50 ms", "p95 ms", "p99 ms", "req/s")
-        print(f"{'request':<20}" + "".join(f"{h:>9}" for h in header))
-        for row in bench_review.read_stats(stats):
-            print(
-                f"{row['Type'] + ' ' + row['Name']:<20}{row['Request Count']:>9}"
-                f"{row['Failure Count']:>9}"
-                f"{row['50%']:>9}{row['95%']:>9}{row['99%']:>9}"
-                f"{float(row['Requests/s']):>9.1f}"
-            )
+        bench_review.print_stats(stats)
     finally:
         if server is not None:
             server.terminate()

@@ -333,6 +333,18 @@ def read_stats(prefix: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def print_stats(prefix: Path) -> None:
+    """Locust's per-request figures from its CSV, one line each."""
+    header = ("requests", "failures", "p50 ms", "p95 ms", "p99 ms", "req/s")
+    print(f"{'request':<22}" + "".join(f"{h:>9}" for h in header))
+    for row in read_stats(prefix):
+        print(
+            f"{(row['Type'] + ' ' + row['Name']).strip():<22}{row['Request Count']:>9}"
+            f"{row['Failure Count']:>9}{row['50%']:>9}{row['95%']:>9}{row['99%']:>9}"
+            f"{float(row['Requests/s']):>9.1f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
@@ -436,16 +448,7 @@ def main() -> None:
             f"\n# {args.db}, {args.matches} matches, {args.users} users, {args.seconds} s, "
             f"gunicorn {args.workers}×{args.threads}"
         )
-        print(
-            f"{'page':<18}{'requests':>9}{'failures':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-            f"{'req/s':>9}"
-        )
-        for row in read_stats(prefix):
-            print(
-                f"{row['Name']:<18}{row['Request Count']:>9}{row['Failure Count']:>9}"
-                f"{row['50%']:>9}{row['95%']:>9}{row['99%']:>9}"
-                f"{float(row['Requests/s']):>9.1f}"
-            )
+        print_stats(prefix)
     finally:
         if server is not None:
             server.terminate()

@@ -29,10 +29,10 @@ from indexer.backends import IndexDocument, open_index  # noqa: E402
 from indexer.documents import ListingText, prepare  # noqa: E402
 from indexer.embedder import DEFAULT_MODEL, Embedder  # noqa: E402
 from indexer.embedding_cache import CachedEmbedder  # noqa: E402
-from matchmaker.matching import compatibility  # noqa: E402
+from matchmaker.matching import compatibility, scoring  # noqa: E402
 from matchmaker.matching.fusion import score_fusion  # noqa: E402
 from matchmaker.matching.ranker import FUSED_MAX  # noqa: E402
-from matchmaker.matching.retrieval import is_short, retrieve  # noqa: E402
+from matchmaker.matching.retrieval import retrieve  # noqa: E402
 from matchmaker.models import Achievement, Need  # noqa: E402
 
 CACHE = Path(os.environ.get("MATCHMAKER_MODEL_CACHE_DIR", Path.home() / ".cache" / "matchmaker"))
@@ -146,8 +146,7 @@ def main() -> None:
                 Achievement(field=fields.get(doc)), Need(field=query.get("discipline") or None)
             )
         ]
-        short = is_short(query["text"])
-        weights = dict(compatibility.SHORT_SOURCE_WEIGHTS if short else compatibility.WEIGHTS)
+        weights = dict(scoring.weights_for(query["text"]))
         if args.field_weight is not None:
             weights["field"] = args.field_weight
         return compatibility.adjustment(checks, weights)

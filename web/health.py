@@ -65,7 +65,10 @@ def healthz() -> Response:
 
 @bp.route("/readyz")
 def readyz() -> tuple[Response, int]:
-    checks = {"database": _database(), "broker": _broker(), "index": _index(), "model": _model()}
+    # the model's state is read before the index check, which opens the index and with it the
+    # model (its id names the index): the first probe of a process warms the model up
+    model = _model()
+    checks = {"database": _database(), "broker": _broker(), "index": _index(), "model": model}
     if not checks["database"].startswith("ok"):
         return jsonify(status="unavailable", checks=checks), 503
     degraded = any(v.startswith("error") for v in checks.values())

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from indexer.backends import Hit
 from matchmaker.matching import compatibility, explain, feedback, scoring
 from matchmaker.matching.fusion import RRF_K
-from matchmaker.matching.retrieval import CANDIDATES, is_short, retrieve
+from matchmaker.matching.retrieval import CANDIDATES, retrieve
 from matchmaker.models import Achievement, ListingState, Need
 from matchmaker.search.documents import doc_id, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
@@ -125,8 +125,7 @@ def for_listing(
         pairs.append((achievement, need))  # type: ignore[arg-type]
         if need.id not in fb:
             fb[need.id] = feedback.for_need(session, need.id, need.trl_min)
-    weights = compatibility.SHORT_SOURCE_WEIGHTS if is_short(source_text) else compatibility.WEIGHTS
-    ranked = _score(hits, pairs, today, fb, weights)[:limit]
+    ranked = _score(hits, pairs, today, fb, scoring.weights_for(source_text))[:limit]
     for rank, item in enumerate(ranked, start=1):
         item.explanation = _explain(item.achievement, item.need, item.checks, rank, item.score)
     return ranked

@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.db import utcnow
-from matchmaker.matching import compatibility, feedback, scoring
-from matchmaker.matching.retrieval import is_short
+from matchmaker.matching import feedback, scoring
 from matchmaker.models import Match, MatchEvent, MatchState, Need
 from matchmaker.search.documents import listing_text
 
@@ -26,8 +25,7 @@ def rescore_need(session: Session, need: Need, today: date | None = None) -> int
     today = today or date.today()
     fb = feedback.for_need(session, need.id, need.trl_min)
     # the batch matcher searches from the need, so its text decides the weights
-    short = is_short(listing_text(need).compose())
-    weights = compatibility.SHORT_SOURCE_WEIGHTS if short else compatibility.WEIGHTS
+    weights = scoring.weights_for(listing_text(need).compose())
     changed = 0
     proposed = session.scalars(
         sa.select(Match).where(Match.need_id == need.id, Match.state == MatchState.PROPOSED)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from matchmaker.matching import compatibility, feedback
+from matchmaker.matching.retrieval import is_short
 from matchmaker.models import Achievement, Need
 
 # Calibrated on the demo's labelled pairs (34 true, 16 near misses, 711 other top-20 candidates):
@@ -21,6 +22,12 @@ STRONG, MEDIUM = 1.1, 1.0
 # Below this a candidate is not worth a staff member's time: every true demo pair scores above
 # it, and it removes about two thirds of the other candidates from the queue.
 MIN_PROPOSAL_SCORE = 0.95
+
+
+def weights_for(source_text: str) -> dict[str, float]:
+    """Compatibility weights for pairs found from this text: title-like sources weigh the field
+    less (compatibility.SHORT_SOURCE_WEIGHTS)."""
+    return compatibility.SHORT_SOURCE_WEIGHTS if is_short(source_text) else compatibility.WEIGHTS
 
 
 def strength(score: float) -> str:
