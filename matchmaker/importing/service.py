@@ -73,7 +73,9 @@ def run(session: Session, job: Job) -> None:
             if job.params.get("submit"):
                 listings.transition(session, owner, achievement, ListingState.SUBMITTED)
             created[str(row["row"])] = achievement.id
-        job.result = {**job.result, "created": created}
+        # a copy: the value SQLAlchemy compares with is the last committed one, which still
+        # holds `created` itself, so an in-place update would look unchanged and not be saved
+        job.result = {**job.result, "created": dict(created)}
         jobs.advance(job, len(created))
         session.commit()
     jobs.succeed(job, created=created, imported=len(created), failed=len(job.params["failed"]))

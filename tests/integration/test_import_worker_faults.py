@@ -1,0 +1,170 @@
+"""A Celery worker killed in the middle of a bulk import: the task comes back and finishes, every
+row of the spreadsheet exists once — none lost, none imported twice (Redis broker, PostgreSQL,
+real worker processes, the upload and confirm pages of the web app)."""
+
+from __future__ import annotations
+
+import io
+import re
+import signal
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+import redis
+import sqlalchemy as sa
+
+from matchmaker import migrate, runtime
+from matchmaker.importing import service as importing
+from matchmaker.models import (
+    Achievement,
+    AuditEntry,
+    Job,
+    JobState,
+    ListingState,
+    Match,
+    Notification,
+    Role,
+)
+from tests import factories
+from tests.conftest import make_settings
+from tests.integration.worker_helpers import running_worker, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+VISIBILITY_SECONDS = 3  # how soon Redis hands a dead worker's task to the next one
+ROWS = 300  # valid rows: about 15 s of importing on 2 cores, six batches
+BAD_ROWS = 3  # rows the preview rejects: never imported, counted as failed
+EMAIL = "importer@example.com"
+FIELDS = ["新材料", "现代农业", "集成电路", "生物医药", "新能源"]
+REGIONS = ["江苏省", "上海市", "浙江省", "广东省", "北京市"]
+
+
+def title_of(number: int) -> str:
+    return f"批量导入成果 {number:04d} 号"
+
+
+def spreadsheet() -> bytes:
+    """An .xlsx as researchers fill in the template: Chinese headers, one achievement a row."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["成果名称", "成果介绍", "技术领域", "成熟度(1-9)", "合作方式", "所在地区"])
+    for n in range(ROWS):
+        sheet.append(
+            [
+                title_of(n),
+                f"第 {n} 项成果：工艺参数 {n * 7 % 997} 组，样品批次 {n * 13 % 389}，已完成中试。",
+                FIELDS[n % len(FIELDS)],
+                1 + n % 9,
+                "技术转让、许可使用",
+                REGIONS[n % len(REGIONS)],
+            ]
+        )
+    for n in range(BAD_ROWS):  # no field: rejected by the preview
+        sheet.append([f"缺少领域的行 {n}", "没有填写技术领域", "", 5, "技术转让", "江苏省"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _job(db, job_id: int) -> Job:  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        job = s.get(Job, job_id)
+        s.expunge(job)
+        return job
+
+
+def test_bulk_import_survives_a_killed_worker(tmp_path, pg_url, redis_url, monkeypatch) -> None:
+    monkeypatch.setenv("MATCHMAKER_BROKER_VISIBILITY_TIMEOUT", str(VISIBILITY_SECONDS))
+    settings = replace(
+        make_settings(tmp_path, pg_url),
+        broker_url=redis_url,
+        broker_visibility_timeout=VISIBILITY_SECONDS,
+        celery_always_eager=False,
+    )
+    migrate.upgrade(settings.database_url)
+    from web import create_app
+
+    app = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False)
+    db = runtime.database()
+    with db.transaction() as s:
+        owner_id = factories.user(s, Role.RESEARCHER, email=EMAIL).id
+
+    # the researcher's path: upload (parsed and validated, nothing saved), preview, confirm
+    client = app.test_client()
+    client.post("/login", data={"email": EMAIL, "password": factories.PASSWORD})
+    uploaded = client.post(
+        "/my/achievement/import",
+        data={"table": (io.BytesIO(spreadsheet()), "成果.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 302, uploaded.get_data(as_text=True)[-2000:]
+    job_id = int(re.search(r"/import/(\d+)", uploaded.location).group(1))
+    queued = _job(db, job_id)
+    assert (queued.kind, queued.total, len(queued.params["failed"])) == (
+        importing.KIND,
+        ROWS,
+        BAD_ROWS,
+    )
+    # the task waits in Redis until a worker exists
+    confirmed = client.post(
+        f"/my/achievement/import/{job_id}/confirm", data={"submit_for_review": "y"}
+    )
+    assert confirmed.status_code == 302
+
+    with running_worker(settings, tmp_path / "worker1.log") as first:
+
+        def partway() -> bool:
+            job = _job(db, job_id)
+            # two committed batches at least: progress has been saved more than once
+            return job.state == JobState.RUNNING and job.done >= 2 * importing.BATCH
+
+        assert wait_for(partway, timeout=240, interval=0.05), (tmp_path / "worker1.log").read_text()
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    killed_at = _job(db, job_id)
+    assert killed_at.state == JobState.RUNNING and 0 < killed_at.done < ROWS, killed_at.done
+    with db.session() as s:
+        imported_before = s.scalar(sa.select(sa.func.count()).select_from(Achievement))
+    assert 0 < imported_before < ROWS  # the kill did interrupt the import
+
+    broker = redis.Redis.from_url(redis_url)
+    with running_worker(settings, tmp_path / "worker2.log"):
+        finished = wait_for(lambda: _job(db, job_id).state == JobState.SUCCEEDED, timeout=240)
+        assert finished, (tmp_path / "worker2.log").read_text()[-3000:]
+        # the index updates the import queued (one per row) are done too, none left behind
+        drained = wait_for(lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0)
+        assert drained, (tmp_path / "worker2.log").read_text()[-3000:]
+    broker.close()
+
+    job = _job(db, job_id)
+    with db.session() as s:
+        stored = s.execute(sa.select(Achievement.id, Achievement.title, Achievement.state)).all()
+        titles = Counter(title for _id, title, _state in stored)
+        assert titles == Counter(title_of(n) for n in range(ROWS))  # 0 lost, 0 twice, 0 extra
+        assert {state for _id, _title, state in stored} == {ListingState.SUBMITTED}
+        # the job's record names each row's achievement: row n of the sheet is row n + 2 (header)
+        by_id = {achievement_id: title for achievement_id, title, _state in stored}
+        created = job.result["created"]
+        assert {title_of(int(row) - 2) for row in created} == set(titles)
+        assert {by_id[i] for i in created.values()} == set(titles)
+        assert job.result["imported"] == ROWS and job.result["failed"] == BAD_ROWS
+        assert job.done == job.total == ROWS and job.finished_at is not None and not job.error
+        # each side effect of an imported row happened once
+        actions = Counter(
+            s.scalars(sa.select(AuditEntry.action).where(AuditEntry.entity_type == "achievement"))
+        )
+        assert actions == {"achievement.created": ROWS, "achievement.submitted": ROWS}
+        finished_notes = s.scalar(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == owner_id, Notification.message_key == "import_finished")
+        )
+        assert finished_notes == 1
+        # submitted, not published: nothing of the import is matchable yet
+        assert s.scalar(sa.select(sa.func.count()).select_from(Match)) == 0
+
+    status = client.get(f"/my/jobs/{job_id}.json").get_json()
+    assert (status["state"], status["percent"]) == ("succeeded", 100)
+    db.dispose()
