@@ -77,6 +77,8 @@ class Settings:
     renewal_nudge_days: tuple[int, ...] = (14, 3)
     # absolute links in e-mails (renewal, digests, unsubscribe) start with this
     site_url: str = "http://127.0.0.1:5000"
+    # requests per minute one API token may make (0: no limit)
+    api_rate_limit: int = 600
     extra: dict[str, Any] = field(default_factory=dict)
 
     def validity_days(self, kind: str) -> int:
@@ -129,5 +131,6 @@ class Settings:
             achievement_validity_days=int(_env("ACHIEVEMENT_VALIDITY_DAYS", "365") or 365),
             renewal_nudge_days=_int_tuple(_env("RENEWAL_NUDGE_DAYS", "14,3") or "14,3"),
             site_url=(_env("SITE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
+            api_rate_limit=int(_env("API_RATE_LIMIT", "600") or 0),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -22,6 +22,9 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
+    # fixed one-minute window of requests for the rate limit (services.api_tokens)
+    window_started_at: Mapped[datetime | None] = mapped_column()
+    window_requests: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user: Mapped[User] = relationship()
 

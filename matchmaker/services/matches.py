@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -10,25 +12,31 @@ from matchmaker.models import (
     Achievement,
     Match,
     MatchEvent,
+    MatchState,
     Need,
     Role,
     User,
 )
-from matchmaker.services import audit, notify
+from matchmaker.services import audit, listing_pages, notify
 from matchmaker.services.errors import PermissionDenied, ValidationFailed
 
 RESPONSES = ("interested", "declined")
 
 
-def for_party(session: Session, user: User) -> list[Match]:
-    """Approved matches of this researcher's achievements or this enterprise's needs."""
+def _party_condition(user: User) -> sa.ColumnElement[bool] | None:
     if user.role == Role.RESEARCHER:
-        condition = Match.achievement_id.in_(
+        return Match.achievement_id.in_(
             sa.select(Achievement.id).where(Achievement.owner_id == user.id)
         )
-    elif user.role == Role.ENTERPRISE:
-        condition = Match.need_id.in_(sa.select(Need.id).where(Need.owner_id == user.id))
-    else:
+    if user.role == Role.ENTERPRISE:
+        return Match.need_id.in_(sa.select(Need.id).where(Need.owner_id == user.id))
+    return None
+
+
+def for_party(session: Session, user: User) -> list[Match]:
+    """Approved matches of this researcher's achievements or this enterprise's needs."""
+    condition = _party_condition(user)
+    if condition is None:
         return []
     return list(
         session.scalars(
@@ -37,6 +45,40 @@ def for_party(session: Session, user: User) -> list[Match]:
             .order_by(Match.score.desc(), Match.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class MatchPage:
+    items: list[Match]
+    next_cursor: str | None
+
+
+def page(
+    session: Session,
+    user: User,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    state: MatchState | None = None,
+) -> MatchPage:
+    """Newest first in keyset pages (the cursor of listing_pages): every match for staff, the
+    approved matches of their own listings for researchers and enterprises (as for_party)."""
+    if not 1 <= limit <= listing_pages.MAX_LIMIT:
+        raise ValidationFailed("bad_limit", field="limit")
+    stmt = sa.select(Match)
+    if not user.is_staff:
+        condition = _party_condition(user)
+        if condition is None:
+            return MatchPage([], None)
+        stmt = stmt.where(condition, Match.state.in_(APPROVED_MATCH_STATES))
+    if state is not None:
+        stmt = stmt.where(Match.state == state)
+    if cursor:
+        stmt = stmt.where(Match.id < listing_pages.decode_cursor(cursor))
+    rows = list(session.scalars(stmt.order_by(Match.id.desc()).limit(limit + 1)))
+    items = rows[:limit]
+    more = len(rows) > limit
+    return MatchPage(items, listing_pages.encode_cursor(items[-1].id) if more else None)
 
 
 def party_of(user: User, match: Match) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -232,3 +233,53 @@ def test_an_id_too_large_for_the_database_is_404(client, db_session) -> None:
     for kind in ("achievements", "needs"):
         response = client.get(f"/api/v1/{kind}/{2**70}", headers=headers)
         assert response.status_code == 404 and response.is_json
+
+
+def test_match_pages_walk_every_match_exactly_once(client, db_session) -> None:
+    enterprise, e_headers = make_user(db_session, Role.ENTERPRISE)
+    _, staff_headers = make_user(db_session, Role.STAFF)
+    need = factories.need(db_session, enterprise)
+    own = [
+        factories.match(db_session, need, factories.achievement(db_session), state=state)
+        for state in [MatchState.INTRODUCED, MatchState.MEETING, MatchState.PROPOSED] * 3
+    ]
+    others = [factories.match(db_session) for _ in range(4)]
+    db_session.commit()
+
+    def walk(headers: dict[str, str], query: str = "") -> list[int]:
+        seen: list[int] = []
+        cursor = ""
+        for _ in range(20):
+            response = client.get(f"/api/v1/matches?limit=2{query}{cursor}", headers=headers)
+            assert response.status_code == 200
+            body = response.get_json()
+            assert len(body["items"]) <= 2
+            seen += [m["id"] for m in body["items"]]
+            if body["next_cursor"] is None:
+                return seen
+            cursor = f"&cursor={body['next_cursor']}"
+        raise AssertionError("pages never ended")
+
+    everything = sorted((m.id for m in own + others), reverse=True)
+    assert walk(staff_headers) == everything
+    proposed = sorted((m.id for m in own + others if m.state == MatchState.PROPOSED), reverse=True)
+    assert walk(staff_headers, "&state=proposed") == proposed
+    approved = [m.id for m in own if m.state != MatchState.PROPOSED]
+    assert walk(e_headers) == sorted(approved, reverse=True)
+    bad = client.get("/api/v1/matches?cursor=not-a-cursor", headers=staff_headers)
+    assert bad.status_code == 400 and bad.get_json()["fields"] == {"cursor": ["bad_cursor"]}
+    assert client.get("/api/v1/matches?limit=101", headers=staff_headers).status_code == 400
+
+
+def test_a_token_past_its_rate_limit_gets_429_and_others_do_not(app, client, db_session) -> None:
+    app.config["MATCHMAKER_SETTINGS"] = replace(app.config["MATCHMAKER_SETTINGS"], api_rate_limit=3)
+    _, headers = make_user(db_session, Role.RESEARCHER)
+    _, other_headers = make_user(db_session, Role.RESEARCHER)
+    statuses = [client.get("/api/v1/needs", headers=headers).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = client.get("/api/v1/needs", headers=headers)
+    assert limited.status_code == 429 and limited.is_json
+    assert limited.get_json()["error"] == "rate_limited"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.get_json()["retry_after"] == int(limited.headers["Retry-After"])
+    assert client.get("/api/v1/needs", headers=other_headers).status_code == 200

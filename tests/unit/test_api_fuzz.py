@@ -30,7 +30,8 @@ def fuzz_app(
     instance = tmp_path_factory.mktemp("fuzz") / "instance"
     instance.mkdir()
     shutil.copy(migrated_sqlite_template, instance / "test.sqlite")
-    app = create_app(make_settings(instance), TESTING=True)
+    # no rate limit: the fuzzer sends more than a minute's allowance
+    app = create_app(make_settings(instance, api_rate_limit=0), TESTING=True)
     with runtime.database().transaction() as s:
         enterprise = factories.user(s, Role.ENTERPRISE)
         need = factories.need(s, enterprise, confidential_notes="内部")
@@ -46,7 +47,12 @@ def fuzz_app(
 # Rules JSON Schema cannot state, so a schema-valid request may rightly get a 4xx there: a need's
 # deadline must be in the future and its budget range ordered (same form rules as the site); a
 # cursor is only meaningful when the server issued it.
-SEMANTIC_RULES = {"POST /api/v1/needs", "GET /api/v1/needs", "GET /api/v1/achievements"}
+SEMANTIC_RULES = {
+    "POST /api/v1/needs",
+    "GET /api/v1/needs",
+    "GET /api/v1/achievements",
+    "GET /api/v1/matches",
+}
 MAX_EXAMPLES = 25
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from matchmaker import clock
 from matchmaker.models import ApiToken, Role
 from matchmaker.services import api_tokens
 from matchmaker.services.errors import NotFound, ValidationFailed
@@ -71,3 +73,20 @@ def test_a_token_needs_a_name(session) -> None:
     user = factories.user(session, Role.RESEARCHER)
     with pytest.raises(ValidationFailed):
         api_tokens.create(session, user, "  ")
+
+
+def test_the_rate_limit_counts_per_minute_window(session) -> None:
+    user = factories.user(session, Role.RESEARCHER)
+    created = api_tokens.create(session, user, "script")
+    start = datetime(2026, 11, 24, 9, 0, 0, tzinfo=UTC)
+    with clock.frozen_at(start):
+        for _ in range(3):
+            assert api_tokens.authenticate(session, created.secret, limit=3) is user
+        clock.advance(timedelta(seconds=20))
+        with pytest.raises(api_tokens.RateLimited) as refused:
+            api_tokens.authenticate(session, created.secret, limit=3)
+        assert refused.value.retry_after == 40
+        clock.advance(timedelta(seconds=40))  # a new window starts
+        assert api_tokens.authenticate(session, created.secret, limit=3) is user
+        assert created.token.window_requests == 1
+        assert api_tokens.authenticate(session, created.secret, limit=0) is user  # no limit

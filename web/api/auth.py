@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import current_app, g, request
 
 from matchmaker.models import User
 from matchmaker.services import api_tokens
@@ -31,7 +31,14 @@ def token_required(view: F) -> F:
         if secret is None:
             return json_error(401, "missing_token")
         s = db.session()
-        user = api_tokens.authenticate(s, secret)
+        limit = current_app.config["MATCHMAKER_SETTINGS"].api_rate_limit
+        try:
+            user = api_tokens.authenticate(s, secret, limit)
+        except api_tokens.RateLimited as exc:
+            s.commit()
+            response = json_error(429, "rate_limited", extra={"retry_after": exc.retry_after})
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         if user is None:
             s.rollback()
             return json_error(401, "invalid_token")

@@ -16,6 +16,7 @@ MESSAGES = {
     413: "too_large",
     409: "conflict",
     422: "invalid_input",
+    429: "rate_limited",
     500: "server_error",
 }
 

@@ -25,7 +25,7 @@ PAGE_PARAMS = [
 DEFAULT_LIMIT = 20
 
 
-def _limit() -> int:
+def page_limit() -> int:
     raw = request.args.get("limit", "")
     if not raw:
         return DEFAULT_LIMIT
@@ -41,7 +41,7 @@ def _page(model: type[Achievement] | type[Need]) -> Response:
             db.session(),
             model,
             user,
-            limit=_limit(),
+            limit=page_limit(),
             cursor=request.args.get("cursor") or None,
             field=request.args.get("field") or None,
         )

@@ -1,45 +1,48 @@
 """GET /matches: staff see every match (state filter); researchers and enterprises only the
-approved matches on their own listings, as on /my/matches."""
+approved matches on their own listings, as on /my/matches. Newest first, in keyset pages."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from matchmaker.models import Match, MatchState
+from matchmaker.models import MatchState
 from matchmaker.services import matches as match_service
+from matchmaker.services.errors import ValidationFailed
 from web import db
 from web.api import schemas, serialize
 from web.api.auth import api_user
 from web.api.errors import json_error
+from web.api.listings import PAGE_PARAMS, page_limit
 from web.api.registry import operation, query
 
-STAFF_LIMIT = 100
 STATES = [s.value for s in MatchState]
 
 
 @operation(
     "/matches",
-    summary="Matches: all for staff (newest first, at most 100), approved ones on own listings "
-    "for researchers and enterprises",
-    parameters=[query("state", {"type": "string", "enum": STATES}, "staff only")],
-    response=schemas.list_of(schemas.MATCH),
+    summary="Matches, newest first: all for staff, approved ones on own listings for "
+    "researchers and enterprises",
+    parameters=[
+        *[p for p in PAGE_PARAMS if p["name"] != "field"],
+        query("state", {"type": "string", "enum": STATES}),
+    ],
+    response=schemas.page_of(schemas.MATCH),
     errors=(400,),
 )
 def list_matches() -> Response:
-    user = api_user()
-    s = db.session()
     state = request.args.get("state") or None
     if state is not None and state not in STATES:
         return json_error(400, "bad_state", {"state": ["unknown state"]})
-    if user.is_staff:
-        stmt = sa.select(Match).order_by(Match.id.desc()).limit(STAFF_LIMIT)
-        if state is not None:
-            stmt = stmt.where(Match.state == MatchState(state))
-        items = list(s.scalars(stmt))
-    else:
-        items = match_service.for_party(s, user)
-        if state is not None:
-            items = [m for m in items if m.state == MatchState(state)]
-    return jsonify({"items": [serialize.match(m) for m in items]})
+    try:
+        page = match_service.page(
+            db.session(),
+            api_user(),
+            limit=page_limit(),
+            cursor=request.args.get("cursor") or None,
+            state=MatchState(state) if state else None,
+        )
+    except ValidationFailed as exc:
+        return json_error(400, exc.code, {exc.field or "query": [exc.code]})
+    items = [serialize.match(m) for m in page.items]
+    return jsonify({"items": items, "next_cursor": page.next_cursor})

@@ -22,6 +22,7 @@ DESCRIPTIONS = {
     404: "Not found or not visible to this token",
     409: "The same need was filed a moment ago (its id is given)",
     422: "Invalid input, with field errors",
+    429: "Too many requests for this token this minute (Retry-After says how long to wait)",
 }
 
 
@@ -36,7 +37,7 @@ def _operation(op: Operation) -> dict[str, Any]:
             "content": _json(op.response_schema),
         }
     }
-    codes = (*op.errors, 401) if op.authenticated else op.errors
+    codes = (*op.errors, 401, 429) if op.authenticated else op.errors
     for code in sorted(set(codes)):
         responses[str(code)] = {"description": DESCRIPTIONS[code], "content": _json(schemas.ERROR)}
     body: dict[str, Any] = {

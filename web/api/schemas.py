@@ -20,6 +20,7 @@ ERROR: Schema = {
     "properties": {
         "error": {"type": "string"},
         "id": {"type": "integer"},
+        "retry_after": {"type": "integer"},
         "fields": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
