@@ -47,7 +47,7 @@ def _index() -> str:
     if not runtime.settings().search_enabled:
         return "disabled"
     try:
-        return f"ok ({runtime.search_engine().index.count()} documents)"
+        return f"ok ({runtime.search_engine().document_count()} documents)"
     except Exception as exc:  # the backend is down or unreachable: search falls back
         return _error(exc)
 
@@ -65,10 +65,8 @@ def healthz() -> Response:
 
 @bp.route("/readyz")
 def readyz() -> tuple[Response, int]:
-    # the model's state is read before the index check, which opens the index and with it the
-    # model (its id names the index): the first probe of a process warms the model up
-    model = _model()
-    checks = {"database": _database(), "broker": _broker(), "index": _index(), "model": model}
+    # no check loads the model (seconds): the index is probed without it
+    checks = {"database": _database(), "broker": _broker(), "index": _index(), "model": _model()}
     if not checks["database"].startswith("ok"):
         return jsonify(status="unavailable", checks=checks), 503
     degraded = any(v.startswith("error") for v in checks.values())

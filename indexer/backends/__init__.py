@@ -8,7 +8,7 @@ from indexer.backends.base import (
     IndexUnavailable,
     SearchIndex,
 )
-from indexer.backends.registry import open_index
+from indexer.backends.registry import open_index, probe_index
 
 __all__ = [
     "Hit",
@@ -18,4 +18,5 @@ __all__ = [
     "IndexUnavailable",
     "SearchIndex",
     "open_index",
+    "probe_index",
 ]

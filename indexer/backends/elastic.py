@@ -323,6 +323,20 @@ class ElasticsearchIndex(SearchIndex):
         self.ensure()
         return int(self._call(self.es.count, index=self.alias)["count"])
 
+    @staticmethod
+    def probe(url: str, prefix: str, timeout: float = 2.0) -> int:
+        """Documents behind the alias, read without the model (readiness): 0 before the first
+        build; raises IndexUnavailable when the cluster does not answer."""
+        es = Elasticsearch(url, request_timeout=timeout, max_retries=0)
+        try:
+            return int(es.count(index=prefix)["count"])
+        except NotFoundError:
+            return 0
+        except (TransportError, ConnectionError, ApiError) as exc:
+            raise IndexUnavailable(str(exc)[:300]) from exc
+        finally:
+            es.close()
+
     def health(self) -> dict[str, Any]:
         try:
             cluster = self.es.cluster.health(timeout="5s")

@@ -474,6 +474,21 @@ class LocalIndex(SearchIndex):
         with self._connect() as conn:
             return int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
 
+    @staticmethod
+    def probe(path: Path) -> int:
+        """Documents in the index file, read without the model (readiness): 0 before the first
+        build; raises sqlite3.Error when the file cannot be read."""
+        if not Path(path).exists():
+            return 0
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            has_docs = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'docs'"
+            ).fetchone()
+            return int(conn.execute("SELECT count(*) FROM docs").fetchone()[0]) if has_docs else 0
+        finally:
+            conn.close()
+
     def health(self) -> dict[str, Any]:
         return {
             "backend": "local",

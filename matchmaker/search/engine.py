@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from indexer import text
-from indexer.backends import SearchIndex, open_index
+from indexer.backends import SearchIndex, open_index, probe_index
 from indexer.embedder import shared_embedder
 from indexer.embedding_cache import CachedEmbedder
 from matchmaker.config import Settings
@@ -32,6 +32,16 @@ class SearchEngine:
             # the index depends on both the vectors and the tokens it was built with
             model_id=f"{self.embedder.model_id}+{text.lexical_version()}",
             dimension=self.embedder.dimension,
+            local_path=self.settings.local_index_path,
+            elasticsearch_url=self.settings.elasticsearch_url,
+            elasticsearch_prefix=self.settings.elasticsearch_index_prefix,
+        )
+
+    def document_count(self) -> int:
+        """Documents in the index without loading the model (readiness probes); raises when
+        the backend cannot be read."""
+        return probe_index(
+            self.settings.index_backend,
             local_path=self.settings.local_index_path,
             elasticsearch_url=self.settings.elasticsearch_url,
             elasticsearch_prefix=self.settings.elasticsearch_index_prefix,
