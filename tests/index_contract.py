@@ -219,3 +219,47 @@ class IndexContract:
         assert newer.count() == 1
         with pytest.raises(IndexModelMismatch):
             self.reopen(filled, model_id="test-model", dimension=DIM).count()
+
+    def test_long_queries_keep_their_rarest_terms(self, index, monkeypatch) -> None:
+        monkeypatch.setattr("indexer.backends.base.MAX_QUERY_TERMS", 2)
+        monkeypatch.setattr("indexer.backends.base.MIN_QUERY_TERMS", 1)
+        monkeypatch.setattr("indexer.backends.base.MAX_QUERY_POSTINGS", 100.0)
+        index.upsert(
+            [doc(f"c:{i}", "常见 普通", unit(1, 0, 0, 0)) for i in range(5)]
+            + [
+                doc("r:1", "常见 稀有 罕见", unit(0, 1, 0, 0)),
+                doc("r:2", "普通 罕见", unit(0, 0, 1, 0)),
+                doc("r:3", "稀有", unit(0, 0, 0, 1)),
+            ]
+        )
+        hits = index.lexical(["常见", "普通", "稀有", "罕见", "没有的词"], 10)
+        assert sorted(h.id for h in hits) == ["r:1", "r:2", "r:3"]
+        assert index.lexical(["没有", "的", "词"], 10) == []
+
+    def test_past_the_first_terms_common_ones_are_left_out(self, index, monkeypatch) -> None:
+        monkeypatch.setattr("indexer.backends.base.MIN_QUERY_TERMS", 1)
+        monkeypatch.setattr("indexer.backends.base.MAX_QUERY_POSTINGS", 0.5)
+        index.upsert(
+            [doc(f"c:{i}", "常见", unit(1, 0, 0, 0)) for i in range(6)]
+            + [doc("r:1", "常见 稀有", unit(0, 1, 0, 0)), doc("r:2", "稀有", unit(0, 0, 1, 0))]
+        )
+        assert sorted(h.id for h in index.lexical(["常见", "稀有"], 10)) == ["r:1", "r:2"]
+        assert len(index.lexical(["常见"], 10)) == 7  # the first term is always sent
+
+    def test_a_listing_matched_against_the_others_does_not_count_itself(
+        self, index, monkeypatch
+    ) -> None:
+        """Terms only the listing itself holds would look rarest and fill every slot."""
+        monkeypatch.setattr("indexer.backends.base.MAX_QUERY_TERMS", 4)
+        monkeypatch.setattr("indexer.backends.base.MIN_QUERY_TERMS", 1)
+        own = [f"独有{i}" for i in range(6)]
+        index.upsert(
+            [doc("need:1", " ".join([*own, "氮化铝", "导热"]), unit(1, 0, 0, 0), kind="need")]
+            + [doc("achievement:1", "氮化铝 导热 基板", unit(0, 1, 0, 0))]
+            + [doc(f"achievement:{i}", "无关 内容", unit(0, 0, 1, 0)) for i in range(2, 6)]
+        )
+        query = [*own, "氮化铝", "导热"]
+        wanted = {"kind": "achievement"}
+        assert index.lexical(query, 10, filters=wanted) == []
+        hits = index.lexical(query, 10, filters=wanted, query_is_indexed=True)
+        assert [h.id for h in hits] == ["achievement:1"]

@@ -71,11 +71,53 @@ def unique_tokens(tokens: Iterable[str]) -> list[str]:
     return list(seen)
 
 
+# BM25 scores every document matching any query term, so the character bigrams of a whole need
+# (100+ terms, some in half of all documents) took 350 ms in SQLite and 35 ms in Elasticsearch
+# at 100k documents, growing with the documents matched. Both backends send only the rarest
+# terms (they carry nearly all of BM25's weight): at most MAX_QUERY_TERMS, and past the first
+# MIN_QUERY_TERMS no more than MAX_QUERY_POSTINGS × documents occurrences in all. Chosen with
+# scripts/evaluate.py and scripts/bench_match.py (README).
+# A listing matched against the others is itself in the index: counting it made the terms only
+# it holds look the rarest, and in a demo-sized index they filled every slot and matched nothing
+# else (callers say so with query_is_indexed).
+MAX_QUERY_TERMS = 64
+MIN_QUERY_TERMS = 8
+MAX_QUERY_POSTINGS = 0.25
+
+
+def rarest_terms(
+    terms: Sequence[str], frequencies: Mapping[str, int], documents: int, own_documents: int = 0
+) -> list[str]:
+    """The query terms to send: the rarest (ties in query order), at most MAX_QUERY_TERMS and,
+    past the first MIN_QUERY_TERMS, no more than MAX_QUERY_POSTINGS × documents occurrences in
+    all. `frequencies` counts the documents holding each term; terms in no other document are
+    left out (they match nothing, or only the query's own document), except one a backend
+    cannot count because it splits it into several tokens (not alphanumeric)."""
+    held = {t: max(frequencies.get(t, 0) - own_documents, 0) for t in terms}
+    kept = [i for i, t in enumerate(terms) if held[t] or not t.isalnum()]
+    kept.sort(key=lambda i: (held[terms[i]], i))
+    budget = MAX_QUERY_POSTINGS * documents
+    chosen: list[str] = []
+    postings = 0
+    for i in kept[:MAX_QUERY_TERMS]:
+        postings += held[terms[i]]
+        if len(chosen) >= MIN_QUERY_TERMS and postings > budget:
+            break
+        chosen.append(terms[i])
+    return chosen
+
+
 class SearchIndex(ABC):
     """One index holding achievements and needs (told apart by `kind`)."""
 
     model_id: str
     dimension: int
+    # Whether a query may run while the model embeds another text. True in-process (SQLite
+    # releases the GIL and overlapping saved 13 ms of 100 at 100k). A search server on the same
+    # machine competes with the model for the cores: sending the BM25 query after the embedding,
+    # beside the kNN query, took the Elasticsearch matcher from 129 to 121 ms p50 (100k, 2
+    # cores; scripts/bench_match.py). A server on other machines would gain from overlapping.
+    query_beside_embedding: bool = True
 
     @abstractmethod
     def upsert(self, documents: Sequence[IndexDocument]) -> None: ...

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from indexer.backends import base
 from indexer.backends.base import (
     Filters,
     Hit,
@@ -50,18 +51,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
     tokens, tokenize = 'unicode61 remove_diacritics 0'
 );
 """
-# FTS5's bm25() scores every row matching any term, so the character bigrams of a whole need
-# (100+ terms, some in half of all documents) took 350 ms at 100k documents, and its time grows
-# with the rows matched. Only the rarest terms are sent (they carry nearly all of BM25's
-# weight): at most MAX_QUERY_TERMS, and past the first MIN_QUERY_TERMS no more than
-# MAX_QUERY_POSTINGS × documents occurrences in all. Chosen with scripts/evaluate.py and
-# scripts/bench_match.py (README).
-# A listing matched against the others is itself in the index: counting it made the terms only
-# it holds look the rarest, and in a demo-sized index they filled every slot and matched nothing
-# else (callers say so with query_is_indexed).
-MAX_QUERY_TERMS = 64
-MIN_QUERY_TERMS = 8
-MAX_QUERY_POSTINGS = 0.25
 
 
 @dataclass
@@ -360,7 +349,7 @@ class LocalIndex(SearchIndex):
             ") s JOIN docs d ON d.rid = s.rid ORDER BY s.score DESC, s.rid"
         )
         with self._connect() as conn:
-            if len(terms) > MIN_QUERY_TERMS:
+            if len(terms) > base.MIN_QUERY_TERMS:
                 terms = self._query_terms(conn, terms, int(query_is_indexed))
                 if not terms:
                     return []
@@ -392,24 +381,10 @@ class LocalIndex(SearchIndex):
     def _query_terms(
         self, conn: sqlite3.Connection, terms: list[str], own_documents: int = 0
     ) -> list[str]:
-        """The rarest terms (ties in query order), at most MAX_QUERY_TERMS and, past the first
-        MIN_QUERY_TERMS, no more than MAX_QUERY_POSTINGS × documents occurrences in all. Terms
-        in no other document are left out (they match nothing, or only the query's own
-        document); one the vocabulary cannot list because FTS5 splits it into several tokens
-        counts as rare."""
+        """base.rarest_terms, counted from FTS5's vocabulary (a term the vocabulary cannot list
+        because FTS5 splits it into several tokens counts as rare)."""
         known, documents = self._document_frequencies(conn, terms)
-        held = {t: max(known[t] - own_documents, 0) for t in terms}
-        kept = [i for i, t in enumerate(terms) if held[t] or not t.isalnum()]
-        kept.sort(key=lambda i: (held[terms[i]], i))
-        budget = MAX_QUERY_POSTINGS * documents
-        chosen: list[str] = []
-        postings = 0
-        for i in kept[:MAX_QUERY_TERMS]:
-            postings += held[terms[i]]
-            if len(chosen) >= MIN_QUERY_TERMS and postings > budget:
-                break
-            chosen.append(terms[i])
-        return chosen
+        return base.rarest_terms(terms, known, documents, own_documents)
 
     def _document_frequencies(
         self, conn: sqlite3.Connection, terms: list[str]

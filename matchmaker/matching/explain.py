@@ -28,16 +28,17 @@ class _Analysis:
 def _analyse(value: str) -> _Analysis:
     sentences = text.sentences(value)
     cuts = [text.cut(s) for s in sentences]
-    tokens = [t for c in cuts for t in c]
+    # words_of works token by token, so the words of the sentences are the words of the text
+    sentence_words = [frozenset(text.words_of(c)) for c in cuts]
     grams = [
-        (s, frozenset(text.words_of(c)) | frozenset(text.char_bigrams(s)))
-        for s, c in zip(sentences, cuts, strict=True)
+        (s, words | frozenset(text.char_bigrams(s)))
+        for s, words in zip(sentences, sentence_words, strict=True)
         if len(s) >= MIN_SENTENCE_CHARS
     ]
     return _Analysis(
         lowered=value.lower(),
-        words=frozenset(text.words_of(tokens)),
-        key_terms=tuple(text.key_terms_of(tokens, KEY_TERMS)),
+        words=frozenset().union(*sentence_words),
+        key_terms=tuple(text.key_terms_of([t for c in cuts for t in c], KEY_TERMS)),
         sentences=tuple(grams[:MAX_SENTENCES]),
     )
 
@@ -57,14 +58,14 @@ def shared_terms(a_text: str, b_text: str, limit: int = 8) -> list[str]:
 def best_sentence_pair(a_text: str, b_text: str) -> tuple[str, str] | None:
     """The sentence of each text that shares the most words and character pairs (Jaccard)."""
     best: tuple[float, str, str] | None = None
-    b_grams = _analyse(b_text).sentences
+    b_grams = [(s, g, len(g)) for s, g in _analyse(b_text).sentences if g]
     for a_sentence, a_set in _analyse(a_text).sentences:
         if not a_set:
             continue
-        for b_sentence, b_set in b_grams:
-            if not b_set:
-                continue
-            score = len(a_set & b_set) / len(a_set | b_set)
+        a_size = len(a_set)
+        for b_sentence, b_set, b_size in b_grams:
+            shared = len(a_set & b_set)  # |A ∪ B| = |A| + |B| − |A ∩ B|: no union set built
+            score = shared / (a_size + b_size - shared)
             if best is None or score > best[0]:
                 best = (score, a_sentence, b_sentence)
     if best is None or best[0] == 0:

@@ -72,8 +72,11 @@ def retrieve(
             tokens, k, filters=filters, exclude=exclude, query_is_indexed=query_is_indexed
         )
 
-    # The lexical side (tokens, then SQLite or an HTTP call) runs while the model embeds the
-    # query: both release the GIL for most of their time.
+    # The lexical side runs while the model embeds the query (SQLite and the model both
+    # release the GIL), or, for a search server, while the kNN query runs (see
+    # SearchIndex.query_beside_embedding).
+    if vector is None and not index.query_beside_embedding:
+        vector = encoder.encode_one(query_text)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lexical") as pool:
         pending = pool.submit(lexical_hits)
         query_vector = vector if vector is not None else encoder.encode_one(query_text)

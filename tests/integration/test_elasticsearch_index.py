@@ -21,3 +21,42 @@ class TestElasticsearchIndex(IndexContract):
 
     def reopen(self, index, model_id, dimension):
         return ElasticsearchIndex(self.url, self.prefix, model_id=model_id, dimension=dimension)
+
+
+def test_an_index_deleted_behind_its_back_is_unavailable_once_then_recreated(es_url) -> None:
+    """A wiped cluster: the first query says "unavailable" (so search falls back to the
+    database), the next call creates an empty index that the drift repair can refill."""
+    from elasticsearch import Elasticsearch
+
+    from indexer.backends import IndexUnavailable
+    from tests.index_contract import CORPUS, unit
+
+    index = ElasticsearchIndex(es_url, f"mm-wiped-{uuid.uuid4().hex[:10]}", "test-model", DIM)
+    try:
+        index.upsert(CORPUS)
+        assert index.count() == len(CORPUS)
+        admin = Elasticsearch(es_url)
+        admin.indices.delete(index=list(admin.indices.get_alias(name=index.alias)))
+        with pytest.raises(IndexUnavailable):
+            index.knn(unit(1, 0, 0, 0), 3)
+        assert index.lexical(["导热"], 3) == []  # recreated, empty
+        index.upsert(CORPUS[:1])
+        assert [h.id for h in index.knn(unit(1, 0, 0, 0), 3)] == [CORPUS[0].id]
+    finally:
+        index.drop()
+
+
+def test_a_term_published_after_a_query_that_missed_it_is_sent_at_once(es_url) -> None:
+    """Term counts are reused between queries, but never "in no document": a listing published
+    right after a query that found nothing must be found by the next one."""
+    from tests.index_contract import doc, unit
+
+    index = ElasticsearchIndex(es_url, f"mm-counts-{uuid.uuid4().hex[:10]}", "test-model", DIM)
+    query = ["氮化铝"] + [f"词{i}" for i in range(12)]  # long enough to choose rare terms
+    try:
+        index.upsert([doc(f"a:{i}", f"词{i} 常见", unit(1, 0, 0, 0)) for i in range(12)])
+        assert "a:new" not in {h.id for h in index.lexical(query, 20)}
+        index.upsert([doc("a:new", "氮化铝 基板", unit(0, 1, 0, 0))])
+        assert "a:new" in {h.id for h in index.lexical(query, 20)}
+    finally:
+        index.drop()
