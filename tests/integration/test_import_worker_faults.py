@@ -19,7 +19,6 @@ from matchmaker.importing import service as importing
 from matchmaker.models import (
     Achievement,
     AuditEntry,
-    Job,
     JobState,
     ListingState,
     Match,
@@ -28,7 +27,7 @@ from matchmaker.models import (
 )
 from tests import factories
 from tests.conftest import make_settings
-from tests.integration.worker_helpers import running_worker, wait_for
+from tests.integration.worker_helpers import detached_job, running_worker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 VISIBILITY_SECONDS = 3  # how soon Redis hands a dead worker's task to the next one
@@ -68,13 +67,6 @@ def spreadsheet() -> bytes:
     return buffer.getvalue()
 
 
-def _job(db, job_id: int) -> Job:  # type: ignore[no-untyped-def]
-    with db.session() as s:
-        job = s.get(Job, job_id)
-        s.expunge(job)
-        return job
-
-
 def test_bulk_import_survives_a_killed_worker(tmp_path, pg_url, redis_url, monkeypatch) -> None:
     monkeypatch.setenv("MATCHMAKER_BROKER_VISIBILITY_TIMEOUT", str(VISIBILITY_SECONDS))
     settings = replace(
@@ -101,7 +93,7 @@ def test_bulk_import_survives_a_killed_worker(tmp_path, pg_url, redis_url, monke
     )
     assert uploaded.status_code == 302, uploaded.get_data(as_text=True)[-2000:]
     job_id = int(re.search(r"/import/(\d+)", uploaded.location).group(1))
-    queued = _job(db, job_id)
+    queued = detached_job(db, job_id)
     assert (queued.kind, queued.total, len(queued.params["failed"])) == (
         importing.KIND,
         ROWS,
@@ -116,14 +108,14 @@ def test_bulk_import_survives_a_killed_worker(tmp_path, pg_url, redis_url, monke
     with running_worker(settings, tmp_path / "worker1.log") as first:
 
         def partway() -> bool:
-            job = _job(db, job_id)
+            job = detached_job(db, job_id)
             # two committed batches at least: progress has been saved more than once
             return job.state == JobState.RUNNING and job.done >= 2 * importing.BATCH
 
         assert wait_for(partway, timeout=240, interval=0.05), (tmp_path / "worker1.log").read_text()
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
-    killed_at = _job(db, job_id)
+    killed_at = detached_job(db, job_id)
     assert killed_at.state == JobState.RUNNING and 0 < killed_at.done < ROWS, killed_at.done
     with db.session() as s:
         imported_before = s.scalar(sa.select(sa.func.count()).select_from(Achievement))
@@ -131,14 +123,16 @@ def test_bulk_import_survives_a_killed_worker(tmp_path, pg_url, redis_url, monke
 
     broker = redis.Redis.from_url(redis_url)
     with running_worker(settings, tmp_path / "worker2.log"):
-        finished = wait_for(lambda: _job(db, job_id).state == JobState.SUCCEEDED, timeout=240)
+        finished = wait_for(
+            lambda: detached_job(db, job_id).state == JobState.SUCCEEDED, timeout=240
+        )
         assert finished, (tmp_path / "worker2.log").read_text()[-3000:]
         # the index updates the import queued (one per row) are done too, none left behind
         drained = wait_for(lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0)
         assert drained, (tmp_path / "worker2.log").read_text()[-3000:]
     broker.close()
 
-    job = _job(db, job_id)
+    job = detached_job(db, job_id)
     with db.session() as s:
         stored = s.execute(sa.select(Achievement.id, Achievement.title, Achievement.state)).all()
         titles = Counter(title for _id, title, _state in stored)

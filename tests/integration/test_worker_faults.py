@@ -12,21 +12,14 @@ import sqlalchemy as sa
 from matchmaker import runtime
 from matchmaker.matching import ranker, scoring
 from matchmaker.matching import service as matching
-from matchmaker.models import Job, JobState, Match, Need
+from matchmaker.models import JobState, Match, Need
 from matchmaker.services import jobs
 from tests.conftest import make_settings
 from tests.integration.test_matching import demo_world
-from tests.integration.worker_helpers import running_worker, wait_for
+from tests.integration.worker_helpers import detached_job, running_worker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 VISIBILITY_SECONDS = 3  # how soon Redis hands a dead worker's task to the next one
-
-
-def _job(db, job_id: int) -> Job:  # type: ignore[no-untyped-def]
-    with db.session() as s:
-        job = s.get(Job, job_id)
-        s.expunge(job)
-        return job
 
 
 def test_rematch_survives_a_killed_worker(tmp_path, pg_url, redis_url, monkeypatch) -> None:
@@ -47,17 +40,19 @@ def test_rematch_survives_a_killed_worker(tmp_path, pg_url, redis_url, monkeypat
     with running_worker(settings, tmp_path / "worker1.log") as first:
 
         def partway() -> bool:
-            job = _job(db, job_id)
+            job = detached_job(db, job_id)
             return job.state == JobState.RUNNING and (job.done or 0) >= 3
 
         assert wait_for(partway, timeout=240, interval=0.05), (tmp_path / "worker1.log").read_text()
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
-    killed_at = _job(db, job_id)
+    killed_at = detached_job(db, job_id)
     assert killed_at.state == JobState.RUNNING and killed_at.done < killed_at.total
 
     with running_worker(settings, tmp_path / "worker2.log"):
-        finished = wait_for(lambda: _job(db, job_id).state == JobState.SUCCEEDED, timeout=240)
+        finished = wait_for(
+            lambda: detached_job(db, job_id).state == JobState.SUCCEEDED, timeout=240
+        )
         assert finished, (tmp_path / "worker2.log").read_text()[-3000:]
 
     engine = runtime.search_engine()

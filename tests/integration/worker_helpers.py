@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from matchmaker.config import Settings
+from matchmaker.models import Job
 
 
 @contextmanager
@@ -58,3 +59,11 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2) -> bool:  
             return True
         time.sleep(interval)
     return False
+
+
+def detached_job(db, job_id: int) -> Job:  # type: ignore[no-untyped-def]
+    """The job row as it is now, readable after its session closed."""
+    with db.session() as s:
+        job = s.get(Job, job_id)
+        s.expunge(job)
+        return job
