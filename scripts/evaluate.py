@@ -29,7 +29,7 @@ from indexer.backends import IndexDocument, open_index  # noqa: E402
 from indexer.documents import ListingText, prepare  # noqa: E402
 from indexer.embedder import DEFAULT_MODEL, Embedder  # noqa: E402
 from indexer.embedding_cache import CachedEmbedder  # noqa: E402
-from matchmaker.matching import compatibility, scoring  # noqa: E402
+from matchmaker.matching import compatibility, retrieval, scoring  # noqa: E402
 from matchmaker.matching.fusion import score_fusion  # noqa: E402
 from matchmaker.matching.ranker import FUSED_MAX  # noqa: E402
 from matchmaker.matching.retrieval import retrieve  # noqa: E402
@@ -178,9 +178,12 @@ def main() -> None:
                 dense_weight=dense_weight,
             )
             if args.fusion == "score":
-                fused = score_fusion(
-                    [result.lexical, result.dense], [1 - dense_weight, dense_weight]
+                weight = (
+                    retrieval.dense_weight_for(query["text"])
+                    if dense_weight is None
+                    else dense_weight
                 )
+                fused = score_fusion([result.lexical, result.dense], [1 - weight, weight])
                 base = {h.id: h.score for h in fused}
             else:
                 base = {h.id: h.score / FUSED_MAX for h in result.fused}
