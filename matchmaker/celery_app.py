@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from celery import Celery
 from celery.schedules import crontab
+from kombu import pools as kombu_pools
 
 from matchmaker.config import Settings
 
@@ -52,10 +53,11 @@ celery.conf.update(
 
 def _drop_broker_connections() -> None:
     """Celery caches connection pools on first use; a reconfigured broker needs fresh ones
-    (only happens when one process switches settings, as the test suite does)."""
-    if celery._pool is not None:
-        celery._pool.force_close_all()
-        celery._pool = None
+    (only happens when one process switches settings, as the test suite does). The pools live
+    in kombu's registries, keyed by broker: closing one and leaving it there handed the closed
+    pool out again when the process came back to that broker, so the registries are emptied."""
+    kombu_pools.reset()
+    celery._pool = None
     if "amqp" in celery.__dict__:
         celery.amqp._producer_pool = None
 

@@ -50,3 +50,19 @@ def test_tasks_sent_from_other_threads_use_the_configured_app(settings) -> None:
     thread.start()
     thread.join()
     assert seen == ["filesystem://"]
+
+
+def test_returning_to_an_earlier_broker_gets_live_connections(settings) -> None:
+    """The test suite switches brokers within one process: going back to one used before must
+    not hand out the pool that the switch away from it closed ("Acquire on closed pool")."""
+    first = replace(settings, broker_url="memory://", broker_visibility_timeout=3)
+    second = replace(first, broker_visibility_timeout=60)
+    try:
+        for chosen in (first, second, first):
+            configure_celery(chosen)
+            with celery.producer_or_acquire() as producer:
+                assert producer.connection.transport_options == {
+                    "visibility_timeout": chosen.broker_visibility_timeout
+                }
+    finally:
+        configure_celery(settings)
