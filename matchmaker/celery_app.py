@@ -7,13 +7,31 @@ survives restarts, and `matchmaker run` starts a worker beside the web server.
 
 from __future__ import annotations
 
+import importlib
+
 from celery import Celery
 from celery.schedules import crontab
 from kombu import pools as kombu_pools
 
 from matchmaker.config import Settings
 
-celery = Celery("matchmaker", include=["matchmaker.tasks"])
+# every feature's tasks.py; registered in each process that configures Celery, so a task can be
+# enqueued by name (core.dispatch) from a module that must not import it
+TASK_MODULES = [
+    f"matchmaker.{feature}.tasks"
+    for feature in (
+        "core",
+        "search",
+        "matching",
+        "importing",
+        "listings",
+        "saved_searches",
+        "review",
+        "roadshows",
+        "notifications",
+    )
+]
+celery = Celery("matchmaker", include=TASK_MODULES)
 celery.conf.update(
     task_serializer="json",
     accept_content=["json"],
@@ -92,4 +110,6 @@ def configure_celery(settings: Settings) -> Celery:
         _drop_broker_connections()
     celery.conf.task_always_eager = settings.celery_always_eager
     celery.conf.task_eager_propagates = settings.celery_always_eager
+    for module in TASK_MODULES:
+        importlib.import_module(module)
     return celery

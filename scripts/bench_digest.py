@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from matchmaker import clock, migrate, runtime  # noqa: E402
+from matchmaker.accounts import operations as accounts  # noqa: E402
 from matchmaker.config import Settings  # noqa: E402
 from matchmaker.db import utcnow  # noqa: E402
 from matchmaker.demo import loader  # noqa: E402
@@ -39,8 +40,8 @@ from matchmaker.models import (  # noqa: E402
     SavedSearch,
     User,
 )
+from matchmaker.saved_searches import digests  # noqa: E402
 from matchmaker.search import indexing  # noqa: E402
-from matchmaker.services import accounts, digests  # noqa: E402
 
 
 def queries(csl: Path) -> list[str]:

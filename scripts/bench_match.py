@@ -39,8 +39,8 @@ from indexer.documents import PreparedText  # noqa: E402
 from matchmaker import migrate, runtime  # noqa: E402
 from matchmaker.config import Settings  # noqa: E402
 from matchmaker.db import Database  # noqa: E402
+from matchmaker.matching import operations as matching  # noqa: E402
 from matchmaker.matching import ranker  # noqa: E402
-from matchmaker.matching import service as matching  # noqa: E402
 from matchmaker.models import Achievement, ListingState, Need, Organisation, Role, User  # noqa: E402
 from matchmaker.search.documents import filters_for, listing_text  # noqa: E402
 from matchmaker.search.engine import SearchEngine  # noqa: E402

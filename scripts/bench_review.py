@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from matchmaker import credit_code, migrate, taxonomy  # noqa: E402
+from matchmaker.accounts import operations as accounts  # noqa: E402
 from matchmaker.db import utcnow  # noqa: E402
 from matchmaker.demo import loader  # noqa: E402
 from matchmaker.models import (  # noqa: E402
@@ -48,7 +49,6 @@ from matchmaker.models import (  # noqa: E402
     User,
     Visibility,
 )
-from matchmaker.services import accounts  # noqa: E402
 
 PASSWORD = "bench-pass-123"
 STAFF_EMAIL = "staff{}@bench.local"

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from matchmaker.roadshows.schedule import (  # noqa: E402
+from matchmaker.roadshows.planning.schedule import (  # noqa: E402
     MeetingRequest,
     Problem,
     Schedule,

@@ -29,11 +29,12 @@ from indexer.backends import IndexDocument, open_index  # noqa: E402
 from indexer.documents import ListingText, prepare  # noqa: E402
 from indexer.embedder import DEFAULT_MODEL, Embedder  # noqa: E402
 from indexer.embedding_cache import CachedEmbedder  # noqa: E402
-from matchmaker.matching import compatibility, retrieval, scoring  # noqa: E402
-from matchmaker.matching.fusion import score_fusion  # noqa: E402
+from matchmaker.matching import compatibility, scoring  # noqa: E402
 from matchmaker.matching.ranker import FUSED_MAX  # noqa: E402
-from matchmaker.matching.retrieval import retrieve  # noqa: E402
 from matchmaker.models import Achievement, Need  # noqa: E402
+from matchmaker.search import retrieval  # noqa: E402
+from matchmaker.search.fusion import score_fusion  # noqa: E402
+from matchmaker.search.retrieval import retrieve  # noqa: E402
 
 CACHE = Path(os.environ.get("MATCHMAKER_MODEL_CACHE_DIR", Path.home() / ".cache" / "matchmaker"))
 K = 100

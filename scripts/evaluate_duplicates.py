@@ -8,7 +8,7 @@ paraphrased harder (sentences reordered, one dropped, many synonyms, boilerplate
 Negatives: different works on the same topic — CSL abstracts that answer the same query
 (qrels: shared author keywords), CSL abstracts of the same discipline, demo achievements of
 the same field, and the demo's need ↔ achievement pairs (same problem, different texts).
-Scores come from matchmaker/services/near_duplicates.py, the code the site runs.
+Scores come from matchmaker/duplicates/similarity.py, the code the site runs.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from indexer.documents import ListingText, prepare  # noqa: E402
 from indexer.embedder import DEFAULT_MODEL, Embedder  # noqa: E402
 from indexer.embedding_cache import CachedEmbedder  # noqa: E402
-from matchmaker.services import near_duplicates  # noqa: E402
+from matchmaker.duplicates import similarity as near_duplicates  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "matchmaker"
 DEMO = ROOT / "matchmaker" / "demo" / "data"

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from matchmaker import credit_code
+from matchmaker.accounts import operations as accounts
 from matchmaker.db import utcnow
 from matchmaker.models import (
     Achievement,
@@ -21,7 +22,6 @@ from matchmaker.models import (
     User,
     Visibility,
 )
-from matchmaker.services import accounts
 
 PASSWORD = "secret123"
 _counter = itertools.count(1)

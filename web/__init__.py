@@ -72,14 +72,15 @@ def register_blueprints(app: Flask) -> None:
     from web.api import bp as api_bp
     from web.api_tokens import bp as api_tokens_bp
     from web.auth import bp as auth_bp
+    from web.duplicates import bp as duplicates_bp
     from web.health import bp as health_bp
-    from web.lifecycle import bp as lifecycle_bp
     from web.listings import bp as listings_bp
     from web.main import bp as main_bp
     from web.notifications import bp as notifications_bp
     from web.notifications.views import init_app as init_notifications
     from web.review import bp as review_bp
     from web.roadshows import bp as roadshows_bp
+    from web.saved_searches import bp as saved_searches_bp
     from web.search import bp as search_bp
     from web.submissions import bp as submissions_bp
 
@@ -93,7 +94,8 @@ def register_blueprints(app: Flask) -> None:
         roadshows_bp,
         notifications_bp,
         admin_bp,
-        lifecycle_bp,
+        saved_searches_bp,
+        duplicates_bp,
         health_bp,
         api_bp,
         api_tokens_bp,

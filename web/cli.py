@@ -15,12 +15,12 @@ from werkzeug.serving import run_simple
 from indexer.backends import IndexModelMismatch
 from matchmaker import migrate as migrations
 from matchmaker import runtime
+from matchmaker.accounts import operations as accounts
 from matchmaker.config import Settings
+from matchmaker.core.errors import ValidationFailed
 from matchmaker.demo import loader as demo
 from matchmaker.models import Role
 from matchmaker.search import indexing
-from matchmaker.services import accounts
-from matchmaker.services.errors import ValidationFailed
 from web import create_app
 
 
@@ -45,7 +45,7 @@ def _load_demo_if_empty() -> bool:
 
 def _propose_demo_matches() -> None:
     """A new demo site opens with a review queue to work through."""
-    from matchmaker.matching import service as matching
+    from matchmaker.matching import operations as matching
 
     with runtime.database().session() as session:
         totals = matching.match_all(session, runtime.search_engine())
@@ -159,8 +159,8 @@ def match_command(
     need_id: int | None, achievement_id: int | None, match_all: bool, top: int, save: bool
 ) -> None:
     """Propose matches and print the top ones with their explanation."""
+    from matchmaker.matching import operations as matching
     from matchmaker.matching import ranker
-    from matchmaker.matching import service as matching
     from matchmaker.models import Achievement, Need
 
     engine = runtime.search_engine()

@@ -6,8 +6,8 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from indexer.extract import ExtractionError
+from matchmaker.core.errors import OperationError
 from matchmaker.importing.tables import TableError
-from matchmaker.services.errors import OperationError
 
 MESSAGES = {
     "email_invalid": _l("Please enter a valid e-mail address."),
@@ -99,7 +99,7 @@ MESSAGES = {
         "nothing was changed."
     ),
     "schedule_empty": _l("Generate the schedule first."),
-    # why a match left the open review queue (lifecycle.expired_reason)
+    # why a match left the open review queue (listings.validity.expired_reason)
     "need_expired": _l("The need has expired."),
     "achievement_expired": _l("The achievement has expired."),
     "need_archived": _l("The need was archived."),

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker import credit_code
+from matchmaker.accounts import operations as accounts
+from matchmaker.core import audit
 from matchmaker.db import utcnow
 from matchmaker.models import (
     Achievement,
@@ -25,7 +27,6 @@ from matchmaker.models import (
     User,
     Visibility,
 )
-from matchmaker.services import accounts, audit
 
 DEMO_PASSWORD = "demo12345"
 DEMO_LOGINS = {

@@ -1,1 +1,2 @@
-"""Ranking achievement–need pairs: candidates, fusion, compatibility, feedback, explanation."""
+"""Ranking achievement–need pairs: candidates from search, compatibility, feedback, explanation;
+proposals stored as Match rows."""

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from indexer.backends import Hit
 from matchmaker.matching import compatibility, explain, feedback, scoring
-from matchmaker.matching.fusion import RRF_K
-from matchmaker.matching.retrieval import CANDIDATES, retrieve
 from matchmaker.models import Achievement, ListingState, Need
 from matchmaker.search.documents import doc_id, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
+from matchmaker.search.fusion import RRF_K
+from matchmaker.search.retrieval import CANDIDATES, retrieve
 
 # the best possible fused score: first in both ranked lists
 FUSED_MAX = 2.0 / (RRF_K + 1)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from matchmaker.matching import compatibility, feedback
-from matchmaker.matching.retrieval import is_short
 from matchmaker.models import Achievement, Need
+from matchmaker.search.retrieval import is_short
 
 # Calibrated on the demo's labelled pairs (34 true, 16 near misses, 711 other top-20 candidates):
 # true pairs score 1.17–1.24 (10th–90th percentile), near misses 1.04–1.20, others 0.78–1.12.

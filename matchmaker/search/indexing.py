@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from indexer.backends import IndexDocument
 from indexer.documents import PreparedText
+from matchmaker.core.dispatch import enqueue
 from matchmaker.models import Achievement, ListingState, Need
 from matchmaker.search.documents import (
     KINDS,
@@ -32,6 +33,7 @@ from matchmaker.search.engine import SearchEngine
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "matchmaker.pending_index"
+SYNC_TASK = "matchmaker.sync_listing_index"
 BATCH = 64
 
 
@@ -46,14 +48,13 @@ def _send_pending(session: Session) -> None:
     if not pending:
         return
     from matchmaker import runtime
-    from matchmaker.tasks import sync_listing_index
 
     if not runtime.settings().search_enabled:
         return
 
     for kind, listing_id in sorted(pending):
         try:
-            sync_listing_index.delay(kind, listing_id)
+            enqueue(SYNC_TASK, kind, listing_id)
         except Exception:
             log.exception(
                 "could not queue indexing of %s:%s; drift repair will catch up", kind, listing_id

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from indexer import text
 from indexer.backends import IndexError_
-from matchmaker.matching.retrieval import retrieve
+from matchmaker import visibility
 from matchmaker.models import User, Visibility
 from matchmaker.search.documents import KINDS, Listing, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
-from matchmaker.services import visibility
+from matchmaker.search.retrieval import retrieve
 
 log = logging.getLogger(__name__)
 

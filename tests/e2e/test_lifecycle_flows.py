@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from matchmaker.core import signed_links
 from matchmaker.demo.loader import DEMO_LOGINS
 from matchmaker.models import Role
-from matchmaker.services import tokens
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_foundation_flows import sign_in
 
@@ -43,7 +43,9 @@ def test_save_a_search_then_unsubscribe_from_the_mail_link(
         (user_id,) = conn.execute(
             "SELECT user_id FROM saved_searches WHERE id = ?", (saved_id,)
         ).fetchone()
-    token = tokens.sign(_secret(live_instance), tokens.UNSUBSCRIBE, {"u": user_id, "s": saved_id})
+    token = signed_links.sign(
+        _secret(live_instance), signed_links.UNSUBSCRIBE, {"u": user_id, "s": saved_id}
+    )
     page.click("text=退出")
 
     page.goto(f"{live_server}/unsubscribe/{token}")  # signed out, as from a mailbox
@@ -67,7 +69,7 @@ def test_still_valid_link_renews_the_need(page, live_server, live_instance) -> N
         ).fetchone()
     old = datetime.fromisoformat(expires).replace(tzinfo=UTC)
     payload = {"k": "need", "i": need_id, "u": owner_id, "e": int(old.timestamp())}
-    token = tokens.sign(_secret(live_instance), tokens.RENEWAL, payload)
+    token = signed_links.sign(_secret(live_instance), signed_links.RENEWAL, payload)
     page.goto(f"{live_server}/renew/{token}")
     page.click("[data-action=still-valid]")
     assert "有效期已延长" in page.locator("[data-testid=renewed]").inner_text()

@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from matchmaker import migrate, runtime
+from matchmaker.accounts import api_tokens
 from matchmaker.models import Role
-from matchmaker.services import api_tokens
 from tests import factories
 from tests.conftest import make_settings
 

@@ -9,9 +9,9 @@ import pytest
 
 from matchmaker import migrate, runtime
 from matchmaker.config import Settings
+from matchmaker.core import jobs
+from matchmaker.core.tasks import ping
 from matchmaker.models import Job, JobState
-from matchmaker.services import jobs
-from matchmaker.tasks import ping
 from tests.conftest import make_settings
 from tests.integration.worker_helpers import running_worker, wait_for
 

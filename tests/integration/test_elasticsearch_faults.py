@@ -24,7 +24,7 @@ from matchmaker import migrate, runtime
 from matchmaker.models import Achievement, ListingState, Need, Role
 from matchmaker.search import indexing
 from matchmaker.search import query as search_query
-from matchmaker.tasks import repair_index_drift
+from matchmaker.search.tasks import repair_index_drift
 from tests import factories
 from tests.conftest import IN_CI, make_settings
 from tests.integration.es_node import ROOT, ElasticsearchNode, NodeUnavailable

@@ -15,7 +15,7 @@ import redis
 import sqlalchemy as sa
 
 from matchmaker import migrate, runtime
-from matchmaker.importing import service as importing
+from matchmaker.importing import operations as importing
 from matchmaker.models import (
     Achievement,
     AuditEntry,

@@ -13,10 +13,10 @@ import pytest
 
 from matchmaker import migrate, runtime
 from matchmaker.db import count_rows
+from matchmaker.listings import operations as listings
 from matchmaker.models import Achievement, ListingState, Role
 from matchmaker.search import indexing
 from matchmaker.search import query as search_query
-from matchmaker.services import listings
 from tests import factories
 from tests.conftest import make_settings
 

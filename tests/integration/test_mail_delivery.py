@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
 from matchmaker.models import OutboxMail
-from matchmaker.services import mailer
+from matchmaker.notifications import mailer
 
 pytestmark = pytest.mark.integration
 

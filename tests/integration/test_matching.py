@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from matchmaker import migrate, runtime
 from matchmaker.demo import loader
+from matchmaker.matching import operations as matching
 from matchmaker.matching import ranker, scoring
-from matchmaker.matching import service as matching
 from matchmaker.models import Achievement, Match, MatchState, Need
 from matchmaker.search import indexing
 from tests.conftest import make_settings

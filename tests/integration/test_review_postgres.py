@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from matchmaker import migrate, runtime
 from matchmaker.models import Match, MatchEvent, MatchState, Role, User
-from matchmaker.services import pipeline
+from matchmaker.review import pipeline
 from tests import factories
 from tests.conftest import make_settings
 

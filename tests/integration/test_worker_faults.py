@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from matchmaker import runtime
+from matchmaker.core import jobs
+from matchmaker.matching import operations as matching
 from matchmaker.matching import ranker, scoring
-from matchmaker.matching import service as matching
 from matchmaker.models import JobState, Match, Need
-from matchmaker.services import jobs
 from tests.conftest import make_settings
 from tests.integration.test_matching import demo_world
 from tests.integration.worker_helpers import detached_job, running_worker, wait_for
@@ -31,7 +31,7 @@ def test_rematch_survives_a_killed_worker(tmp_path, pg_url, redis_url, monkeypat
         celery_always_eager=False,
     )
     db = demo_world(settings)
-    from matchmaker.tasks import rematch_all
+    from matchmaker.matching.tasks import rematch_all
 
     with db.transaction() as s:
         job_id = jobs.create(s, "rematch_all").id

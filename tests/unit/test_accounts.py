@@ -1,9 +1,9 @@
 import pytest
 
+from matchmaker.accounts import operations as accounts
+from matchmaker.core.errors import ValidationFailed
 from matchmaker.db import count_rows
 from matchmaker.models import Organisation, OrganisationKind, Role, User
-from matchmaker.services import accounts
-from matchmaker.services.errors import ValidationFailed
 from tests import factories
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from matchmaker.accounts import api_tokens
 from matchmaker.models import ListingState, MatchState, Need, RoadshowState, Role, Visibility
-from matchmaker.services import api_tokens
 from tests import factories
 
 NEED_BODY: dict[str, Any] = {

@@ -15,8 +15,8 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 from matchmaker import runtime  # noqa: E402
+from matchmaker.accounts import api_tokens  # noqa: E402
 from matchmaker.models import MatchState, Role, Visibility  # noqa: E402
-from matchmaker.services import api_tokens  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 

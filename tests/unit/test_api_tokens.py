@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from matchmaker import clock
+from matchmaker.accounts import api_tokens
+from matchmaker.core.errors import NotFound, ValidationFailed
 from matchmaker.models import ApiToken, Role
-from matchmaker.services import api_tokens
-from matchmaker.services.errors import NotFound, ValidationFailed
 from tests import factories
 
 

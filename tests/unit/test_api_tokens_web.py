@@ -7,8 +7,8 @@ import re
 import pytest
 
 from matchmaker import runtime
+from matchmaker.accounts import api_tokens
 from matchmaker.models import ApiToken, Role
-from matchmaker.services import api_tokens
 from tests import factories
 
 SECRET = re.compile(r"mm_[0-9a-f]{8}_[A-Za-z0-9_-]{20,}")

@@ -42,7 +42,7 @@ def test_settings_from_environment(monkeypatch, tmp_path) -> None:
 def test_tasks_sent_from_other_threads_use_the_configured_app(settings) -> None:
     import threading
 
-    from matchmaker.tasks import ping
+    from matchmaker.core.tasks import ping
 
     configure_celery(settings)
     seen = []

@@ -3,10 +3,10 @@ from collections import Counter
 import sqlalchemy as sa
 
 from matchmaker import credit_code, taxonomy
+from matchmaker.accounts import operations as accounts
 from matchmaker.db import count_rows
 from matchmaker.demo import loader
 from matchmaker.models import Achievement, ListingState, Need, Organisation, Role, User
-from matchmaker.services import accounts
 
 
 def test_demo_data_loads_into_an_empty_database(session) -> None:

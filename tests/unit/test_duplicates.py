@@ -7,6 +7,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from matchmaker.db import count_rows, utcnow
+from matchmaker.duplicates import guards as duplicates
+from matchmaker.duplicates import merge, similarity, textdiff
+from matchmaker.listings import operations as listings
+from matchmaker.listings import validity
 from matchmaker.models import (
     Achievement,
     Attachment,
@@ -23,7 +27,6 @@ from matchmaker.models import (
     Roadshow,
     Role,
 )
-from matchmaker.services import duplicates, lifecycle, listings, merge, near_duplicates, textdiff
 from tests import factories
 
 TEXT = dict(
@@ -63,9 +66,9 @@ def test_similarity_separates_copies_from_same_topic_texts() -> None:
     original = TEXT["title"] + TEXT["description"]
     copy = COPY["title"] + COPY["description"]
     same_topic = "氮化硅陶瓷轴承球的气压烧结方法，提高轴承寿命，用于高速电主轴。"
-    assert near_duplicates.compare(original, copy).is_duplicate()
-    assert not near_duplicates.compare(original, same_topic).is_duplicate()
-    assert not near_duplicates.compare(original, OTHER["description"]).is_duplicate()
+    assert similarity.compare(original, copy).is_duplicate()
+    assert not similarity.compare(original, same_topic).is_duplicate()
+    assert not similarity.compare(original, OTHER["description"]).is_duplicate()
 
 
 def test_other_organisation_copy_is_flagged_once(session) -> None:
@@ -74,7 +77,7 @@ def test_other_organisation_copy_is_flagged_once(session) -> None:
     copy = submit(session, factories.achievement(session, **COPY))
     [flag] = flags(session)
     assert (flag.first_id, flag.second_id) == (original.id, copy.id)
-    assert flag.status == DuplicateStatus.OPEN and flag.score >= near_duplicates.THRESHOLD
+    assert flag.status == DuplicateStatus.OPEN and flag.score >= similarity.THRESHOLD
     submit(session, copy)  # withdrawn and submitted again
     assert len(flags(session)) == 1
 
@@ -191,7 +194,7 @@ def test_merge_moves_everything_and_loses_nothing(session) -> None:
     assert clash.achievement_id == drop.id and lineup_clash.achievement_id == drop.id
     assert report.unmoved_matches == [clash.id] and report.unmoved_lineup == [lineup_clash.id]
     assert drop.state == ListingState.ARCHIVED and drop.merged_into_id == keep.id
-    assert lifecycle.expired_reason(clash) == "achievement_merged"
+    assert validity.expired_reason(clash) == "achievement_merged"
     assert flag.status == DuplicateStatus.MERGED and flag.kept_id == keep.id
     entry = session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "achievement.merged"))
     assert entry.entity_id == drop.id and entry.data["snapshot"]["title"] == COPY["title"]

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from matchmaker.db import count_rows
-from matchmaker.importing import service as importing
+from matchmaker.importing import operations as importing
 from matchmaker.models import Achievement, Job, JobState, ListingState, Role
 from tests import factories
 from tests.unit.test_import_tables import HEADER

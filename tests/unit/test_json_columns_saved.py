@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from matchmaker.db import Database, count_rows
-from matchmaker.importing import service as importing
+from matchmaker.importing import operations as importing
 from matchmaker.models import Achievement, Job, Role
 from tests import factories
 from tests.unit.test_import_tables import HEADER

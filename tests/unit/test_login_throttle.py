@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from matchmaker import clock
+from matchmaker.accounts import login_throttle
 from matchmaker.models import Role
-from matchmaker.services import login_throttle
 from tests import factories
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -3,8 +3,8 @@ import pytest
 from indexer.backends import Hit
 from matchmaker.matching.explain import best_sentence_pair, shared_terms
 from matchmaker.matching.feedback import Feedback
-from matchmaker.matching.fusion import reciprocal_rank_fusion, score_fusion
 from matchmaker.models import Achievement
+from matchmaker.search.fusion import reciprocal_rank_fusion, score_fusion
 
 
 def test_rrf_rewards_agreement_and_breaks_ties_by_id() -> None:

@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from matchmaker.core import audit
 from matchmaker.models import AuditEntry, Match, Role
-from matchmaker.services import audit
 from tests import factories
 
 

@@ -9,7 +9,7 @@ from matchmaker.models import (
     Role,
     Visibility,
 )
-from matchmaker.services.notify import render
+from matchmaker.notifications.notify import render
 from tests import factories
 from tests.unit.test_submissions_web import ACHIEVEMENT_FORM, login
 

@@ -5,9 +5,9 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from matchmaker.core.errors import PermissionDenied, ValidationFailed
 from matchmaker.models import AuditEntry, MatchEvent, MatchState, Notification, Role
-from matchmaker.services import pipeline
-from matchmaker.services.errors import PermissionDenied, ValidationFailed
+from matchmaker.review import pipeline
 from tests import factories
 
 

@@ -1,17 +1,18 @@
-"""The staff queue (filters, keyset pages), feedback re-scoring, dashboard figures, reminders."""
+"""The staff queue (filters, keyset pages), feedback re-scoring, dashboard figures, stuck_digest."""
 
 from datetime import timedelta
 
 import pytest
 from celery.schedules import crontab
 
-from matchmaker import tasks
 from matchmaker.celery_app import celery
 from matchmaker.db import utcnow
 from matchmaker.matching import rescore
 from matchmaker.models import ListingState, MatchState, Notification, Role
-from matchmaker.services import match_dashboard, pipeline, reminders, review_queue
-from matchmaker.services.review_queue import QueueFilter
+from matchmaker.review import dashboard as match_dashboard
+from matchmaker.review import pipeline, stuck_digest, tasks
+from matchmaker.review import queue as review_queue
+from matchmaker.review.queue import QueueFilter
 from tests import factories
 
 
@@ -229,11 +230,11 @@ def test_stuck_digest_reaches_the_assignee_and_staff_for_unassigned(session) -> 
     nobody = factories.match(session, state=MatchState.APPROVED)
     nobody.state_changed_at = old
     factories.match(session, state=MatchState.APPROVED, assignee_id=bob.id)  # recent
-    assert reminders.send_stuck_digests(session, 14) == 2
+    assert stuck_digest.send_stuck_digests(session, 14) == 2
     notes = {n.user_id: n.params for n in session.query(Notification)}
     assert notes[alice.id] == {"mine": 1, "unassigned": 1, "days": 14}
     assert notes[bob.id]["mine"] == 0 and notes[bob.id]["unassigned"] == 1
-    assert reminders.send_stuck_digests(session, 60) == 0
+    assert stuck_digest.send_stuck_digests(session, 60) == 0
 
 
 def test_the_stuck_digest_runs_every_morning_china_time() -> None:

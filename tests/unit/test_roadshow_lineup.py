@@ -4,8 +4,13 @@ import random
 
 import pytest
 
-from matchmaker.roadshows import lineup
-from matchmaker.roadshows.lineup import MatchScore, covering_pairs, describe, recommend_lineup
+from matchmaker.roadshows.planning import lineup
+from matchmaker.roadshows.planning.lineup import (
+    MatchScore,
+    covering_pairs,
+    describe,
+    recommend_lineup,
+)
 
 S = MatchScore
 METHODS = ["exact", "greedy"]

@@ -4,7 +4,7 @@ import random
 import pytest
 
 from matchmaker.models.enums import RegistrationStatus
-from matchmaker.roadshows.registration import (
+from matchmaker.roadshows.planning.roster import (
     CODE_ALPHABET,
     Roster,
     Seat,

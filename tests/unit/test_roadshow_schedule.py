@@ -3,8 +3,8 @@ import random
 
 import pytest
 
-from matchmaker.roadshows import schedule
-from matchmaker.roadshows.schedule import (
+from matchmaker.roadshows.planning import schedule
+from matchmaker.roadshows.planning.schedule import (
     Assignment,
     MeetingRequest,
     Problem,

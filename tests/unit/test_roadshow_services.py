@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from matchmaker import clock
+from matchmaker.core.errors import NotFound, PermissionDenied, ValidationFailed
 from matchmaker.db import utcnow
 from matchmaker.models import (
     FollowUpIntent,
@@ -22,13 +23,10 @@ from matchmaker.models import (
     RoadshowState,
     Role,
 )
-from matchmaker.services import (
-    roadshow_desk,
-    roadshow_events,
-    roadshow_followup,
-    roadshow_meetings,
-)
-from matchmaker.services.errors import NotFound, PermissionDenied, ValidationFailed
+from matchmaker.roadshows import desk as roadshow_desk
+from matchmaker.roadshows import events as roadshow_events
+from matchmaker.roadshows import followup as roadshow_followup
+from matchmaker.roadshows import meetings as roadshow_meetings
 from tests import factories
 
 
@@ -325,7 +323,7 @@ def test_more_capacity_promotes_the_waitlist_in_order(session, world, open_roads
 
 
 def test_follow_up_reminders_at_7_and_30_days_once_each(session, world, accepted) -> None:
-    from matchmaker.services import roadshow_reminders
+    from matchmaker.roadshows import reminders as roadshow_reminders
 
     staff, roadshow = world["staff"], world["roadshow"]
     roadshow_meetings.generate(session, staff, roadshow)

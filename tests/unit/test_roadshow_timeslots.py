@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from matchmaker.roadshows.timeslots import make_slots, slot_at, to_utc
+from matchmaker.roadshows.planning.timeslots import make_slots, slot_at, to_utc
 
 MIN = timedelta(minutes=1)
 

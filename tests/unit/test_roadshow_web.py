@@ -15,7 +15,9 @@ from matchmaker.models import (
     Role,
     Visibility,
 )
-from matchmaker.services import roadshow_desk, roadshow_events, roadshow_followup
+from matchmaker.roadshows import desk as roadshow_desk
+from matchmaker.roadshows import events as roadshow_events
+from matchmaker.roadshows import followup as roadshow_followup
 from tests import factories
 from tests.unit.test_submissions_web import login
 

@@ -8,6 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from matchmaker import clock, runtime
+from matchmaker.core import signed_links
+from matchmaker.core.errors import ValidationFailed
+from matchmaker.listings import operations as listings
 from matchmaker.models import (
     DigestFrequency,
     ListingState,
@@ -16,8 +19,8 @@ from matchmaker.models import (
     Role,
     SavedSearch,
 )
-from matchmaker.services import digests, listings, saved_searches, tokens
-from matchmaker.services.errors import ValidationFailed
+from matchmaker.saved_searches import digests
+from matchmaker.saved_searches import operations as saved_searches
 from tests import factories, fakes
 
 START = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
@@ -164,14 +167,20 @@ def test_unsubscribe_token_is_bound_to_user_and_search(session, fake_clock) -> N
     token = saved_searches.unsubscribe_token(settings, mine)
     assert saved_searches.for_token(session, settings, token) is mine
     # a correctly signed payload naming Bob's search for Alice is refused…
-    crossed = tokens.sign(settings.secret_key, tokens.UNSUBSCRIBE, {"u": alice.id, "s": theirs.id})
+    crossed = signed_links.sign(
+        settings.secret_key, signed_links.UNSUBSCRIBE, {"u": alice.id, "s": theirs.id}
+    )
     with pytest.raises(ValidationFailed):
         saved_searches.for_token(session, settings, crossed)
     # …and nobody without the secret can make one
-    forged = tokens.sign("not-the-secret", tokens.UNSUBSCRIBE, {"u": bob.id, "s": theirs.id})
+    forged = signed_links.sign(
+        "not-the-secret", signed_links.UNSUBSCRIBE, {"u": bob.id, "s": theirs.id}
+    )
     with pytest.raises(ValidationFailed):
         saved_searches.unsubscribe(session, settings, forged)
-    renewal_salt = tokens.sign(settings.secret_key, tokens.RENEWAL, {"u": bob.id, "s": theirs.id})
+    renewal_salt = signed_links.sign(
+        settings.secret_key, signed_links.RENEWAL, {"u": bob.id, "s": theirs.id}
+    )
     with pytest.raises(ValidationFailed):
         saved_searches.unsubscribe(session, settings, renewal_salt)
     saved_searches.unsubscribe(session, settings, token)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from matchmaker.listings import uploads
 from matchmaker.models import Attachment, Role
-from matchmaker.services import uploads
 from tests import factories
 
 

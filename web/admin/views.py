@@ -10,10 +10,11 @@ from werkzeug.wrappers import Response
 
 from indexer.backends import IndexError_
 from matchmaker import runtime
+from matchmaker.accounts import operations as accounts
+from matchmaker.core import jobs
+from matchmaker.core.errors import ValidationFailed
 from matchmaker.models import AuditEntry, Job, Role, User
 from matchmaker.search import indexing
-from matchmaker.services import accounts, jobs
-from matchmaker.services.errors import ValidationFailed
 from web import db
 from web.access import admin_required
 from web.admin import bp
@@ -107,7 +108,7 @@ def _start_job(kind: str, task: Any, message: str) -> Response:
 @bp.route("/index/rebuild", methods=["POST"])
 @admin_required
 def rebuild_index() -> Response:
-    from matchmaker.tasks import rebuild_index as rebuild_task
+    from matchmaker.search.tasks import rebuild_index as rebuild_task
 
     return _start_job(
         "rebuild_index", rebuild_task, _("The index is being rebuilt in the background.")
@@ -117,7 +118,7 @@ def rebuild_index() -> Response:
 @bp.route("/rematch", methods=["POST"])
 @admin_required
 def rematch_all() -> Response:
-    from matchmaker.tasks import rematch_all as rematch_task
+    from matchmaker.matching.tasks import rematch_all as rematch_task
 
     return _start_job(
         "rematch_all",

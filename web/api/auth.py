@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
+from matchmaker.accounts import api_tokens
 from matchmaker.models import User
-from matchmaker.services import api_tokens
 from web import db
 from web.api.errors import json_error
 

@@ -7,10 +7,10 @@ from typing import Any, cast
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
+from matchmaker.core.errors import ValidationFailed
+from matchmaker.listings import pages as listing_pages
 from matchmaker.models import Achievement, Need
-from matchmaker.services import listing_pages
-from matchmaker.services.errors import ValidationFailed
-from matchmaker.services.visibility import Access, Listing, access, browsable_now
+from matchmaker.visibility import Access, Listing, access, browsable_now
 from web import db
 from web.api import schemas, serialize
 from web.api.auth import api_user

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
+from matchmaker.core.errors import ValidationFailed
 from matchmaker.models import MatchState
-from matchmaker.services import matches as match_service
-from matchmaker.services.errors import ValidationFailed
+from matchmaker.review import parties as match_service
 from web import db
 from web.api import schemas, serialize
 from web.api.auth import api_user

@@ -9,9 +9,10 @@ from flask import jsonify, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from matchmaker.core.errors import OperationError
+from matchmaker.duplicates import guards as duplicates
+from matchmaker.listings import operations as listings
 from matchmaker.models import ListingState, Need, Role
-from matchmaker.services import duplicates, listings
-from matchmaker.services.errors import OperationError
 from web import db
 from web.api import schemas, serialize
 from web.api.auth import api_user

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from matchmaker.models import Achievement, Match, Need, Roadshow, User
-from matchmaker.services.visibility import Access, Listing, access
+from matchmaker.visibility import Access, Listing, access
 
 
 def _iso(value: date | datetime | None) -> str | None:

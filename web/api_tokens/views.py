@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from matchmaker.services import api_tokens
-from matchmaker.services.errors import NotFound
+from matchmaker.accounts import api_tokens
+from matchmaker.core.errors import NotFound
 from web import db
 from web.api_tokens import bp
 

@@ -9,9 +9,10 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from matchmaker.accounts import login_throttle
+from matchmaker.accounts import operations as accounts
+from matchmaker.core.errors import ValidationFailed
 from matchmaker.models import OrganisationKind, Role
-from matchmaker.services import accounts, login_throttle
-from matchmaker.services.errors import ValidationFailed
 from web import db
 from web.auth import bp
 from web.auth.forms import LoginForm, RegisterForm

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("listings", __name__)
 
-from web.listings import views  # noqa: E402,F401
+from web.listings import renew, views  # noqa: E402, F401

@@ -6,9 +6,8 @@ import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from matchmaker import taxonomy
+from matchmaker import taxonomy, visibility
 from matchmaker.models import Achievement, Need
-from matchmaker.services import visibility
 from web import db
 from web.listings import bp
 

@@ -4,9 +4,11 @@ import sqlalchemy as sa
 from flask import render_template
 from flask_login import current_user, login_required
 
+from matchmaker import visibility
 from matchmaker.db import count_rows
+from matchmaker.duplicates import guards as duplicates
+from matchmaker.listings import validity
 from matchmaker.models import Achievement, ListingState, Match, MatchState, Need, Role
-from matchmaker.services import duplicates, lifecycle, visibility
 from web import db
 from web.main import bp
 
@@ -63,7 +65,7 @@ def dashboard() -> str:
         )
         context["awaiting_needs"] = count_rows(s, Need, Need.state == submitted)
         context["proposed_matches"] = count_rows(s, Match, Match.state == MatchState.PROPOSED)
-        context["expiring"] = lifecycle.upcoming_expiries(s, days=EXPIRY_HORIZON_DAYS)
+        context["expiring"] = validity.upcoming_expiries(s, days=EXPIRY_HORIZON_DAYS)
         context["expiry_horizon"] = EXPIRY_HORIZON_DAYS
         context["open_duplicates"] = duplicates.open_count(s)
     return render_template("main/dashboard.html", **context)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from matchmaker.db import count_rows, utcnow
 from matchmaker.models import Notification, OutboxMail
-from matchmaker.services.notify import render
+from matchmaker.notifications.notify import render
 from web import db
 from web.access import staff_required
 from web.i18n import current_locale

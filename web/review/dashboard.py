@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import render_template, request
 
 from matchmaker import runtime
-from matchmaker.services import match_dashboard, review_queue
+from matchmaker.review import dashboard as match_dashboard
+from matchmaker.review import queue as review_queue
 from web import db
 from web.access import staff_required
 from web.review import bp

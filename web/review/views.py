@@ -14,12 +14,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from matchmaker import runtime
+from matchmaker.core.errors import OperationError
 from matchmaker.importing.tables import safe_cell
 from matchmaker.matching import rescore
 from matchmaker.matching.feedback import REJECT_REASONS
 from matchmaker.models import Match, MatchState, Role, User
-from matchmaker.services import pipeline, review_queue
-from matchmaker.services.errors import OperationError
+from matchmaker.review import pipeline
+from matchmaker.review import queue as review_queue
 from web import db
 from web.access import staff_required
 from web.downloads import send_xlsx

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash
 from flask_login import current_user
 
+from matchmaker.core.errors import OperationError
 from matchmaker.models import Roadshow, RoadshowState, User
-from matchmaker.services.errors import OperationError
 from web import db
 from web.messages import message_for
 from web.roadshows import bp

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from matchmaker.core.errors import OperationError
 from matchmaker.models import Registration
-from matchmaker.services import roadshow_desk
-from matchmaker.services.errors import OperationError
+from matchmaker.roadshows import desk as roadshow_desk
 from web import db
 from web.access import staff_required
 from web.messages import message_for

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from matchmaker.core.errors import OperationError
 from matchmaker.models import (
     Achievement,
     FollowUp,
@@ -17,8 +18,9 @@ from matchmaker.models import (
     Registration,
     Roadshow,
 )
-from matchmaker.services import roadshow_desk, roadshow_followup, roadshow_meetings
-from matchmaker.services.errors import OperationError
+from matchmaker.roadshows import desk as roadshow_desk
+from matchmaker.roadshows import followup as roadshow_followup
+from matchmaker.roadshows import meetings as roadshow_meetings
 from web import db
 from web.roadshows import bp
 from web.roadshows.common import flash_error, load, whole_number

@@ -7,11 +7,11 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from matchmaker.core.errors import OperationError
 from matchmaker.models import Registration, Roadshow, Visibility
-from matchmaker.roadshows.registration import format_check_in_code
-from matchmaker.services import roadshow_desk
-from matchmaker.services.errors import OperationError
-from matchmaker.services.visibility import Access, access
+from matchmaker.roadshows import desk as roadshow_desk
+from matchmaker.roadshows.planning.roster import format_check_in_code
+from matchmaker.visibility import Access, access
 from web import db
 from web.roadshows import bp
 from web.roadshows.common import PUBLIC_STATES, flash_error, load, viewer

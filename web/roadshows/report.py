@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from matchmaker.importing.tables import safe_cell
 from matchmaker.models import FollowUp, LineupItem, Meeting, Registration, Roadshow
-from matchmaker.services import roadshow_followup
+from matchmaker.roadshows import followup as roadshow_followup
 from web import db
 from web.access import staff_required
 from web.downloads import send_xlsx

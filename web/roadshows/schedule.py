@@ -11,9 +11,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from matchmaker.core.errors import OperationError
 from matchmaker.models import Meeting, MeetingState
-from matchmaker.services import roadshow_meetings
-from matchmaker.services.errors import OperationError
+from matchmaker.roadshows import meetings as roadshow_meetings
 from web import db
 from web.access import staff_required
 from web.roadshows import bp

@@ -9,9 +9,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from matchmaker import taxonomy
+from matchmaker.core.errors import OperationError
 from matchmaker.models import LineupItem, Need, Roadshow, RoadshowState
-from matchmaker.services import roadshow_events
-from matchmaker.services.errors import OperationError
+from matchmaker.roadshows import events as roadshow_events
 from web import db
 from web.access import staff_required
 from web.roadshows import bp

@@ -11,11 +11,11 @@ from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response
 from wtforms import BooleanField
 
+from matchmaker.core.errors import OperationError
 from matchmaker.importing import achievements as sheet
-from matchmaker.importing import service as importing
+from matchmaker.importing import operations as importing
 from matchmaker.importing.tables import TableError, safe_cell
 from matchmaker.models import Job, Role
-from matchmaker.services.errors import OperationError
 from web import db
 from web.access import roles_required
 from web.downloads import send_xlsx
@@ -102,7 +102,7 @@ def import_job(job_id: int) -> str:
 @bp.route("/achievement/import/<int:job_id>/confirm", methods=["POST"])
 @roles_required(Role.RESEARCHER)
 def import_confirm(job_id: int) -> Response:
-    from matchmaker.tasks import import_achievements
+    from matchmaker.importing.tasks import import_achievements
 
     job = _own_job(job_id)
     form = ConfirmForm()

@@ -15,6 +15,10 @@ from werkzeug.wrappers import Response
 
 from indexer.extract import ExtractionError, extract, guess_title
 from matchmaker import runtime
+from matchmaker.core.errors import OperationError
+from matchmaker.duplicates import guards as duplicates
+from matchmaker.listings import operations as listings
+from matchmaker.listings import uploads, validity
 from matchmaker.models import (
     Achievement,
     IPType,
@@ -25,8 +29,7 @@ from matchmaker.models import (
     SavedSearch,
     Visibility,
 )
-from matchmaker.services import duplicates, lifecycle, listings, matches, uploads
-from matchmaker.services.errors import OperationError
+from matchmaker.review import parties as matches
 from web import db
 from web.access import roles_required, staff_required
 from web.messages import message_for
@@ -248,7 +251,7 @@ def act(kind: str, listing_id: int, action: str) -> Response:
     s = db.session()
     try:
         if action == "renew":
-            lifecycle.renew(s, runtime.settings(), current_user, listing)
+            validity.renew(s, runtime.settings(), current_user, listing)
         else:
             listings.transition(s, current_user, listing, targets[action])
     except OperationError as exc:

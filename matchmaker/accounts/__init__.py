@@ -1,0 +1,1 @@
+"""People and organisations: sign-up, sign-in throttling, API tokens."""

@@ -1,0 +1,1 @@
+"""Shared infrastructure of the domain: errors, the audit log, jobs, signed links."""

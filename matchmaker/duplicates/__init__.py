@@ -1,0 +1,1 @@
+"""Saving the same thing twice: double-submit guard, near-duplicate flags, merging."""

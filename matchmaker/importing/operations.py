@@ -1,0 +1,98 @@
+"""Bulk import as a job: preview (validated rows, nothing saved), confirm, import in the worker.
+
+The job row holds the validated rows and, as the import goes on, which spreadsheet rows became
+which achievements, so a retried or repeated task never imports a row twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from matchmaker.core import jobs
+from matchmaker.core.errors import PermissionDenied, ValidationFailed
+from matchmaker.importing.achievements import validate
+from matchmaker.importing.tables import read_table
+from matchmaker.listings import operations as listings
+from matchmaker.models import Achievement, IPType, Job, JobState, ListingState, Role, User
+from matchmaker.notifications import notify
+
+KIND = "import_achievements"
+BATCH = 50
+
+
+def preview(session: Session, actor: User, data: bytes, filename: str) -> Job:
+    """Read and validate a spreadsheet; raises TableError for files that cannot be read."""
+    if actor.role != Role.RESEARCHER:
+        raise PermissionDenied("wrong_role")
+    results, unknown = validate(read_table(data))
+    if not results:
+        raise ValidationFailed("no_rows")
+    ok = [{"row": r.number, **r.values} for r in results if r.ok]
+    failed = [
+        {"row": r.number, "title": r.values.get("title", ""), "errors": [list(e) for e in r.errors]}
+        for r in results
+        if not r.ok
+    ]
+    return jobs.create(
+        session,
+        KIND,
+        actor=actor,
+        total=len(ok),
+        filename=filename[:200],
+        rows=ok,
+        failed=failed,
+        unknown_columns=unknown,
+        confirmed=False,
+        submit=False,
+    )
+
+
+def confirm(session: Session, actor: User, job: Job, submit_for_review: bool) -> None:
+    if job.kind != KIND or job.created_by_id != actor.id:
+        raise PermissionDenied("not_owner")
+    if job.params.get("confirmed"):
+        return  # a second click changes nothing
+    job.params = {**job.params, "confirmed": True, "submit": submit_for_review}
+
+
+def run(session: Session, job: Job) -> None:
+    """Import the remaining rows in batches, committing each batch with its progress."""
+    if job.state == JobState.SUCCEEDED or not job.params.get("confirmed"):
+        return
+    owner = session.get(User, job.created_by_id)
+    if owner is None:
+        jobs.fail(job, "owner missing")
+        return
+    created: dict[str, int] = dict(job.result.get("created", {}))
+    jobs.start(job, total=len(job.params["rows"]))
+    session.commit()
+    pending = [r for r in job.params["rows"] if str(r["row"]) not in created]
+    for start in range(0, len(pending), BATCH):
+        for row in pending[start : start + BATCH]:
+            achievement = listings.create(session, owner, _achievement(row))
+            if job.params.get("submit"):
+                listings.transition(session, owner, achievement, ListingState.SUBMITTED)
+            created[str(row["row"])] = achievement.id
+        # a copy: the value SQLAlchemy compares with is the last committed one, which still
+        # holds `created` itself, so an in-place update would look unchanged and not be saved
+        job.result = {**job.result, "created": dict(created)}
+        jobs.advance(job, len(created))
+        session.commit()
+    jobs.succeed(job, created=created, imported=len(created), failed=len(job.params["failed"]))
+    notify.notify(
+        session,
+        owner,
+        "import_finished",
+        f"/my/achievement/import/{job.id}",
+        imported=len(created),
+        failed=len(job.params["failed"]),
+    )
+    session.commit()
+
+
+def _achievement(row: dict[str, Any]) -> Achievement:
+    values = {k: v for k, v in row.items() if k != "row"}
+    values["ip_type"] = IPType(values["ip_type"]) if values.get("ip_type") else None
+    return Achievement(**values)

@@ -1,0 +1,2 @@
+"""Achievements and needs: filing, editing, state changes, validity and renewal, browsing,
+attachments."""

@@ -1,0 +1,135 @@
+"""Use cases of achievements and needs: draft, submit, publish, return, withdraw, archive.
+
+Every state change is checked against the allowed transitions, recorded in the audit log and
+queues the search index to follow once the transaction commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from matchmaker import runtime
+from matchmaker.core import audit
+from matchmaker.core.errors import PermissionDenied, ValidationFailed
+from matchmaker.db import utcnow
+from matchmaker.duplicates import guards as duplicates
+from matchmaker.listings import validity
+from matchmaker.models import Achievement, ListingState, Need, Role, User
+from matchmaker.notifications import notify
+from matchmaker.saved_searches import operations as saved_searches
+from matchmaker.search.indexing import queue_sync
+
+Listing = Achievement | Need
+
+# who may move a listing from one state to another
+OWNER_TRANSITIONS = {
+    (ListingState.DRAFT, ListingState.SUBMITTED),
+    (ListingState.RETURNED, ListingState.SUBMITTED),
+    (ListingState.SUBMITTED, ListingState.DRAFT),  # withdraw before review
+    (ListingState.PUBLISHED, ListingState.ARCHIVED),
+    (ListingState.EXPIRED, ListingState.ARCHIVED),
+}
+STAFF_TRANSITIONS = {
+    (ListingState.SUBMITTED, ListingState.PUBLISHED),
+    (ListingState.SUBMITTED, ListingState.RETURNED),
+    (ListingState.PUBLISHED, ListingState.RETURNED),
+    (ListingState.PUBLISHED, ListingState.ARCHIVED),
+    (ListingState.EXPIRED, ListingState.ARCHIVED),
+}
+EDITABLE_STATES = {ListingState.DRAFT, ListingState.RETURNED}
+
+
+def _check_owner(actor: User, listing: Listing) -> None:
+    if listing.owner_id != actor.id:
+        raise PermissionDenied("not_owner")
+
+
+def create(session: Session, actor: User, listing: Listing) -> Listing:
+    """Save a new listing as a draft owned by `actor` and their organisation."""
+    expected_role = Role.RESEARCHER if isinstance(listing, Achievement) else Role.ENTERPRISE
+    if actor.role != expected_role:
+        raise PermissionDenied("wrong_role")
+    listing.owner = actor
+    listing.organisation_id = actor.organisation_id
+    listing.state = ListingState.DRAFT
+    session.add(listing)
+    session.flush()
+    audit.record(session, actor, f"{listing.kind}.created", listing.kind, listing.id)
+    return listing
+
+
+def update(session: Session, actor: User, listing: Listing, changes: dict[str, Any]) -> Listing:
+    """Owners edit drafts and returned listings; published ones must be withdrawn first."""
+    _check_owner(actor, listing)
+    if listing.state not in EDITABLE_STATES:
+        raise ValidationFailed("not_editable")
+    for name, value in changes.items():
+        setattr(listing, name, value)
+    session.flush()
+    audit.record(
+        session, actor, f"{listing.kind}.updated", listing.kind, listing.id, fields=sorted(changes)
+    )
+    return listing
+
+
+def transition(
+    session: Session,
+    actor: User,
+    listing: Listing,
+    target: ListingState,
+    comment: str | None = None,
+) -> Listing:
+    source = listing.state
+    move = (source, target)
+    allowed = (actor.is_staff and move in STAFF_TRANSITIONS) or (
+        listing.owner_id == actor.id and move in OWNER_TRANSITIONS
+    )
+    if not allowed:
+        raise PermissionDenied("transition_not_allowed", source=str(source), target=str(target))
+    if target == ListingState.RETURNED and not (comment and comment.strip()):
+        raise ValidationFailed("return_needs_comment", field="comment")
+    listing.state = target
+    if target == ListingState.RETURNED:
+        listing.review_comment = comment.strip() if comment else None
+    if target == ListingState.PUBLISHED:
+        now = utcnow()
+        listing.published_at = now
+        validity.start_validity(runtime.settings(), listing, now)
+        listing.review_comment = None
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"{listing.kind}.{target.value}",
+        listing.kind,
+        listing.id,
+        source=str(source),
+        target=str(target),
+        comment=comment,
+    )
+    queue_sync(session, listing)
+    if target == ListingState.SUBMITTED:
+        duplicates.flag_for_staff(session, listing, duplicates.available_engine())
+    if target == ListingState.PUBLISHED and isinstance(listing, Need):
+        saved_searches.ensure_need_alert(session, listing)
+    _tell_people(session, listing, target, comment)
+    return listing
+
+
+def _tell_people(
+    session: Session, listing: Listing, target: ListingState, comment: str | None
+) -> None:
+    link = f"/my/{listing.kind}/{listing.id}/edit"
+    if target == ListingState.PUBLISHED:
+        notify.notify(session, listing.owner, "listing_published", link, title=listing.title)
+    elif target == ListingState.RETURNED:
+        notify.notify(
+            session,
+            listing.owner,
+            "listing_returned",
+            link,
+            title=listing.title,
+            comment=comment or "",
+        )

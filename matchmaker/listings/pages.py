@@ -1,0 +1,66 @@
+"""Pages of the listings a user may browse, newest first, with an opaque keyset cursor.
+
+The cursor is the id of the last row of the previous page ("after this row"), so every page is
+one index range scan and rows added meanwhile neither repeat nor shift later pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy.orm import Session
+
+from matchmaker.core.errors import ValidationFailed
+from matchmaker.models import Achievement, Need, User
+from matchmaker.visibility import Listing, browsable
+
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Listing]
+    next_cursor: str | None
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValidationFailed("bad_cursor", field="cursor") from None
+    kind, _, value = raw.partition(":")
+    if kind != "id" or not value.isdigit() or len(value) > 18:
+        raise ValidationFailed("bad_cursor", field="cursor")
+    return int(value)
+
+
+def browse(
+    session: Session,
+    model: type[Achievement] | type[Need],
+    user: User | None,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    field: str | None = None,
+) -> Page:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed("bad_limit", field="limit")
+    stmt = browsable(model, user)
+    if cursor:
+        stmt = stmt.where(model.id < decode_cursor(cursor))
+    if field:
+        stmt = stmt.where(model.field == field)
+    # browsable() is typed as selecting one-tuples; scalars() yields the listings themselves
+    rows = cast(
+        list[Listing], list(session.scalars(stmt.order_by(model.id.desc()).limit(limit + 1)))
+    )
+    items = rows[:limit]
+    more = len(rows) > limit
+    return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more else None)

@@ -1,0 +1,1 @@
+"""Match review: the pipeline of states, the staff queue, dashboards, the parties' answers."""

@@ -1,0 +1,241 @@
+"""Staff decisions on matches and the deal pipeline after approval.
+
+proposed → approved | rejected
+approved → introduced → meeting → negotiating → signed, or dropped from any open stage.
+Staff may skip ahead (a pair that already met can go straight to negotiating), never back.
+
+Every change checks the version the actor saw (two staff on one match: the second gets a
+conflict instead of silently overwriting) and is written to the match history and the audit log.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import ParamSpec, TypeVar
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from matchmaker.core import audit
+from matchmaker.core.errors import OperationError, PermissionDenied, ValidationFailed
+from matchmaker.db import utcnow
+from matchmaker.matching.feedback import REJECT_REASONS
+from matchmaker.models import Match, MatchEvent, MatchState, Role, User
+from matchmaker.notifications import notify
+
+PIPELINE = (
+    MatchState.APPROVED,
+    MatchState.INTRODUCED,
+    MatchState.MEETING,
+    MatchState.NEGOTIATING,
+    MatchState.SIGNED,
+)
+OPEN_PIPELINE = PIPELINE[:-1]
+DROP_REASONS = ("no_response", "not_interested", "terms", "found_other", "other")
+NOTE_MAX = 2000
+P = ParamSpec("P")
+R = TypeVar("R")
+ASSIGN_PREFIX = "assign:"  # history entries are rendered in the reader's language
+
+
+class Conflict(OperationError):
+    """Someone else changed the match after the actor loaded it."""
+
+
+def _stale_is_conflict(action: Callable[P, R]) -> Callable[P, R]:
+    """An UPDATE that finds the version already moved on (another staff member committed first,
+    possibly while this one waited for the row lock) is a conflict, not a crash. It can surface
+    at any autoflush inside the action, and the session must then be rolled back by the caller."""
+
+    @functools.wraps(action)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return action(*args, **kwargs)
+        except StaleDataError as exc:
+            raise Conflict("match_conflict") from exc
+
+    return guarded
+
+
+@dataclass(frozen=True)
+class Decision:
+    target: MatchState
+    expected_version: int
+    reason: str | None = None
+    note: str | None = None
+    contract_value: str | float | None = None
+    signed_on: date | None = None
+
+
+def allowed_targets(state: MatchState) -> tuple[MatchState, ...]:
+    if state == MatchState.PROPOSED:
+        return (MatchState.APPROVED, MatchState.REJECTED)
+    if state in OPEN_PIPELINE:
+        later = PIPELINE[PIPELINE.index(state) + 1 :]
+        return (*later, MatchState.DROPPED)
+    return ()
+
+
+def _require_staff(actor: User) -> None:
+    if actor.role not in (Role.STAFF, Role.ADMIN):
+        raise PermissionDenied("staff_only")
+
+
+def _check_version(match: Match, expected: int) -> None:
+    if match.version != expected:
+        raise Conflict("match_conflict", version=match.version)
+
+
+def _clean_note(note: str | None) -> str | None:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationFailed("too_long", field="note", max=NOTE_MAX)
+    return note or None
+
+
+def _contract_value(raw: str | float | None) -> Decimal | None:
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        value = Decimal(str(raw).replace(",", "").strip())
+    except InvalidOperation:
+        raise ValidationFailed("bad_amount", field="contract_value") from None
+    if value < 0 or value > Decimal("10000000"):
+        raise ValidationFailed("bad_amount", field="contract_value")
+    return value
+
+
+@_stale_is_conflict
+def decide(session: Session, actor: User, match: Match, decision: Decision) -> MatchEvent:
+    """Move `match` to `decision.target`, or raise (conflict, not allowed, bad input)."""
+    _require_staff(actor)
+    _check_version(match, decision.expected_version)
+    target = decision.target
+    if target not in allowed_targets(match.state):
+        raise ValidationFailed("transition_not_allowed")
+    note = _clean_note(decision.note)
+    if target == MatchState.REJECTED:
+        if decision.reason not in REJECT_REASONS:
+            raise ValidationFailed("reason_required", field="reason")
+        if decision.reason == "other" and not note:
+            raise ValidationFailed("note_required_for_other", field="note")
+        match.reject_reason, match.reject_note = decision.reason, note
+    if target == MatchState.DROPPED:
+        if decision.reason not in DROP_REASONS:
+            raise ValidationFailed("reason_required", field="reason")
+        match.drop_reason = decision.reason
+    if target == MatchState.SIGNED:
+        value = _contract_value(decision.contract_value)
+        if value is None:
+            raise ValidationFailed("contract_value_required", field="contract_value")
+        match.contract_value = value  # type: ignore[assignment]
+        match.signed_on = decision.signed_on or date.today()
+
+    previous = match.state
+    now = utcnow()
+    match.state = target
+    match.state_changed_at = now
+    if match.first_decided_at is None and previous == MatchState.PROPOSED:
+        match.first_decided_at = now
+    if match.assignee_id is None:
+        match.assignee_id = actor.id  # whoever decides first follows it through
+    event = MatchEvent(
+        match_id=match.id,
+        actor_id=actor.id,
+        from_state=previous,
+        to_state=target,
+        note=_event_note(decision.reason, note),
+    )
+    session.add(event)
+    audit.record(
+        session,
+        actor,
+        "match.state",
+        "match",
+        match.id,
+        **{"from": str(previous), "to": str(target), "reason": decision.reason, "note": note},
+    )
+    if target == MatchState.INTRODUCED:
+        _introduce(session, match)
+    session.flush()
+    return event
+
+
+def _event_note(reason: str | None, note: str | None) -> str | None:
+    if reason and note:
+        return f"[{reason}] {note}"
+    return f"[{reason}]" if reason else note
+
+
+def _introduce(session: Session, match: Match) -> None:
+    """Both parties hear of each other; contacts are shown on their 'my matches' page."""
+    for owner, title in (
+        (match.need.owner, match.achievement.title),
+        (match.achievement.owner, match.need.title),
+    ):
+        if owner is not None:
+            notify.notify(session, owner, "match_introduced", "/my/matches", title=title)
+
+
+@_stale_is_conflict
+def assign(
+    session: Session, actor: User, match: Match, assignee: User | None, expected_version: int
+) -> None:
+    _require_staff(actor)
+    _check_version(match, expected_version)
+    if assignee is not None and (
+        assignee.role not in (Role.STAFF, Role.ADMIN) or not assignee.is_active
+    ):
+        raise ValidationFailed("assignee_not_staff", field="assignee")
+    previous = match.assignee_id
+    match.assignee_id = assignee.id if assignee else None
+    session.add(
+        MatchEvent(
+            match_id=match.id,
+            actor_id=actor.id,
+            from_state=match.state,
+            to_state=match.state,
+            note=f"{ASSIGN_PREFIX}{assignee.id if assignee else ''}",
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        "match.assigned",
+        "match",
+        match.id,
+        **{"from": previous, "to": match.assignee_id},
+    )
+    if assignee is not None and assignee.id != actor.id:
+        notify.notify(
+            session,
+            assignee,
+            "match_assigned",
+            f"/review/matches/{match.id}",
+            email=False,
+            title=match.need.title,
+        )
+    session.flush()
+
+
+def add_note(session: Session, actor: User, match: Match, note: str) -> MatchEvent:
+    """A note on the card; does not change the match, so it never conflicts."""
+    _require_staff(actor)
+    text = _clean_note(note)
+    if not text:
+        raise ValidationFailed("note_empty", field="note")
+    event = MatchEvent(
+        match_id=match.id,
+        actor_id=actor.id,
+        from_state=match.state,
+        to_state=match.state,
+        note=text,
+    )
+    session.add(event)
+    audit.record(session, actor, "match.note", "match", match.id)
+    session.flush()
+    return event

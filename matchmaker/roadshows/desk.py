@@ -1,0 +1,280 @@
+"""Registration desk of a roadshow: sign-up with capacity and waitlist, cancel, check-in.
+
+Seats are decided by `matchmaker.roadshows.planning.roster.Roster`, built from the stored rows for
+every change; arrival order is the registration id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from matchmaker.core import audit
+from matchmaker.core.errors import NotFound, ValidationFailed
+from matchmaker.db import utcnow
+from matchmaker.models import (
+    LineupItem,
+    Meeting,
+    MeetingState,
+    Registration,
+    RegistrationStatus,
+    Roadshow,
+    RoadshowState,
+    User,
+)
+from matchmaker.notifications import notify
+from matchmaker.roadshows.planning.roster import (
+    Roster,
+    Seat,
+    email_key,
+    format_check_in_code,
+    is_valid_check_in_code,
+    new_check_in_code,
+    normalise_check_in_code,
+)
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+REGISTRABLE = (RoadshowState.OPEN, RoadshowState.RUNNING)
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    email: str
+    phone: str | None = None
+    organisation: str | None = None
+
+
+@dataclass(frozen=True)
+class Counts:
+    registered: int
+    waitlisted: int
+    checked_in: int
+    capacity: int
+
+
+def _roster(roadshow: Roadshow) -> Roster:
+    seats = [
+        Seat(email_key(r.email), r.status, order)
+        for order, r in enumerate(_arrivals(roadshow), start=1)
+        if r.status != RegistrationStatus.CANCELLED
+    ]
+    return Roster(roadshow.capacity, seats)
+
+
+def _arrivals(roadshow: Roadshow) -> list[Registration]:
+    """Registrations in arrival order; coming back after cancelling counts as a new arrival."""
+    return sorted(roadshow.registrations, key=lambda r: (r.created_at, r.id))
+
+
+def _lock(session: Session, roadshow: Roadshow) -> None:
+    """One seat change at a time per roadshow (PostgreSQL row lock; SQLite writes are serial)."""
+    session.execute(sa.select(Roadshow.id).where(Roadshow.id == roadshow.id).with_for_update())
+    session.refresh(roadshow, ["registrations"])
+
+
+def register(
+    session: Session, roadshow: Roadshow, applicant: Applicant, user: User | None = None
+) -> Registration:
+    """A seat or a place on the waitlist; raises for closed events and repeated e-mails."""
+    if roadshow.state not in REGISTRABLE:
+        raise ValidationFailed("registration_closed")
+    deadline = roadshow.registration_deadline or roadshow.starts_at
+    if utcnow() > deadline:
+        raise ValidationFailed("registration_closed")
+    name = applicant.name.strip()
+    email = applicant.email.strip()
+    if not name:
+        raise ValidationFailed("name_required", field="name")
+    if len(name) > 100:
+        raise ValidationFailed("too_long", field="name", max=100)
+    if not EMAIL.match(email) or len(email) > 254:
+        raise ValidationFailed("email_invalid", field="email")
+    _lock(session, roadshow)
+    key = email_key(email)
+    previous = next((r for r in roadshow.registrations if email_key(r.email) == key), None)
+    if previous is not None and previous.status != RegistrationStatus.CANCELLED:
+        raise ValidationFailed("already_registered", field="email")
+    change = _roster(roadshow).register(key)
+    registration = previous or Registration(
+        roadshow=roadshow,
+        check_in_code=new_check_in_code(
+            taken=set(session.scalars(sa.select(Registration.check_in_code)))
+        ),
+    )
+    registration.user_id = user.id if user else None
+    registration.organisation_id = user.organisation_id if user else None
+    registration.name = name
+    registration.email = email
+    registration.phone = (applicant.phone or "").strip()[:40] or None
+    registration.organisation_name = (applicant.organisation or "").strip()[:200] or (
+        user.organisation.name if user and user.organisation else None
+    )
+    registration.status = change.seat.status
+    registration.checked_in_at = None
+    registration.created_at = utcnow()  # a new arrival at the back of the queue
+    session.add(registration)
+    session.flush()
+    _confirm(session, roadshow, registration, user)
+    audit.record(
+        session,
+        user,
+        "roadshow.registered",
+        "roadshow",
+        roadshow.id,
+        status=str(change.seat.status),
+    )
+    return registration
+
+
+def _confirm(
+    session: Session, roadshow: Roadshow, registration: Registration, user: User | None
+) -> None:
+    """Send the check-in code, so it is not lost with the confirmation page."""
+    key = (
+        "roadshow_registered"
+        if registration.status == RegistrationStatus.REGISTERED
+        else "roadshow_waitlisted"
+    )
+    link = f"/roadshows/{roadshow.id}"
+    code = format_check_in_code(registration.check_in_code)
+    if user is not None:
+        notify.notify(session, user, key, link, title=roadshow.title, code=code)
+    else:
+        session.add(
+            notify.mail_only(registration.email, key, link, title=roadshow.title, code=code)
+        )
+
+
+def cancel(session: Session, registration: Registration) -> list[Registration]:
+    """Cancel; returns the registrations promoted from the waitlist (they are told)."""
+    roadshow = registration.roadshow
+    if registration.status == RegistrationStatus.CANCELLED:
+        return []
+    _lock(session, roadshow)
+    for meeting in session.scalars(
+        sa.select(Meeting).where(
+            Meeting.registration_id == registration.id,
+            Meeting.state.in_(
+                (MeetingState.REQUESTED, MeetingState.ACCEPTED, MeetingState.SCHEDULED)
+            ),
+        )
+    ):
+        meeting.state = MeetingState.CANCELLED
+        meeting.slot_index = meeting.table_number = None
+        item = session.get(LineupItem, meeting.lineup_item_id)
+        if item is not None:
+            notify.notify(
+                session,
+                item.achievement.owner,
+                "roadshow_meeting_cancelled",
+                f"/roadshows/{roadshow.id}/meetings",
+                title=item.achievement.title,
+                name=registration.name,
+            )
+    roster = _roster(roadshow)
+    change = roster.cancel(email_key(registration.email))
+    registration.status = RegistrationStatus.CANCELLED
+    by_key = {email_key(r.email): r for r in roadshow.registrations}
+    promoted = []
+    for seat in change.promoted:
+        moved = by_key[seat.key]
+        moved.status = RegistrationStatus.REGISTERED
+        promoted.append(moved)
+        if moved.user is not None:
+            notify.notify(
+                session,
+                moved.user,
+                "roadshow_promoted",
+                f"/roadshows/{roadshow.id}",
+                title=roadshow.title,
+            )
+    audit.record(session, registration.user, "roadshow.cancelled", "roadshow", roadshow.id)
+    session.flush()
+    return promoted
+
+
+def apply_capacity(session: Session, roadshow: Roadshow) -> list[Registration]:
+    """After the capacity grew: move the earliest waitlisted people up (and tell them)."""
+    roster = _roster(roadshow)
+    moved = {seat.key for seat in roster.set_capacity(roadshow.capacity)}
+    promoted = [
+        r
+        for r in sorted(roadshow.registrations, key=lambda r: r.id)
+        if r.status == RegistrationStatus.WAITLISTED and email_key(r.email) in moved
+    ]
+    for registration in promoted:
+        registration.status = RegistrationStatus.REGISTERED
+        if registration.user is not None:
+            notify.notify(
+                session,
+                registration.user,
+                "roadshow_promoted",
+                f"/roadshows/{roadshow.id}",
+                title=roadshow.title,
+            )
+    session.flush()
+    return promoted
+
+
+def find_by_code(session: Session, roadshow: Roadshow, text: str) -> Registration:
+    code = normalise_check_in_code(text)
+    if not is_valid_check_in_code(code):
+        raise ValidationFailed("code_invalid", field="code")
+    found = session.scalar(
+        sa.select(Registration).where(
+            Registration.roadshow_id == roadshow.id, Registration.check_in_code == code
+        )
+    )
+    if found is None:
+        raise NotFound("code_unknown")
+    return found
+
+
+def check_in(session: Session, actor: User, roadshow: Roadshow, text: str) -> Registration:
+    """Mark the person with this code as arrived; raises with a clear code otherwise."""
+    registration = find_by_code(session, roadshow, text)
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise ValidationFailed("registration_cancelled")
+    if registration.status == RegistrationStatus.WAITLISTED:
+        raise ValidationFailed("registration_waitlisted")
+    if registration.checked_in_at is not None:
+        raise ValidationFailed("already_checked_in", name=registration.name)
+    registration.checked_in_at = utcnow()
+    audit.record(session, actor, "roadshow.checked_in", "roadshow", roadshow.id, id=registration.id)
+    session.flush()
+    return registration
+
+
+def counts(session: Session, roadshow: Roadshow) -> Counts:
+    rows = session.execute(
+        sa.select(
+            Registration.status,
+            sa.func.count(),
+            sa.func.count(Registration.checked_in_at),
+        )
+        .where(Registration.roadshow_id == roadshow.id)
+        .group_by(Registration.status)
+    ).all()
+    by_status = {status: (total, arrived) for status, total, arrived in rows}
+    return Counts(
+        registered=by_status.get(RegistrationStatus.REGISTERED, (0, 0))[0],
+        waitlisted=by_status.get(RegistrationStatus.WAITLISTED, (0, 0))[0],
+        checked_in=by_status.get(RegistrationStatus.REGISTERED, (0, 0))[1],
+        capacity=roadshow.capacity,
+    )
+
+
+def registration_of(roadshow: Roadshow, user: User | None) -> Registration | None:
+    """The user's live registration (matched by account, then by e-mail)."""
+    if user is None:
+        return None
+    live = [r for r in roadshow.registrations if r.status != RegistrationStatus.CANCELLED]
+    for r in live:
+        if r.user_id == user.id:
+            return r
+    key = email_key(user.email)
+    return next((r for r in live if email_key(r.email) == key), None)

@@ -1,0 +1,338 @@
+"""Roadshows for staff: the event itself, its lineup, publishing and invitations.
+
+Times come in as wall-clock times in the event's zone and are stored as UTC instants
+(`matchmaker.roadshows.planning.timeslots.to_utc`). The lineup is recommended by
+`matchmaker.roadshows.planning.lineup` over the open needs in the theme fields and region, scored by
+their proposed or approved matches.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from matchmaker.core import audit
+from matchmaker.core.errors import PermissionDenied, ValidationFailed
+from matchmaker.models import (
+    Achievement,
+    LineupItem,
+    ListingState,
+    Match,
+    MatchState,
+    Need,
+    Notification,
+    Roadshow,
+    RoadshowState,
+    User,
+)
+from matchmaker.notifications import notify
+from matchmaker.roadshows.planning import lineup as lineup_solver
+from matchmaker.roadshows.planning.timeslots import to_utc
+
+TITLE_MAX = 200
+SCORING_STATES = (MatchState.PROPOSED, MatchState.APPROVED)
+EDITABLE_STATES = (RoadshowState.PLANNING, RoadshowState.OPEN)
+
+
+@dataclass(frozen=True)
+class RoadshowForm:
+    """What staff type; times are naive wall-clock times in `timezone`."""
+
+    title: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    timezone: str = "Asia/Shanghai"
+    description: str = ""
+    theme_fields: tuple[str, ...] = ()
+    region: str | None = None
+    venue: str | None = None
+    online_url: str | None = None
+    capacity: int = 100
+    presentation_slots: int = 8
+    registration_deadline: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Invitee:
+    enterprise: User
+    reasons: tuple[tuple[str, str], ...]  # (achievement title, need title)
+    weight: float = 0.0
+
+
+@dataclass
+class _Coverage:
+    needs: dict[int, Need] = field(default_factory=dict)
+    scores: list[lineup_solver.MatchScore] = field(default_factory=list)
+
+
+def require_staff(actor: User) -> None:
+    if not actor.is_staff:
+        raise PermissionDenied("staff_only")
+
+
+def _clean(form: RoadshowForm) -> dict[str, object]:
+    title = form.title.strip()
+    if not title:
+        raise ValidationFailed("title_required", field="title")
+    if len(title) > TITLE_MAX:
+        raise ValidationFailed("too_long", field="title", max=TITLE_MAX)
+    try:
+        ZoneInfo(form.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed("bad_timezone", field="timezone") from None
+    if form.starts_at is None:
+        raise ValidationFailed("bad_datetime", field="starts_at")
+    if form.ends_at is None:
+        raise ValidationFailed("bad_datetime", field="ends_at")
+    try:
+        starts = to_utc(form.starts_at, form.timezone)
+        ends = to_utc(form.ends_at, form.timezone)
+        deadline = (
+            to_utc(form.registration_deadline, form.timezone)
+            if form.registration_deadline
+            else None
+        )
+    except ValueError:
+        raise ValidationFailed("bad_datetime", field="starts_at") from None
+    if ends <= starts:
+        raise ValidationFailed("end_before_start", field="ends_at")
+    if form.capacity <= 0:
+        raise ValidationFailed("capacity_positive", field="capacity")
+    if not 1 <= form.presentation_slots <= 50:
+        raise ValidationFailed("slots_range", field="presentation_slots")
+    if deadline is not None and deadline > starts:
+        raise ValidationFailed("deadline_after_start", field="registration_deadline")
+    url = (form.online_url or "").strip() or None
+    if url and not url.startswith(("https://", "http://")):
+        raise ValidationFailed("bad_url", field="online_url")
+    return {
+        "title": title,
+        "description": form.description.strip(),
+        "theme_fields": [f for f in form.theme_fields if f],
+        "region": (form.region or "").strip() or None,
+        "starts_at": starts,
+        "ends_at": ends,
+        "timezone": form.timezone,
+        "venue": (form.venue or "").strip() or None,
+        "online_url": url,
+        "capacity": form.capacity,
+        "presentation_slots": form.presentation_slots,
+        "registration_deadline": deadline,
+    }
+
+
+def create(session: Session, actor: User, form: RoadshowForm) -> Roadshow:
+    require_staff(actor)
+    roadshow = Roadshow(created_by_id=actor.id, **_clean(form))
+    session.add(roadshow)
+    session.flush()
+    audit.record(session, actor, "roadshow.created", "roadshow", roadshow.id)
+    return roadshow
+
+
+def update(session: Session, actor: User, roadshow: Roadshow, form: RoadshowForm) -> Roadshow:
+    require_staff(actor)
+    if roadshow.state not in EDITABLE_STATES:
+        raise ValidationFailed("transition_not_allowed")
+    before = roadshow.capacity
+    for name, value in _clean(form).items():
+        setattr(roadshow, name, value)
+    if roadshow.capacity > before:
+        from matchmaker.roadshows import desk as roadshow_desk
+
+        roadshow_desk.apply_capacity(session, roadshow)
+    audit.record(session, actor, "roadshow.updated", "roadshow", roadshow.id)
+    session.flush()
+    return roadshow
+
+
+def _open_needs(session: Session, roadshow: Roadshow) -> sa.Select[Any]:
+    stmt = sa.select(Need).where(Need.state == ListingState.PUBLISHED)
+    if roadshow.theme_fields:
+        stmt = stmt.where(Need.field.in_(roadshow.theme_fields))
+    if roadshow.region:
+        stmt = stmt.where(Need.region == roadshow.region)
+    return stmt
+
+
+def coverage(session: Session, roadshow: Roadshow) -> _Coverage:
+    """Open needs in scope and their proposed/approved match scores (clipped to 0..1)."""
+    found = _Coverage()
+    needs: list[Need] = list(session.scalars(_open_needs(session, roadshow)))
+    found.needs = {n.id: n for n in needs}
+    if not found.needs:
+        return found
+    rows = session.execute(
+        sa.select(Match.achievement_id, Match.need_id, Match.score)
+        .join(Achievement, Achievement.id == Match.achievement_id)
+        .where(
+            Match.need_id.in_(found.needs),
+            Match.state.in_(SCORING_STATES),
+            Achievement.state == ListingState.PUBLISHED,
+        )
+    )
+    found.scores = [
+        lineup_solver.MatchScore(a, n, min(max(float(s), 0.0), 1.0)) for a, n, s in rows
+    ]
+    return found
+
+
+def recommend(
+    session: Session, actor: User, roadshow: Roadshow, *, removed: set[int] | None = None
+) -> lineup_solver.Lineup:
+    """Re-run the recommender keeping pinned items and leaving out `removed` achievements."""
+    require_staff(actor)
+    found = coverage(session, roadshow)
+    pinned = {item.achievement_id for item in roadshow.lineup if item.is_pinned}
+    gone = set(removed or ()) - pinned
+    candidates = {s.achievement_id for s in found.scores}
+    result = lineup_solver.recommend_lineup(
+        candidates,
+        found.scores,
+        max(roadshow.presentation_slots, len(pinned)),
+        pinned=pinned,
+        removed=gone,
+        min_score=0.0,
+    )
+    _store(session, roadshow, result)
+    audit.record(
+        session,
+        actor,
+        "roadshow.lineup",
+        "roadshow",
+        roadshow.id,
+        method=result.method,
+        needs_covered=result.needs_covered,
+    )
+    session.flush()
+    return result
+
+
+def _store(session: Session, roadshow: Roadshow, result: lineup_solver.Lineup) -> None:
+    existing = {item.achievement_id: item for item in roadshow.lineup}
+    keep = {choice.achievement_id for choice in result.items}
+    for achievement_id, item in existing.items():
+        if achievement_id not in keep and not _has_meetings(session, item):
+            roadshow.lineup.remove(item)
+    session.flush()
+    for position, choice in enumerate(result.items):
+        placed = existing.get(choice.achievement_id)
+        if placed is None:
+            placed = LineupItem(achievement_id=choice.achievement_id)
+            roadshow.lineup.append(placed)
+        placed.position = position
+        placed.covered_need_ids = list(choice.covers)
+
+
+def _has_meetings(session: Session, item: LineupItem) -> bool:
+    from matchmaker.models import Meeting
+
+    if item.id is None:
+        return False
+    return (
+        session.scalar(sa.select(Meeting.id).where(Meeting.lineup_item_id == item.id)) is not None
+    )
+
+
+def set_pinned(session: Session, actor: User, item: LineupItem, pinned: bool) -> None:
+    require_staff(actor)
+    item.is_pinned = pinned
+    audit.record(session, actor, "roadshow.pin", "roadshow", item.roadshow_id, item=item.id)
+    session.flush()
+
+
+def remove_item(session: Session, actor: User, item: LineupItem) -> lineup_solver.Lineup:
+    """Take an achievement out and re-run, so the freed place goes to the next best."""
+    require_staff(actor)
+    if _has_meetings(session, item):
+        raise ValidationFailed("item_has_meetings")
+    roadshow = item.roadshow
+    gone = item.achievement_id
+    item.is_pinned = False
+    roadshow.lineup.remove(item)
+    session.flush()
+    return recommend(session, actor, roadshow, removed={gone})
+
+
+def publish(session: Session, actor: User, roadshow: Roadshow) -> None:
+    require_staff(actor)
+    if roadshow.state != RoadshowState.PLANNING:
+        raise ValidationFailed("transition_not_allowed")
+    if not roadshow.lineup:
+        raise ValidationFailed("lineup_empty")
+    roadshow.state = RoadshowState.OPEN
+    audit.record(session, actor, "roadshow.published", "roadshow", roadshow.id)
+    session.flush()
+
+
+def set_state(session: Session, actor: User, roadshow: Roadshow, state: RoadshowState) -> None:
+    """Open → running (doors open) → done (follow-up and report)."""
+    require_staff(actor)
+    allowed = {
+        RoadshowState.OPEN: (RoadshowState.RUNNING,),
+        RoadshowState.RUNNING: (RoadshowState.DONE,),
+    }
+    if state not in allowed.get(roadshow.state, ()):
+        raise ValidationFailed("transition_not_allowed")
+    roadshow.state = state
+    audit.record(session, actor, "roadshow.state", "roadshow", roadshow.id, to=str(state))
+    session.flush()
+
+
+def invitees(session: Session, roadshow: Roadshow) -> list[Invitee]:
+    """Enterprise users whose open needs the lineup covers, most covered first."""
+    open_needs: list[Need] = list(session.scalars(_open_needs(session, roadshow)))
+    needs = {n.id: n for n in open_needs}
+    scores = {
+        (m.achievement_id, m.need_id): float(m.score)
+        for m in session.scalars(
+            sa.select(Match).where(Match.need_id.in_(needs) if needs else sa.false())
+        )
+    }
+    reasons: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    weight: dict[int, float] = defaultdict(float)
+    owners: dict[int, User] = {}
+    for item in roadshow.lineup:
+        for need_id in item.covered_need_ids:
+            need = needs.get(need_id)
+            if need is None or need.owner is None or not need.owner.is_active:
+                continue
+            owners[need.owner_id] = need.owner
+            reasons[need.owner_id].append((item.achievement.title, need.title))
+            weight[need.owner_id] += scores.get((item.achievement_id, need_id), 0.0)
+    ranked = sorted(owners, key=lambda uid: (-len(reasons[uid]), -weight[uid], uid))
+    return [Invitee(owners[uid], tuple(reasons[uid]), round(weight[uid], 3)) for uid in ranked]
+
+
+def send_invitations(session: Session, actor: User, roadshow: Roadshow) -> int:
+    """Invite every ranked enterprise not invited yet (pressing it again reaches newcomers)."""
+    require_staff(actor)
+    if roadshow.state not in (RoadshowState.OPEN, RoadshowState.RUNNING):
+        raise ValidationFailed("not_published")
+    link = f"/roadshows/{roadshow.id}"
+    invited = set(
+        session.scalars(
+            sa.select(Notification.user_id).where(
+                Notification.message_key == "roadshow_invitation", Notification.link == link
+            )
+        )
+    )
+    people = [p for p in invitees(session, roadshow) if p.enterprise.id not in invited]
+    for person in people:
+        notify.notify(
+            session,
+            person.enterprise,
+            "roadshow_invitation",
+            link,
+            title=roadshow.title,
+            count=len(person.reasons),
+        )
+    audit.record(session, actor, "roadshow.invited", "roadshow", roadshow.id, count=len(people))
+    session.flush()
+    return len(people)

@@ -1,0 +1,2 @@
+"""Roadshow planning as pure functions (no database): lineup, meeting schedule, roster,
+time slots."""

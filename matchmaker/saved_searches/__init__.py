@@ -1,0 +1,1 @@
+"""Saved searches and their e-mail digests."""
