@@ -1,4 +1,5 @@
-"""Process-wide wiring: the settings and database every entry point (web, worker, CLI) shares.
+"""Process-wide wiring (the composition root): the settings, database and search engine every
+entry point (web, worker, CLI) shares, and the settings the features are configured with.
 
 Nothing connects at import time; `configure()` is called once by the entry point.
 """
@@ -25,7 +26,11 @@ def configure(settings: Settings) -> Database:
     if _database is None:
         _database = Database(settings.database_url)
     from matchmaker.celery_app import configure_celery
+    from matchmaker.notifications import notify
+    from matchmaker.search import indexing
 
+    notify.configure(settings.site_url)
+    indexing.configure(settings.search_enabled)
     configure_celery(settings)
     return _database
 

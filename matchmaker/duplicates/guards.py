@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from indexer.backends import IndexError_
+from matchmaker.config import Settings
 from matchmaker.core import audit
 from matchmaker.core.errors import NotFound, ValidationFailed
 from matchmaker.db import utcnow
@@ -60,14 +61,11 @@ def recent_same_title(
     )
 
 
-def available_engine() -> SearchEngine | None:
+def available_engine(settings: Settings, engine: SearchEngine) -> SearchEngine | None:
     """The search engine when search is on and its index answers; comparing without it (n-grams
     only, by reading the database) is slower and blunter but never blocks a submission."""
-    from matchmaker import runtime
-
-    if not runtime.settings().search_enabled:
+    if not settings.search_enabled:
         return None
-    engine = runtime.search_engine()
     try:
         engine.index.count()
     except (IndexError_, OSError):

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from matchmaker.config import Settings
 from matchmaker.core import jobs
 from matchmaker.core.errors import PermissionDenied, ValidationFailed
 from matchmaker.importing.achievements import validate
@@ -17,6 +18,7 @@ from matchmaker.importing.tables import read_table
 from matchmaker.listings import operations as listings
 from matchmaker.models import Achievement, IPType, Job, JobState, ListingState, Role, User
 from matchmaker.notifications import notify
+from matchmaker.search.engine import SearchEngine
 
 KIND = "import_achievements"
 BATCH = 50
@@ -57,7 +59,7 @@ def confirm(session: Session, actor: User, job: Job, submit_for_review: bool) ->
     job.params = {**job.params, "confirmed": True, "submit": submit_for_review}
 
 
-def run(session: Session, job: Job) -> None:
+def run(session: Session, job: Job, *, settings: Settings, engine: SearchEngine) -> None:
     """Import the remaining rows in batches, committing each batch with its progress."""
     if job.state == JobState.SUCCEEDED or not job.params.get("confirmed"):
         return
@@ -73,7 +75,14 @@ def run(session: Session, job: Job) -> None:
         for row in pending[start : start + BATCH]:
             achievement = listings.create(session, owner, _achievement(row))
             if job.params.get("submit"):
-                listings.transition(session, owner, achievement, ListingState.SUBMITTED)
+                listings.transition(
+                    session,
+                    owner,
+                    achievement,
+                    ListingState.SUBMITTED,
+                    settings=settings,
+                    engine=engine,
+                )
             created[str(row["row"])] = achievement.id
         # a copy: the value SQLAlchemy compares with is the last committed one, which still
         # holds `created` itself, so an in-place update would look unchanged and not be saved

@@ -18,7 +18,7 @@ def import_achievements(job_id: int) -> None:
         if job is None:
             return
         try:
-            importing.run(session, job)
+            importing.run(session, job, settings=runtime.settings(), engine=runtime.search_engine())
         except Exception as exc:
             jobs.record_failure(session, job_id, exc)
             raise

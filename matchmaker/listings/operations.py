@@ -6,19 +6,21 @@ queues the search index to follow once the transaction commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from matchmaker import runtime
+from matchmaker.config import Settings
 from matchmaker.core import audit
 from matchmaker.core.errors import PermissionDenied, ValidationFailed
 from matchmaker.db import utcnow
 from matchmaker.duplicates import guards as duplicates
-from matchmaker.listings import validity
+from matchmaker.listings import uploads, validity
 from matchmaker.models import Achievement, ListingState, Need, Role, User
 from matchmaker.notifications import notify
 from matchmaker.saved_searches import operations as saved_searches
+from matchmaker.search.engine import SearchEngine
 from matchmaker.search.indexing import queue_sync
 
 Listing = Achievement | Need
@@ -60,6 +62,52 @@ def create(session: Session, actor: User, listing: Listing) -> Listing:
     return listing
 
 
+@dataclass(frozen=True)
+class Filed:
+    """What filing a new listing came to: saved, already saved a moment ago (a double submit;
+    `listing` is the earlier one), or held back because it reads like one the organisation
+    already has (`similar`; nothing saved until the owner confirms)."""
+
+    listing: Listing | None
+    already_saved: bool = False
+    similar: list[duplicates.Candidate] = field(default_factory=list)
+
+
+def file_listing(
+    session: Session,
+    actor: User,
+    draft: Listing,
+    *,
+    settings: Settings,
+    engine: SearchEngine,
+    check_similar: bool = True,
+    attachment_key: str | None = None,
+    submit: bool = False,
+) -> Filed:
+    """File a new listing from the web form or the API: the double-submit guard, the
+    same-organisation near-duplicate check, the draft itself, its pending upload and, when
+    asked, the submission for review."""
+    model = type(draft)
+    existing = duplicates.recent_same_title(session, model, actor, draft.title)
+    if existing is not None:
+        return Filed(existing, already_saved=True)
+    draft.organisation_id = actor.organisation_id
+    if check_similar:
+        similar = duplicates.same_organisation(
+            session, draft, duplicates.available_engine(settings, engine)
+        )
+        if similar:
+            return Filed(None, similar=similar)
+    listing = create(session, actor, draft)
+    if attachment_key and isinstance(listing, Achievement):
+        uploads.attach_pending(session, settings.upload_dir, actor, attachment_key, listing)
+    if submit:
+        transition(
+            session, actor, listing, ListingState.SUBMITTED, settings=settings, engine=engine
+        )
+    return Filed(listing)
+
+
 def update(session: Session, actor: User, listing: Listing, changes: dict[str, Any]) -> Listing:
     """Owners edit drafts and returned listings; published ones must be withdrawn first."""
     _check_owner(actor, listing)
@@ -80,7 +128,12 @@ def transition(
     listing: Listing,
     target: ListingState,
     comment: str | None = None,
+    *,
+    settings: Settings,
+    engine: SearchEngine,
 ) -> Listing:
+    """Move a listing to `target` if `actor` may. `engine` finds near-duplicates of other
+    organisations on submission (not used when search is off or the index does not answer)."""
     source = listing.state
     move = (source, target)
     allowed = (actor.is_staff and move in STAFF_TRANSITIONS) or (
@@ -96,7 +149,7 @@ def transition(
     if target == ListingState.PUBLISHED:
         now = utcnow()
         listing.published_at = now
-        validity.start_validity(runtime.settings(), listing, now)
+        validity.start_validity(settings, listing, now)
         listing.review_comment = None
     session.flush()
     audit.record(
@@ -111,7 +164,7 @@ def transition(
     )
     queue_sync(session, listing)
     if target == ListingState.SUBMITTED:
-        duplicates.flag_for_staff(session, listing, duplicates.available_engine())
+        duplicates.flag_for_staff(session, listing, duplicates.available_engine(settings, engine))
     if target == ListingState.PUBLISHED and isinstance(listing, Need):
         saved_searches.ensure_need_alert(session, listing)
     _tell_people(session, listing, target, comment)

@@ -152,8 +152,15 @@ def mail_only(recipient: str, key: str, link: str | None = None, **params: Any) 
     return mail
 
 
+_site_url = ""
+
+
+def configure(site_url: str) -> None:
+    """Called once by the composition root (`runtime.configure`) with the site's address."""
+    global _site_url
+    _site_url = site_url
+
+
 def absolute_link(link: str) -> str:
     """Links in e-mails must work outside the site: prefix the configured site address."""
-    from matchmaker import runtime
-
-    return runtime.settings().site_url + link if link.startswith("/") else link
+    return _site_url + link if link.startswith("/") else link

@@ -37,6 +37,16 @@ SYNC_TASK = "matchmaker.sync_listing_index"
 BATCH = 64
 
 
+_enabled = True
+
+
+def configure(search_enabled: bool) -> None:
+    """Called once by the composition root (`runtime.configure`): with search off, changes are
+    not sent to the worker (the index is rebuilt from the database when it is turned on)."""
+    global _enabled
+    _enabled = search_enabled
+
+
 def queue_sync(session: Session, listing: Listing) -> None:
     """Ask for this listing to be (re)indexed or removed once the transaction commits."""
     session.info.setdefault(PENDING_KEY, set()).add((listing.kind, listing.id))
@@ -45,11 +55,7 @@ def queue_sync(session: Session, listing: Listing) -> None:
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, None)
-    if not pending:
-        return
-    from matchmaker import runtime
-
-    if not runtime.settings().search_enabled:
+    if not pending or not _enabled:
         return
 
     for kind, listing_id in sorted(pending):

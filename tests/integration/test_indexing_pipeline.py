@@ -37,8 +37,22 @@ def publish_achievement(session, **fields) -> Achievement:
     researcher = factories.user(session, Role.RESEARCHER)
     staff = factories.user(session, Role.STAFF)
     item = listings.create(session, researcher, Achievement(**fields))
-    listings.transition(session, researcher, item, ListingState.SUBMITTED)
-    listings.transition(session, staff, item, ListingState.PUBLISHED)
+    listings.transition(
+        session,
+        researcher,
+        item,
+        ListingState.SUBMITTED,
+        settings=runtime.settings(),
+        engine=runtime.search_engine(),
+    )
+    listings.transition(
+        session,
+        staff,
+        item,
+        ListingState.PUBLISHED,
+        settings=runtime.settings(),
+        engine=runtime.search_engine(),
+    )
     return item
 
 
@@ -73,7 +87,12 @@ def run_flow(settings) -> None:
     with db.transaction() as session:
         staff = factories.user(session, Role.STAFF)
         listings.transition(
-            session, staff, session.get(Achievement, item_id), ListingState.ARCHIVED
+            session,
+            staff,
+            session.get(Achievement, item_id),
+            ListingState.ARCHIVED,
+            settings=runtime.settings(),
+            engine=runtime.search_engine(),
         )
     assert f"achievement:{item_id}" not in engine.index.fingerprints()
 

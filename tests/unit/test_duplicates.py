@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from matchmaker import runtime
 from matchmaker.db import count_rows, utcnow
 from matchmaker.duplicates import guards as duplicates
 from matchmaker.duplicates import merge, similarity, textdiff
@@ -55,7 +56,14 @@ OTHER = dict(
 def submit(session, listing):
     listing.state = ListingState.DRAFT
     session.flush()
-    return listings.transition(session, listing.owner, listing, ListingState.SUBMITTED)
+    return listings.transition(
+        session,
+        listing.owner,
+        listing,
+        ListingState.SUBMITTED,
+        settings=runtime.settings(),
+        engine=runtime.search_engine(),
+    )
 
 
 def flags(session) -> list[DuplicateFlag]:

@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from matchmaker import runtime
 from matchmaker.db import count_rows
 from matchmaker.importing import operations as importing
 from matchmaker.models import Achievement, Job, JobState, ListingState, Role
@@ -94,8 +95,10 @@ def test_import_resumes_without_duplicates_after_a_crash(app, researcher) -> Non
         created = importing.listings.create(s, owner, importing._achievement(first))
         job.result = {"created": {str(first["row"]): created.id}}
         s.commit()
-        importing.run(s, job)
-        importing.run(s, job)  # a redelivered task
+        importing.run(s, job, settings=runtime.settings(), engine=runtime.search_engine())
+        importing.run(
+            s, job, settings=runtime.settings(), engine=runtime.search_engine()
+        )  # a redelivered task
         assert count_rows(s, Achievement) == 2
         assert job.result["imported"] == 2
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from matchmaker import runtime
 from matchmaker.db import Database, count_rows
 from matchmaker.importing import operations as importing
 from matchmaker.models import Achievement, Job, Role
@@ -40,7 +41,9 @@ def test_import_progress_of_every_batch_is_saved(
 
     monkeypatch.setattr(importing.listings, "create", dies_on_the_fifth_row)
     with pytest.raises(WorkerKilled):
-        importing.run(session, job)  # two batches committed, the third dies
+        importing.run(
+            session, job, settings=runtime.settings(), engine=runtime.search_engine()
+        )  # two batches committed, the third dies
     session.rollback()
 
     with database.session() as fresh:
@@ -50,7 +53,12 @@ def test_import_progress_of_every_batch_is_saved(
 
     monkeypatch.setattr(importing.listings, "create", create)
     with database.session() as resumed:  # the redelivered task
-        importing.run(resumed, resumed.get(Job, job.id))
+        importing.run(
+            resumed,
+            resumed.get(Job, job.id),
+            settings=runtime.settings(),
+            engine=runtime.search_engine(),
+        )
     with database.session() as fresh:
         assert count_rows(fresh, Achievement) == 5
         assert len(fresh.get(Job, job.id).result["created"]) == 5

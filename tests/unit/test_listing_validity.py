@@ -39,7 +39,14 @@ def fake_clock():
 def publish(session, listing):
     staff = factories.user(session, Role.STAFF)
     listing.state = ListingState.SUBMITTED
-    return listings.transition(session, staff, listing, ListingState.PUBLISHED)
+    return listings.transition(
+        session,
+        staff,
+        listing,
+        ListingState.PUBLISHED,
+        settings=runtime.settings(),
+        engine=runtime.search_engine(),
+    )
 
 
 def test_publication_starts_the_validity_from_settings_or_the_form(session, fake_clock) -> None:

@@ -134,7 +134,14 @@ def test_need_alert_ranks_new_achievements_with_the_matcher(session, engine, fak
     settings = runtime.settings()
     staff = factories.user(session, Role.STAFF)
     need = factories.need(session, state=ListingState.SUBMITTED)
-    listings.transition(session, staff, need, ListingState.PUBLISHED)
+    listings.transition(
+        session,
+        staff,
+        need,
+        ListingState.PUBLISHED,
+        settings=runtime.settings(),
+        engine=runtime.search_engine(),
+    )
     session.commit()
     alert = session.scalar(sa.select(SavedSearch).where(SavedSearch.need_id == need.id))
     assert alert is not None and alert.active

@@ -9,10 +9,10 @@ from flask import jsonify, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from matchmaker import runtime
 from matchmaker.core.errors import OperationError
-from matchmaker.duplicates import guards as duplicates
 from matchmaker.listings import operations as listings
-from matchmaker.models import ListingState, Need, Role
+from matchmaker.models import Need, Role
 from web import db
 from web.api import schemas, serialize
 from web.api.auth import api_user
@@ -88,17 +88,22 @@ def create_need() -> Response:
         fields = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
         return json_error(422, "invalid_input", fields)
     s = db.session()
-    fields = form_to_fields("need", form)
-    existing = duplicates.recent_same_title(s, Need, user, fields["title"])
-    if existing is not None:  # a retried request: the need was filed a moment ago
-        return json_error(409, "already_submitted", extra={"id": existing.id})
     try:
-        draft = Need(**fields, organisation_id=user.organisation_id)
-        need = listings.create(s, user, draft)
-        listings.transition(s, user, need, ListingState.SUBMITTED)
+        filed = listings.file_listing(
+            s,
+            user,
+            Need(**form_to_fields("need", form)),
+            settings=runtime.settings(),
+            engine=runtime.search_engine(),
+            check_similar=False,
+            submit=True,
+        )
     except OperationError as exc:
         s.rollback()
         return json_error(422, exc.code)
+    need = filed.listing
+    if filed.already_saved:  # a retried request: the need was filed a moment ago
+        return json_error(409, "already_submitted", extra={"id": need.id})
     s.commit()
     response = jsonify(serialize.listing(user, need))
     response.status_code = 201

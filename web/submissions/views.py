@@ -124,29 +124,30 @@ def create(kind: str) -> str | Response:
     form = FORMS[kind]()
     if form.validate_on_submit():
         s = db.session()
-        fields = form_to_fields(kind, form)
-        existing = duplicates.recent_same_title(s, MODELS[kind], current_user, fields["title"])
-        if existing is not None:
+        draft = MODELS[kind](**form_to_fields(kind, form))
+        filed = listings.file_listing(
+            s,
+            current_user,
+            draft,
+            settings=runtime.settings(),
+            engine=runtime.search_engine(),
+            check_similar=not request.form.get("confirm_duplicate"),
+            attachment_key=form.attachment_key.data if kind == "achievement" else None,
+        )
+        if filed.already_saved:
             # a double click or a re-sent form: show what was saved instead of saving it twice
             flash(_("This was already saved a moment ago."), "info")
-            return redirect(url_for("submissions.edit", kind=kind, listing_id=existing.id))
-        draft = MODELS[kind](**fields, organisation_id=current_user.organisation_id)
-        if not request.form.get("confirm_duplicate"):
-            before_save = duplicates.same_organisation(s, draft, duplicates.available_engine())
-            if before_save:
-                return render_template(
-                    f"submissions/{kind}_form.html",
-                    form=form,
-                    listing=None,
-                    kind=kind,
-                    before_save=before_save,
-                    file_form=FileImportForm() if kind == "achievement" else None,
-                )
-        listing = listings.create(s, current_user, draft)
-        if kind == "achievement":
-            uploads.attach_pending(
-                s, runtime.settings().upload_dir, current_user, form.attachment_key.data, listing
+            return redirect(url_for("submissions.edit", kind=kind, listing_id=filed.listing.id))
+        if filed.listing is None:
+            return render_template(
+                f"submissions/{kind}_form.html",
+                form=form,
+                listing=None,
+                kind=kind,
+                before_save=filed.similar,
+                file_form=FileImportForm() if kind == "achievement" else None,
             )
+        listing = filed.listing
         s.commit()
         flash(_("Saved as a draft. Submit it for review when it is ready."), "success")
         return redirect(url_for("submissions.edit", kind=kind, listing_id=listing.id))
@@ -206,7 +207,11 @@ def edit(kind: str, listing_id: int) -> str | Response:
     listing = _own_listing(kind, listing_id)
     form = _listing_to_form(kind, listing)
     similar = (
-        duplicates.same_organisation(db.session(), listing, duplicates.available_engine())
+        duplicates.same_organisation(
+            db.session(),
+            listing,
+            duplicates.available_engine(runtime.settings(), runtime.search_engine()),
+        )
         if listing.state in listings.EDITABLE_STATES
         else []
     )
@@ -253,7 +258,14 @@ def act(kind: str, listing_id: int, action: str) -> Response:
         if action == "renew":
             validity.renew(s, runtime.settings(), current_user, listing)
         else:
-            listings.transition(s, current_user, listing, targets[action])
+            listings.transition(
+                s,
+                current_user,
+                listing,
+                targets[action],
+                settings=runtime.settings(),
+                engine=runtime.search_engine(),
+            )
     except OperationError as exc:
         s.rollback()
         flash(message_for(exc), "error")
@@ -296,7 +308,15 @@ def review_decide(kind: str, listing_id: int, decision: str) -> Response:
     comment = request.form.get("comment")
     target = ListingState.PUBLISHED if decision == "publish" else ListingState.RETURNED
     try:
-        listings.transition(s, current_user, listing, target, comment)
+        listings.transition(
+            s,
+            current_user,
+            listing,
+            target,
+            comment,
+            settings=runtime.settings(),
+            engine=runtime.search_engine(),
+        )
     except OperationError as exc:
         s.rollback()
         flash(message_for(exc), "error")
