@@ -4,6 +4,9 @@
 - Signed-in users: published PUBLIC and MEMBERS listings in full (except confidential notes).
 - CONFIDENTIAL listings and confidential notes: the owner and staff only.
 - Drafts, submissions under review and archived listings: the owner and staff only.
+- Roadshows: staff only while being planned; everyone once registration opens.
+
+Pages, search, digests, notifications, exports and the API all ask here; nothing else decides.
 """
 
 from __future__ import annotations
@@ -12,7 +15,15 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
-from matchmaker.models import Achievement, ListingState, Need, User, Visibility
+from matchmaker.models import (
+    Achievement,
+    ListingState,
+    Need,
+    Roadshow,
+    RoadshowState,
+    User,
+    Visibility,
+)
 
 Listing = Achievement | Need
 
@@ -38,6 +49,27 @@ def access(user: User | None, listing: Listing) -> Access:
     return Access.FULL
 
 
+def can_see(user: User | None, listing: Listing) -> bool:
+    """Whether anything of the listing, its title included, may be shown to `user`."""
+    return access(user, listing) != Access.NONE
+
+
+def levels(user: User | None) -> tuple[Visibility, ...] | None:
+    """Visibility levels of published listings `user` may find; None means every level (staff).
+    Owners also see their own confidential listings: callers that list them add that."""
+    if user is not None and user.is_staff:
+        return None
+    if user is None:
+        return (Visibility.PUBLIC,)
+    return (Visibility.PUBLIC, Visibility.MEMBERS)
+
+
+def index_filter(user: User | None) -> list[str] | None:
+    """`levels` as the search index's visibility filter values."""
+    allowed = levels(user)
+    return None if allowed is None else [str(v) for v in allowed]
+
+
 def can_edit(user: User | None, listing: Listing) -> bool:
     return user is not None and _is_owner(user, listing)
 
@@ -46,9 +78,9 @@ def browsable(
     model: type[Achievement] | type[Need], user: User | None
 ) -> sa.Select[tuple[Listing]]:
     """Published listings the user may find in lists and search."""
-    allowed = [Visibility.PUBLIC] if user is None else [Visibility.PUBLIC, Visibility.MEMBERS]
+    allowed = levels(user)
     stmt = sa.select(model).where(model.state == ListingState.PUBLISHED)
-    if user is not None and user.is_staff:
+    if allowed is None:
         return stmt  # type: ignore[return-value]
     condition = model.visibility.in_(allowed)
     if user is not None:
@@ -58,3 +90,11 @@ def browsable(
 
 def browsable_now(listing: Listing) -> bool:
     return listing.state == ListingState.PUBLISHED
+
+
+PUBLIC_ROADSHOW_STATES = (RoadshowState.OPEN, RoadshowState.RUNNING, RoadshowState.DONE)
+
+
+def can_see_roadshow(user: User | None, roadshow: Roadshow) -> bool:
+    """A roadshow still being planned (or closed for follow-up) exists only for staff."""
+    return roadshow.state in PUBLIC_ROADSHOW_STATES or (user is not None and user.is_staff)

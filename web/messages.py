@@ -51,6 +51,12 @@ MESSAGES = {
     "no_rows": _l("The file contains no rows to import."),
     "bad_response": _l("Unknown answer."),
     "staff_only": _l("Only association staff can do this."),
+    "meeting_not_held": _l("Only a meeting that was accepted can have a follow-up."),
+    "event_not_started": _l("Follow-ups can be recorded from the event day on."),
+    "contract_without_match": _l(
+        "No need of the registrant fits this presentation, so no match can be signed; "
+        "please record the deal on a match in the review queue."
+    ),
     "match_conflict": _l("Someone else changed this match in the meantime; please reload."),
     "reason_required": _l("Please choose a reason."),
     "note_required_for_other": _l("Please explain the reason in the note."),

@@ -14,7 +14,7 @@ from matchmaker import credit_code
 from matchmaker.core import audit
 from matchmaker.core.errors import ValidationFailed
 from matchmaker.db import utcnow
-from matchmaker.models import Organisation, OrganisationKind, Role, User
+from matchmaker.models import STAFF_ROLES, Organisation, OrganisationKind, Role, User
 
 PASSWORD_MIN_LENGTH = 8
 SELF_SERVICE_ROLES = (Role.RESEARCHER, Role.ENTERPRISE)
@@ -169,3 +169,14 @@ def create_user(
 
 def set_locale(session: Session, user: User, locale: str) -> None:
     user.locale = locale
+
+
+def active_staff(session: Session) -> list[User]:
+    """Everyone who works the association's queues (staff and admins), by name."""
+    return list(
+        session.scalars(
+            sa.select(User)
+            .where(User.role.in_(STAFF_ROLES), User.is_active.is_(True))
+            .order_by(User.name, User.id)
+        )
+    )

@@ -26,7 +26,6 @@ from matchmaker.models import (
     LineupItem,
     ListingState,
     Match,
-    MatchEvent,
     SavedSearch,
     User,
 )
@@ -89,14 +88,8 @@ def _move_matches(
             r.unmoved_matches.append(match.id)
             continue
         setattr(match, own, keep.id)
-        session.add(
-            MatchEvent(
-                match_id=match.id,
-                from_state=match.state,
-                to_state=match.state,
-                note=f"moved from {kind} #{drop.id}, merged into #{keep.id} as a duplicate",
-            )
-        )
+        note = f"moved from {kind} #{drop.id}, merged into #{keep.id} as a duplicate"
+        session.add(match.record(None, note))
         r.moved_matches.append(match.id)
 
 

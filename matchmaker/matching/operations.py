@@ -9,9 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from matchmaker.db import utcnow
 from matchmaker.matching import ranker, scoring
-from matchmaker.models import Achievement, ListingState, Match, MatchEvent, MatchState, Need
+from matchmaker.models import Achievement, ListingState, Match, MatchState, Need
 from matchmaker.search.engine import SearchEngine
 
 PROPOSALS_PER_LISTING = 20
@@ -36,13 +35,9 @@ def _new_match(session: Session, item: ranker.Ranked) -> None:
         score=item.score,
         components=item.components,
         explanation=item.explanation,
-        state=MatchState.PROPOSED,
-        state_changed_at=utcnow(),
     )
     session.add(match)
-    session.add(
-        MatchEvent(match=match, to_state=MatchState.PROPOSED, note="proposed by the matcher")
-    )
+    session.add(match.move_to(MatchState.PROPOSED, None, "proposed by the matcher"))
 
 
 def _insert(session: Session, items: list[ranker.Ranked]) -> int:

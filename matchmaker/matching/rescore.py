@@ -12,9 +12,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from matchmaker.db import utcnow
 from matchmaker.matching import feedback, scoring
-from matchmaker.models import Match, MatchEvent, MatchState, Need
+from matchmaker.models import Match, MatchState, Need
 from matchmaker.search.documents import listing_text
 
 WITHDRAWN_NOTE = "withdrawn:feedback"
@@ -34,17 +33,8 @@ def rescore_need(session: Session, need: Need, today: date | None = None) -> int
         retrieval = float((match.components or {}).get("retrieval", match.score))
         scored = scoring.score_pair(retrieval, match.achievement, need, today, fb, weights)
         if scored is None:
-            match.state = MatchState.REJECTED
             match.reject_reason = "already_cooperating" if fb.excludes(match.achievement) else None
-            match.state_changed_at = utcnow()
-            session.add(
-                MatchEvent(
-                    match_id=match.id,
-                    from_state=MatchState.PROPOSED,
-                    to_state=MatchState.REJECTED,
-                    note=WITHDRAWN_NOTE,
-                )
-            )
+            session.add(match.move_to(MatchState.REJECTED, None, WITHDRAWN_NOTE))
             changed += 1
             continue
         if abs(scored.score - match.score) > 1e-6:

@@ -1,8 +1,9 @@
 """All models, importable from one place (Alembic reads `Base.metadata` through this)."""
 
-from matchmaker.models.accounts import Organisation, User
+from matchmaker.models.accounts import STAFF_ROLES, Organisation, User
 from matchmaker.models.activity import AuditEntry, Job, LoginFailure, Notification, OutboxMail
 from matchmaker.models.api_tokens import ApiToken
+from matchmaker.models.duplicates import DuplicateFlag
 from matchmaker.models.enums import (
     APPROVED_MATCH_STATES,
     CooperationMode,
@@ -20,13 +21,14 @@ from matchmaker.models.enums import (
     Role,
     Visibility,
 )
-from matchmaker.models.lifecycle import DuplicateFlag, SavedSearch
 from matchmaker.models.listings import Achievement, Attachment, Need
 from matchmaker.models.matching import Match, MatchEvent
 from matchmaker.models.roadshows import FollowUp, LineupItem, Meeting, Registration, Roadshow
+from matchmaker.models.saved_searches import SavedSearch
 
 __all__ = [
     "APPROVED_MATCH_STATES",
+    "STAFF_ROLES",
     "Achievement",
     "ApiToken",
     "Attachment",

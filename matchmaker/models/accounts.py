@@ -32,6 +32,9 @@ class Organisation(Base):
         return f"<Organisation {self.id} {self.name}>"
 
 
+STAFF_ROLES = (Role.STAFF, Role.ADMIN)  # admins can do everything staff can
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -63,7 +66,11 @@ class User(Base):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in (Role.STAFF, Role.ADMIN)
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_active_staff(self) -> bool:
+        return self.is_staff and self.is_active
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"

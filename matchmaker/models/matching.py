@@ -50,6 +50,26 @@ class Match(Base):
         back_populates="match", order_by="MatchEvent.id", cascade="all, delete-orphan"
     )
 
+    def move_to(
+        self, target: MatchState, actor: User | None, note: str | None = None
+    ) -> MatchEvent:
+        """The one way a match changes state: the state, its timestamps and the history entry.
+        Who may move it where is decided by the callers' rules (review.pipeline for people,
+        the matcher for its own proposals), not here."""
+        previous = self.state
+        now = utcnow()
+        self.state = target
+        self.state_changed_at = now
+        if previous == MatchState.PROPOSED and actor is not None and self.first_decided_at is None:
+            self.first_decided_at = now  # a person's first decision (dashboard); not the matcher's
+        return MatchEvent(match=self, actor=actor, from_state=previous, to_state=target, note=note)
+
+    def record(self, actor: User | None, note: str) -> MatchEvent:
+        """A history entry that leaves the state as it is (a note, an assignment, an answer)."""
+        return MatchEvent(
+            match=self, actor=actor, from_state=self.state, to_state=self.state, note=note
+        )
+
     # One row per pair: re-matching upserts, and a rejected pair is never proposed again.
     # The queue lists one state ordered by score: one index serves filter, order and keyset paging.
     __table_args__ = (

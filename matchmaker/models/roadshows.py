@@ -131,3 +131,5 @@ class FollowUp(Base):
     contract_value: Mapped[float | None] = mapped_column(Money)
     note: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -99,6 +99,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{name} 取消了路演报名，关于「{title}」的洽谈随之取消。",
         "{name} cancelled their registration; the meeting about “{title}” is cancelled.",
     ),
+    "roadshow_contract_reported": (
+        "路演「{title}」的参与方报告了一份合同，请核实后确认。",
+        "A party of the roadshow “{title}” reported a contract: please check and confirm it.",
+    ),
     "roadshow_schedule_published": (
         "路演「{title}」的洽谈日程已发布，请查看您的日程。",
         "The meeting schedule of “{title}” is published: see your agenda.",

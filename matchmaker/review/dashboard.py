@@ -13,8 +13,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from matchmaker.accounts import operations as accounts
 from matchmaker.db import utcnow
-from matchmaker.models import Match, MatchEvent, MatchState, Need, Role, User
+from matchmaker.models import Match, MatchEvent, MatchState, Need, User
 from matchmaker.review.pipeline import OPEN_PIPELINE
 
 FUNNEL = (
@@ -114,11 +115,7 @@ class Workload:
 
 
 def workload(session: Session, stuck_days: int) -> list[Workload]:
-    staff = session.scalars(
-        sa.select(User)
-        .where(User.role.in_((Role.STAFF, Role.ADMIN)), User.is_active.is_(True))
-        .order_by(User.name)
-    ).all()
+    staff = accounts.active_staff(session)
     open_counts = dict(
         session.execute(
             sa.select(Match.assignee_id, sa.func.count())

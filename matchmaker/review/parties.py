@@ -14,7 +14,6 @@ from matchmaker.models import (
     APPROVED_MATCH_STATES,
     Achievement,
     Match,
-    MatchEvent,
     MatchState,
     Need,
     Role,
@@ -106,15 +105,7 @@ def respond(session: Session, actor: User, match: Match, response: str) -> None:
         raise PermissionDenied("not_owner")
     if response not in RESPONSES:
         raise ValidationFailed("bad_response")
-    session.add(
-        MatchEvent(
-            match_id=match.id,
-            actor_id=actor.id,
-            from_state=match.state,
-            to_state=match.state,
-            note=f"{side}:{response}",
-        )
-    )
+    session.add(match.record(actor, f"{side}:{response}"))
     audit.record(session, actor, "match.responded", "match", match.id, response=response)
     if match.assignee is not None:
         notify.notify(

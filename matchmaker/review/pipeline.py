@@ -22,9 +22,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from matchmaker.core import audit
 from matchmaker.core.errors import OperationError, PermissionDenied, ValidationFailed
-from matchmaker.db import utcnow
 from matchmaker.matching.feedback import REJECT_REASONS
-from matchmaker.models import Match, MatchEvent, MatchState, Role, User
+from matchmaker.models import Match, MatchEvent, MatchState, User
 from matchmaker.notifications import notify
 
 PIPELINE = (
@@ -81,7 +80,7 @@ def allowed_targets(state: MatchState) -> tuple[MatchState, ...]:
 
 
 def _require_staff(actor: User) -> None:
-    if actor.role not in (Role.STAFF, Role.ADMIN):
+    if not actor.is_staff:
         raise PermissionDenied("staff_only")
 
 
@@ -90,21 +89,21 @@ def _check_version(match: Match, expected: int) -> None:
         raise Conflict("match_conflict", version=match.version)
 
 
-def _clean_note(note: str | None) -> str | None:
+def clean_note(note: str | None) -> str | None:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise ValidationFailed("too_long", field="note", max=NOTE_MAX)
     return note or None
 
 
-def _contract_value(raw: str | float | None) -> Decimal | None:
+def contract_value_of(raw: str | float | None) -> Decimal | None:
     if raw is None or str(raw).strip() == "":
         return None
     try:
         value = Decimal(str(raw).replace(",", "").strip())
     except InvalidOperation:
         raise ValidationFailed("bad_amount", field="contract_value") from None
-    if value < 0 or value > Decimal("10000000"):
+    if not value.is_finite() or value < 0 or value > Decimal("10000000"):
         raise ValidationFailed("bad_amount", field="contract_value")
     return value
 
@@ -117,7 +116,7 @@ def decide(session: Session, actor: User, match: Match, decision: Decision) -> M
     target = decision.target
     if target not in allowed_targets(match.state):
         raise ValidationFailed("transition_not_allowed")
-    note = _clean_note(decision.note)
+    note = clean_note(decision.note)
     if target == MatchState.REJECTED:
         if decision.reason not in REJECT_REASONS:
             raise ValidationFailed("reason_required", field="reason")
@@ -129,27 +128,35 @@ def decide(session: Session, actor: User, match: Match, decision: Decision) -> M
             raise ValidationFailed("reason_required", field="reason")
         match.drop_reason = decision.reason
     if target == MatchState.SIGNED:
-        value = _contract_value(decision.contract_value)
+        value = contract_value_of(decision.contract_value)
         if value is None:
             raise ValidationFailed("contract_value_required", field="contract_value")
         match.contract_value = value  # type: ignore[assignment]
         match.signed_on = decision.signed_on or date.today()
 
-    previous = match.state
-    now = utcnow()
-    match.state = target
-    match.state_changed_at = now
-    if match.first_decided_at is None and previous == MatchState.PROPOSED:
-        match.first_decided_at = now
     if match.assignee_id is None:
         match.assignee_id = actor.id  # whoever decides first follows it through
-    event = MatchEvent(
-        match_id=match.id,
-        actor_id=actor.id,
-        from_state=previous,
-        to_state=target,
-        note=_event_note(decision.reason, note),
+    event = transition(
+        session, actor, match, target, _event_note(decision.reason, note), reason=decision.reason
     )
+    if target == MatchState.INTRODUCED:
+        _introduce(session, match)
+    session.flush()
+    return event
+
+
+def transition(
+    session: Session,
+    actor: User,
+    match: Match,
+    target: MatchState,
+    note: str | None = None,
+    **details: object,
+) -> MatchEvent:
+    """Move a match and record it in its history and the audit log: the one state change used
+    by staff decisions and by contracts confirmed from a roadshow. Callers check the rules."""
+    previous = match.state
+    event = match.move_to(target, actor, note)
     session.add(event)
     audit.record(
         session,
@@ -157,11 +164,8 @@ def decide(session: Session, actor: User, match: Match, decision: Decision) -> M
         "match.state",
         "match",
         match.id,
-        **{"from": str(previous), "to": str(target), "reason": decision.reason, "note": note},
+        **{"from": str(previous), "to": str(target), "note": note, **details},
     )
-    if target == MatchState.INTRODUCED:
-        _introduce(session, match)
-    session.flush()
     return event
 
 
@@ -187,21 +191,11 @@ def assign(
 ) -> None:
     _require_staff(actor)
     _check_version(match, expected_version)
-    if assignee is not None and (
-        assignee.role not in (Role.STAFF, Role.ADMIN) or not assignee.is_active
-    ):
+    if assignee is not None and (not assignee.is_active_staff):
         raise ValidationFailed("assignee_not_staff", field="assignee")
     previous = match.assignee_id
     match.assignee_id = assignee.id if assignee else None
-    session.add(
-        MatchEvent(
-            match_id=match.id,
-            actor_id=actor.id,
-            from_state=match.state,
-            to_state=match.state,
-            note=f"{ASSIGN_PREFIX}{assignee.id if assignee else ''}",
-        )
-    )
+    session.add(match.record(actor, f"{ASSIGN_PREFIX}{assignee.id if assignee else ''}"))
     audit.record(
         session,
         actor,
@@ -225,16 +219,10 @@ def assign(
 def add_note(session: Session, actor: User, match: Match, note: str) -> MatchEvent:
     """A note on the card; does not change the match, so it never conflicts."""
     _require_staff(actor)
-    text = _clean_note(note)
+    text = clean_note(note)
     if not text:
         raise ValidationFailed("note_empty", field="note")
-    event = MatchEvent(
-        match_id=match.id,
-        actor_id=actor.id,
-        from_state=match.state,
-        to_state=match.state,
-        note=text,
-    )
+    event = match.record(actor, text)
     session.add(event)
     audit.record(session, actor, "match.note", "match", match.id)
     session.flush()

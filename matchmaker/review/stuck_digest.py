@@ -7,8 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from matchmaker.accounts import operations as accounts
 from matchmaker.db import utcnow
-from matchmaker.models import Match, Role, User
+from matchmaker.models import Match, Role
 from matchmaker.notifications import notify
 from matchmaker.review.pipeline import OPEN_PIPELINE
 
@@ -32,9 +33,7 @@ def send_stuck_digests(session: Session, stuck_days: int) -> int:
     Returns the number of digests sent."""
     counts = stuck_counts(session, stuck_days)
     unassigned = counts.get(None, 0)
-    staff = session.scalars(
-        sa.select(User).where(User.role.in_((Role.STAFF, Role.ADMIN)), User.is_active.is_(True))
-    ).all()
+    staff = accounts.active_staff(session)
     sent = 0
     for user in staff:
         mine = counts.get(user.id, 0)

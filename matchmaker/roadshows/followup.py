@@ -1,22 +1,28 @@
 """After a roadshow: follow-up intents, contracts into the deal pipeline, and the event report.
 
-A follow-up with intent `contract` and a value moves the match of the meeting's (need,
-achievement) pair forward to `signed`, the way `matchmaker.review.pipeline` moves it: only
-forward, each step written to the match history and the audit log. A rejected, dropped or
-already signed match is left alone. Without a match for the pair, one is created (approved, then
-signed) so the deal counts on the review dashboard.
+Only a meeting that was accepted (or scheduled, or held) can be followed up, and only from the
+event's day on: a request nobody accepted, or a meeting that has not happened, has no outcome.
+
+A party's follow-up records what they say, nothing more: a reported contract asks staff to
+confirm it (notification to the match's assignee, or to all staff). Staff confirming a contract
+(or recording one themselves) moves the match of the meeting's (need, achievement) pair forward
+to `signed` through `review.pipeline.transition`: only forward, each step in the match history
+and the audit log. A rejected, dropped or already signed match is left alone. Without a match
+for the pair, staff create one (approved, then signed) so the deal counts on the dashboard.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from matchmaker.accounts import operations as accounts
 from matchmaker.core import audit
 from matchmaker.core.errors import PermissionDenied, ValidationFailed
 from matchmaker.db import utcnow
@@ -25,7 +31,6 @@ from matchmaker.models import (
     FollowUpIntent,
     LineupItem,
     Match,
-    MatchEvent,
     MatchState,
     Meeting,
     MeetingState,
@@ -35,7 +40,9 @@ from matchmaker.models import (
     Roadshow,
     User,
 )
-from matchmaker.review.pipeline import OPEN_PIPELINE, _clean_note, _contract_value
+from matchmaker.notifications import notify
+from matchmaker.review import pipeline
+from matchmaker.review.pipeline import OPEN_PIPELINE, clean_note, contract_value_of
 
 ROADSHOW_NOTE = "roadshow:"
 
@@ -50,17 +57,43 @@ class Report:
     meetings_accepted: int
     meetings_held: int
     intents: dict[str, int] = field(default_factory=dict)
-    deals: int = 0
+    deals: int = 0  # contracts staff confirmed (the match is signed)
     deal_value: float = 0.0
+    deals_reported: int = 0  # contracts parties reported, waiting for staff to confirm
 
 
-def may_follow_up(session: Session, user: User, meeting: Meeting) -> bool:
+# a meeting someone agreed to: the only kind that can have an outcome
+FOLLOWABLE = (MeetingState.ACCEPTED, MeetingState.SCHEDULED, MeetingState.HELD)
+
+
+def event_day_reached(roadshow: Roadshow, now: datetime | None = None) -> bool:
+    """Whether the event's first day has begun in its own time zone."""
+    zone = ZoneInfo(roadshow.timezone or "Asia/Shanghai")
+    start = roadshow.starts_at
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    day_start = datetime.combine(start.astimezone(zone).date(), time(0), tzinfo=zone)
+    return (now or utcnow()) >= day_start
+
+
+def is_party(session: Session, user: User, meeting: Meeting) -> bool:
     if user.is_staff:
         return True
     registration = session.get(Registration, meeting.registration_id)
     item = session.get(LineupItem, meeting.lineup_item_id)
     return (registration is not None and registration.user_id == user.id) or (
         item is not None and item.achievement.owner_id == user.id
+    )
+
+
+def may_follow_up(session: Session, user: User, meeting: Meeting) -> bool:
+    """A party (or staff) of a meeting that was agreed to, from the event's day on."""
+    roadshow = session.get(Roadshow, meeting.roadshow_id)
+    return (
+        is_party(session, user, meeting)
+        and meeting.state in FOLLOWABLE
+        and roadshow is not None
+        and event_day_reached(roadshow)
     )
 
 
@@ -72,10 +105,15 @@ def record(
     contract_value: str | float | None = None,
     note: str | None = None,
 ) -> FollowUp:
-    if not may_follow_up(session, actor, meeting):
+    if not is_party(session, actor, meeting):
         raise PermissionDenied("not_owner")
-    text = _clean_note(note)
-    value = _contract_value(contract_value)
+    if meeting.state not in FOLLOWABLE:
+        raise ValidationFailed("meeting_not_held")
+    roadshow = session.get(Roadshow, meeting.roadshow_id)
+    if roadshow is None or not event_day_reached(roadshow):
+        raise ValidationFailed("event_not_started")
+    text = clean_note(note)
+    value = contract_value_of(contract_value)
     if intent == FollowUpIntent.CONTRACT and value is None:
         raise ValidationFailed("contract_value_required", field="contract_value")
     followup = FollowUp(
@@ -89,11 +127,54 @@ def record(
     session.add(followup)
     if meeting.state == MeetingState.SCHEDULED:
         meeting.state = MeetingState.HELD  # a follow-up means the meeting took place
+    session.flush()
     if intent == FollowUpIntent.CONTRACT and value is not None:
-        _sign(session, actor, meeting, value)
+        if actor.is_staff:
+            _sign(session, actor, meeting, value)
+        else:
+            _ask_staff_to_confirm(session, roadshow, meeting, followup)
     audit.record(session, actor, "roadshow.followup", "meeting", meeting.id, intent=str(intent))
     session.flush()
     return followup
+
+
+def _ask_staff_to_confirm(
+    session: Session, roadshow: Roadshow, meeting: Meeting, followup: FollowUp
+) -> None:
+    need, achievement_id = _pair(session, meeting)
+    match = (
+        session.scalar(
+            sa.select(Match).where(Match.need_id == need.id, Match.achievement_id == achievement_id)
+        )
+        if need is not None
+        else None
+    )
+    staff = [match.assignee] if match is not None and match.assignee is not None else []
+    for person in staff or accounts.active_staff(session):
+        notify.notify(
+            session,
+            person,
+            "roadshow_contract_reported",
+            f"/roadshows/{roadshow.id}/report#followup-{followup.id}",
+            title=roadshow.title,
+        )
+
+
+def confirm_contract(session: Session, actor: User, followup: FollowUp) -> Match | None:
+    """Staff confirm a contract a party reported: the pair's match moves to signed."""
+    if not actor.is_staff:
+        raise PermissionDenied("staff_only")
+    if followup.intent != FollowUpIntent.CONTRACT or followup.contract_value is None:
+        raise ValidationFailed("transition_not_allowed")
+    meeting = session.get(Meeting, followup.meeting_id)
+    if meeting is None:
+        raise ValidationFailed("transition_not_allowed")
+    match = _sign(session, actor, meeting, Decimal(str(followup.contract_value)))
+    if match is None:
+        raise ValidationFailed("contract_without_match")
+    audit.record(session, actor, "roadshow.contract_confirmed", "followup", followup.id)
+    session.flush()
+    return match
 
 
 def _pair(session: Session, meeting: Meeting) -> tuple[Need | None, int]:
@@ -117,31 +198,11 @@ def _pair(session: Session, meeting: Meeting) -> tuple[Need | None, int]:
     return need, item.achievement_id
 
 
-def _step(session: Session, actor: User, match: Match, target: MatchState, note: str) -> None:
-    previous = match.state
-    now = utcnow()
-    match.state = target
-    match.state_changed_at = now
-    if previous == MatchState.PROPOSED and match.first_decided_at is None:
-        match.first_decided_at = now
-    session.add(
-        MatchEvent(match=match, actor_id=actor.id, from_state=previous, to_state=target, note=note)
-    )
-    audit.record(
-        session,
-        actor,
-        "match.state",
-        "match",
-        match.id,
-        **{"from": str(previous), "to": str(target), "note": note},
-    )
-
-
 def _sign(session: Session, actor: User, meeting: Meeting, value: Decimal) -> Match | None:
     need, achievement_id = _pair(session, meeting)
     if need is None:
         return None
-    note = f"{ROADSHOW_NOTE}{meeting.roadshow_id}"
+    note = f"{ROADSHOW_NOTE}{meeting.roadshow_id}"  # rendered as the event's name in history
     match = session.scalar(
         sa.select(Match).where(Match.need_id == need.id, Match.achievement_id == achievement_id)
     )
@@ -152,29 +213,51 @@ def _sign(session: Session, actor: User, meeting: Meeting, value: Decimal) -> Ma
             score=0.0,
             components={},
             explanation={"source": "roadshow"},
-            state=MatchState.APPROVED,
         )
         session.add(match)
+        pipeline.transition(session, actor, match, MatchState.APPROVED, note)
         session.flush()
-        session.add(
-            MatchEvent(
-                match=match,
-                actor_id=actor.id,
-                from_state=None,
-                to_state=MatchState.APPROVED,
-                note=note,
-            )
-        )
     if match.state == MatchState.PROPOSED:
-        _step(session, actor, match, MatchState.APPROVED, note)
+        pipeline.transition(session, actor, match, MatchState.APPROVED, note)
     if match.state not in OPEN_PIPELINE:
         return None  # rejected, dropped or already signed: never moved back
     match.contract_value = value  # type: ignore[assignment]
     match.signed_on = date.today()
-    _step(session, actor, match, MatchState.SIGNED, note)
+    pipeline.transition(session, actor, match, MatchState.SIGNED, note)
     meeting.match_id = match.id
     session.flush()
     return match
+
+
+def _latest_per_meeting(session: Session, roadshow: Roadshow) -> list[FollowUp]:
+    """One intent per meeting: the latest recorded."""
+    followups = session.scalars(
+        sa.select(FollowUp).where(FollowUp.roadshow_id == roadshow.id).order_by(FollowUp.id)
+    )
+    latest: dict[int | None, FollowUp] = {}
+    for f in followups:
+        latest[f.meeting_id] = f
+    return list(latest.values())
+
+
+def _signed_meetings(session: Session, roadshow: Roadshow) -> set[int]:
+    return set(
+        session.scalars(
+            sa.select(Meeting.id)
+            .join(Match, Match.id == Meeting.match_id)
+            .where(Meeting.roadshow_id == roadshow.id, Match.state == MatchState.SIGNED)
+        )
+    )
+
+
+def contracts_to_confirm(session: Session, roadshow: Roadshow) -> list[FollowUp]:
+    """Contracts the parties reported that staff have not confirmed yet."""
+    signed = _signed_meetings(session, roadshow)
+    return [
+        f
+        for f in _latest_per_meeting(session, roadshow)
+        if f.intent == FollowUpIntent.CONTRACT and f.meeting_id not in signed
+    ]
 
 
 def report(session: Session, roadshow: Roadshow) -> Report:
@@ -201,15 +284,11 @@ def report(session: Session, roadshow: Roadshow) -> Report:
             ).all()
         )
     )
-    followups = list(
-        session.scalars(sa.select(FollowUp).where(FollowUp.roadshow_id == roadshow.id))
-    )
-    # one intent per meeting: the latest recorded
-    latest: dict[int | None, FollowUp] = {}
-    for f in sorted(followups, key=lambda f: f.id):
-        latest[f.meeting_id] = f
-    intents = Counter(str(f.intent) for f in latest.values())
-    contracts = [f for f in latest.values() if f.intent == FollowUpIntent.CONTRACT]
+    latest = _latest_per_meeting(session, roadshow)
+    intents = Counter(str(f.intent) for f in latest)
+    contracts = [f for f in latest if f.intent == FollowUpIntent.CONTRACT]
+    signed_meetings = _signed_meetings(session, roadshow)
+    confirmed = [f for f in contracts if f.meeting_id in signed_meetings]
     return Report(
         registered=statuses[RegistrationStatus.REGISTERED],
         waitlisted=statuses[RegistrationStatus.WAITLISTED],
@@ -221,6 +300,7 @@ def report(session: Session, roadshow: Roadshow) -> Report:
         + states[MeetingState.HELD],
         meetings_held=states[MeetingState.HELD],
         intents={i.value: intents[i.value] for i in FollowUpIntent},
-        deals=len(contracts),
-        deal_value=float(sum((f.contract_value or 0) for f in contracts)),
+        deals=len(confirmed),
+        deal_value=float(sum((f.contract_value or 0) for f in confirmed)),
+        deals_reported=len(contracts) - len(confirmed),
     )

@@ -33,7 +33,6 @@ from matchmaker.models import (
     OutboxMail,
     SavedSearch,
     User,
-    Visibility,
 )
 from matchmaker.notifications import notify
 from matchmaker.saved_searches import operations as saved_searches
@@ -153,7 +152,7 @@ def _query_items(
         listing = fresh.get(listing_id)
         if listing is None or not _is_new(listing, since) or listing.owner_id == user.id:
             continue
-        if visibility.access(user, listing) == visibility.Access.NONE:
+        if not visibility.can_see(user, listing):
             continue
         terms = terms_for(saved.query, listing, saved.facets or {})
         if not terms:
@@ -176,8 +175,8 @@ def _need_items(
         achievement = item.achievement
         if not _is_new(achievement, since):
             continue
-        if achievement.visibility == Visibility.CONFIDENTIAL:
-            continue  # matched, but only staff may introduce it
+        if not visibility.can_see(saved.user, achievement):
+            continue  # matched, but only staff may introduce a confidential one
         terms = list(item.explanation.get("shared_terms") or [])
         items.append(DigestItem("achievement", achievement.id, achievement.title, terms))
         if len(items) >= MAX_ITEMS:
@@ -307,7 +306,7 @@ def run(
         saved.last_run_at = now
         pending += 1
 
-    for (kind, query, facets_json, audience), members in groups.items():
+    for (kind, query, facets_json, _audience_key), members in groups.items():
         newest_cut = min(cutoff(s) for s in members)
         if not any(_is_new(listing, newest_cut) for listing in fresh[kind].values()):
             for saved in members:
@@ -317,8 +316,9 @@ def run(
             "kind": kind,
             **saved_searches.index_filters(json.loads(facets_json)),
         }
-        if audience != "staff":
-            filters["visibility"] = [str(Visibility.PUBLIC), str(Visibility.MEMBERS)]
+        allowed = visibility.index_filter(members[0].user)  # one audience per group
+        if allowed is not None:
+            filters["visibility"] = allowed
         if query:
             result = retrieve(
                 engine.index, engine.embedder, query, filters=filters, vector=vectors.get(query)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from indexer import text
 from indexer.backends import IndexError_
 from matchmaker import visibility
-from matchmaker.models import User, Visibility
+from matchmaker.models import User
 from matchmaker.search.documents import KINDS, Listing, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
 from matchmaker.search.retrieval import retrieve
@@ -34,14 +34,6 @@ class SearchOutcome:
     degraded: bool = False
 
 
-def _visibility_filter(viewer: User | None) -> list[str] | None:
-    if viewer is not None and viewer.is_staff:
-        return None
-    if viewer is None:
-        return [str(Visibility.PUBLIC)]
-    return [str(Visibility.PUBLIC), str(Visibility.MEMBERS)]
-
-
 def search(
     session: Session,
     engine: SearchEngine,
@@ -56,7 +48,7 @@ def search(
     query = text.normalise(query)[:500]
     tokens = text.lexical_tokens(query)
     filters: dict[str, Any] = {"kind": kind, **{k: v for k, v in (facets or {}).items() if v}}
-    allowed = _visibility_filter(viewer)
+    allowed = visibility.index_filter(viewer)
     if allowed is not None:
         filters["visibility"] = allowed
     try:

@@ -112,6 +112,7 @@ ACCESS: dict[str, set[str] | str] = {
     "roadshows.publish_schedule": STAFF,
     "roadshows.report": STAFF,
     "roadshows.export": STAFF,
+    "roadshows.confirm_contract": STAFF,
     "admin.audit_log": {Role.ADMIN.value},
     "admin.job_status": {Role.ADMIN.value},
     "admin.rebuild_index": {Role.ADMIN.value},

@@ -276,7 +276,46 @@ def test_schedule_generate_move_conflict_and_publish(session, world, accepted) -
     assert len(presenter) == 2
 
 
-def test_follow_up_contract_signs_the_match_with_history(session, world, accepted) -> None:
+@pytest.fixture
+def event_day(world):
+    """The clock on the roadshow's first day (follow-ups open then, not before)."""
+    with clock.frozen_at(world["roadshow"].starts_at + timedelta(hours=3)):
+        yield
+
+
+def test_a_party_cannot_follow_up_before_the_event_or_an_unaccepted_meeting(
+    session, world, open_roadshow
+) -> None:
+    enterprise = world["enterprise"]
+    registration = roadshow_desk.register(
+        session,
+        open_roadshow,
+        roadshow_desk.Applicant(name=enterprise.name, email=enterprise.email),
+        user=enterprise,
+    )
+    item_a = next(i for i in open_roadshow.lineup if i.achievement_id == world["a"].id)
+    requested = roadshow_meetings.request_meeting(session, registration, item_a, enterprise)
+    match = session.get(Match, requested.match_id)
+    with clock.frozen_at(open_roadshow.starts_at + timedelta(hours=3)):
+        # the attack: a request nobody accepted, "followed up" with a contract
+        with pytest.raises(ValidationFailed) as err:
+            roadshow_followup.record(
+                session, enterprise, requested, FollowUpIntent.CONTRACT, contract_value="9999999"
+            )
+        assert err.value.code == "meeting_not_held"
+        assert not roadshow_followup.may_follow_up(session, enterprise, requested)
+    roadshow_meetings.respond(session, world["a"].owner, requested, accept=True)
+    with clock.frozen_at(open_roadshow.starts_at - timedelta(days=15)):
+        with pytest.raises(ValidationFailed) as err:
+            roadshow_followup.record(session, enterprise, requested, FollowUpIntent.TRIAL)
+        assert err.value.code == "event_not_started"
+    assert match.state == MatchState.PROPOSED
+    assert roadshow_followup.report(session, open_roadshow).deals == 0
+
+
+def test_a_partys_contract_waits_for_staff_then_signs_the_match(
+    session, world, accepted, event_day
+) -> None:
     staff = world["staff"]
     roadshow_meetings.generate(session, staff, world["roadshow"])
     roadshow_meetings.publish_schedule(session, staff, world["roadshow"])
@@ -285,22 +324,36 @@ def test_follow_up_contract_signs_the_match_with_history(session, world, accepte
     assert err.value.code == "contract_value_required"
     with pytest.raises(PermissionDenied):
         roadshow_followup.record(session, world["other"], accepted, FollowUpIntent.TRIAL)
-    roadshow_followup.record(
+    reported = roadshow_followup.record(
         session, world["enterprise"], accepted, FollowUpIntent.CONTRACT, contract_value="120"
     )
     match = session.get(Match, accepted.match_id)
-    assert match.state == MatchState.SIGNED and float(match.contract_value) == 120.0
-    steps = session.scalars(
-        sa.select(MatchEvent.to_state)
-        .where(MatchEvent.match_id == match.id)
-        .order_by(MatchEvent.id)
+    # a party's word never approves or signs a match on staff's behalf
+    assert match.state == MatchState.PROPOSED and match.contract_value is None
+    asked = session.scalars(
+        sa.select(Notification).where(Notification.message_key == "roadshow_contract_reported")
     ).all()
-    assert steps == [MatchState.APPROVED, MatchState.SIGNED]
+    assert [n.user_id for n in asked] == [staff.id]
+    assert asked[0].link == f"/roadshows/{world['roadshow'].id}/report#followup-{reported.id}"
+    report = roadshow_followup.report(session, world["roadshow"])
+    assert (report.deals, report.deals_reported, report.deal_value) == (0, 1, 0.0)
+    assert roadshow_followup.contracts_to_confirm(session, world["roadshow"]) == [reported]
+    with pytest.raises(PermissionDenied):
+        roadshow_followup.confirm_contract(session, world["enterprise"], reported)
+
+    roadshow_followup.confirm_contract(session, staff, reported)
+    assert match.state == MatchState.SIGNED and float(match.contract_value) == 120.0
+    history = session.scalars(
+        sa.select(MatchEvent).where(MatchEvent.match_id == match.id).order_by(MatchEvent.id)
+    ).all()
+    assert [e.to_state for e in history] == [MatchState.APPROVED, MatchState.SIGNED]
+    assert {e.actor_id for e in history} == {staff.id}
     assert accepted.state == MeetingState.HELD
     report = roadshow_followup.report(session, world["roadshow"])
-    assert report.deals == 1 and report.deal_value == 120.0
+    assert report.deals == 1 and report.deal_value == 120.0 and report.deals_reported == 0
     assert report.meetings_held == 1 and report.intents["contract"] == 1
     assert report.registered == 1
+    assert roadshow_followup.contracts_to_confirm(session, world["roadshow"]) == []
 
 
 def test_more_capacity_promotes_the_waitlist_in_order(session, world, open_roadshow) -> None:
@@ -322,7 +375,9 @@ def test_more_capacity_promotes_the_waitlist_in_order(session, world, open_roads
     ] * 2
 
 
-def test_follow_up_reminders_at_7_and_30_days_once_each(session, world, accepted) -> None:
+def test_follow_up_reminders_at_7_and_30_days_once_each(
+    session, world, accepted, event_day
+) -> None:
     from matchmaker.roadshows import reminders as roadshow_reminders
 
     staff, roadshow = world["staff"], world["roadshow"]

@@ -5,6 +5,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from matchmaker import clock
 from matchmaker.models import (
     FollowUpIntent,
     Meeting,
@@ -275,10 +276,26 @@ def test_presenter_answers_requests_others_cannot(client, app, world) -> None:
 
 
 def test_agenda_and_followup_for_the_participant(client, app, world) -> None:
+    from web import db
+
     login(client, world["enterprise"])
     agenda = client.get(f"/roadshows/{world['rid']}/agenda").get_data(as_text=True)
     assert "公开成果" in agenda
+    assert 'data-action="followup"' not in agenda  # the meeting has not happened yet
     url = f"/roadshows/{world['rid']}/meetings/{world['meeting']}/followup"
+    early = client.get(url).get_data(as_text=True)
+    assert 'data-testid="followup-closed"' in early and "followup-form" not in early
+    refused = client.post(url, data={"intent": "contract", "contract_value": "9999999"})
+    assert "flash-error" in refused.get_data(as_text=True)
+    with app.app_context():
+        starts_at = db.session().get(Roadshow, world["rid"]).starts_at
+    with clock.frozen_at(starts_at):
+        _followup_on_the_event_day(client, app, world, url)
+
+
+def _followup_on_the_event_day(client, app, world, url) -> None:
+    agenda = client.get(f"/roadshows/{world['rid']}/agenda").get_data(as_text=True)
+    assert 'data-action="followup"' in agenda
     missing = client.post(url, data={"intent": "contract"})
     assert "flash-error" in missing.get_data(as_text=True)
     done = client.post(url, data={"intent": "trial", "note": XSS})

@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from flask import jsonify
 from werkzeug.wrappers import Response
 
+from matchmaker import visibility
 from matchmaker.models import Roadshow
 from web import db
 from web.api import schemas, serialize
 from web.api.registry import operation
-from web.roadshows.common import PUBLIC_STATES
 
 
 @operation(
@@ -21,7 +21,7 @@ from web.roadshows.common import PUBLIC_STATES
 def roadshows() -> Response:
     stmt = (
         sa.select(Roadshow)
-        .where(Roadshow.state.in_(PUBLIC_STATES))
+        .where(Roadshow.state.in_(visibility.PUBLIC_ROADSHOW_STATES))
         .order_by(Roadshow.starts_at.desc(), Roadshow.id.desc())
     )
     return jsonify({"items": [serialize.roadshow(r) for r in db.session().scalars(stmt)]})

@@ -14,11 +14,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from matchmaker import runtime
+from matchmaker.accounts import operations as accounts
 from matchmaker.core.errors import OperationError
 from matchmaker.importing.tables import safe_cell
 from matchmaker.matching import rescore
 from matchmaker.matching.feedback import REJECT_REASONS
-from matchmaker.models import Match, MatchState, Role, User
+from matchmaker.models import Match, MatchState, User
 from matchmaker.review import pipeline
 from matchmaker.review import queue as review_queue
 from web import db
@@ -32,13 +33,7 @@ BULK_ACTIONS = ("approve", "reject", "assign")
 
 
 def _staff(s: Any) -> list[User]:
-    return list(
-        s.scalars(
-            sa.select(User)
-            .where(User.role.in_((Role.STAFF, Role.ADMIN)), User.is_active.is_(True))
-            .order_by(User.name)
-        )
-    )
+    return accounts.active_staff(s)
 
 
 def _version(raw: str | None) -> int:

@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash
 from flask_login import current_user
 
+from matchmaker import visibility
 from matchmaker.core.errors import OperationError
-from matchmaker.models import Roadshow, RoadshowState, User
+from matchmaker.models import Roadshow, User
 from web import db
 from web.messages import message_for
 from web.roadshows import bp
-
-PUBLIC_STATES = (RoadshowState.OPEN, RoadshowState.RUNNING, RoadshowState.DONE)
 
 
 def viewer() -> User | None:
@@ -27,8 +26,7 @@ def load(roadshow_id: int) -> Roadshow:
     roadshow = db.session().get(Roadshow, roadshow_id)
     if roadshow is None:
         abort(404)
-    user = viewer()
-    if roadshow.state not in PUBLIC_STATES and not (user is not None and user.is_staff):
+    if not visibility.can_see_roadshow(viewer(), roadshow):
         abort(404)
     return roadshow
 

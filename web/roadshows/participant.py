@@ -127,7 +127,12 @@ def answer(roadshow_id: int, meeting_id: int) -> Response:
 def agenda(roadshow_id: int) -> str:
     roadshow = load(roadshow_id)
     entries = roadshow_meetings.agenda(db.session(), roadshow, current_user)
-    return render_template("roadshows/agenda.html", roadshow=roadshow, entries=entries)
+    return render_template(
+        "roadshows/agenda.html",
+        roadshow=roadshow,
+        entries=entries,
+        followup_open=roadshow_followup.event_day_reached(roadshow),
+    )
 
 
 @bp.route("/<int:roadshow_id>/meetings/<int:meeting_id>/followup", methods=["GET", "POST"])
@@ -136,8 +141,9 @@ def followup(roadshow_id: int, meeting_id: int) -> str | Response:
     s = db.session()
     roadshow = load(roadshow_id)
     meeting = _meeting(roadshow, meeting_id)
-    if not roadshow_followup.may_follow_up(s, current_user, meeting):
+    if not roadshow_followup.is_party(s, current_user, meeting):
         abort(403)
+    allowed = roadshow_followup.may_follow_up(s, current_user, meeting)
     if request.method == "POST":
         try:
             intent = FollowUpIntent(request.form.get("intent", ""))
@@ -171,5 +177,6 @@ def followup(roadshow_id: int, meeting_id: int) -> str | Response:
         achievement=item.achievement if item else Achievement(title=""),
         registration=registration,
         previous=previous,
+        allowed=allowed,
         values=request.form,
     )

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from matchmaker import visibility
 from matchmaker.core.errors import OperationError
 from matchmaker.models import Registration, Roadshow, Visibility
 from matchmaker.roadshows import desk as roadshow_desk
@@ -14,7 +15,7 @@ from matchmaker.roadshows.planning.roster import format_check_in_code
 from matchmaker.visibility import Access, access
 from web import db
 from web.roadshows import bp
-from web.roadshows.common import PUBLIC_STATES, flash_error, load, viewer
+from web.roadshows.common import flash_error, load, viewer
 from web.roadshows.qr import qr_svg
 
 TICKETS = "roadshow_tickets"  # registration ids of this browser's anonymous sign-ups
@@ -25,7 +26,7 @@ def index() -> str:
     user = viewer()
     stmt = sa.select(Roadshow).order_by(Roadshow.starts_at.desc())
     if user is None or not user.is_staff:
-        stmt = stmt.where(Roadshow.state.in_(PUBLIC_STATES))
+        stmt = stmt.where(Roadshow.state.in_(visibility.PUBLIC_ROADSHOW_STATES))
     return render_template("roadshows/index.html", roadshows=db.session().scalars(stmt).all())
 
 

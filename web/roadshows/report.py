@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from matchmaker.importing.tables import safe_cell
@@ -12,6 +13,7 @@ from matchmaker.models import FollowUp, LineupItem, Meeting, Registration, Roads
 from matchmaker.roadshows import followup as roadshow_followup
 from web import db
 from web.access import staff_required
+from web.committing import committing
 from web.downloads import send_xlsx
 from web.roadshows import bp
 from web.roadshows.common import event_time, load
@@ -42,7 +44,21 @@ def report(roadshow_id: int) -> str:
         report=result,
         bars=bars,
         top=max([value for _key, _label, value in bars] + [1]),
+        to_confirm=roadshow_followup.contracts_to_confirm(db.session(), roadshow),
     )
+
+
+@bp.route("/<int:roadshow_id>/followups/<int:followup_id>/confirm", methods=["POST"])
+@staff_required
+def confirm_contract(roadshow_id: int, followup_id: int) -> Response:
+    s = db.session()
+    roadshow = load(roadshow_id)
+    followup = s.get(FollowUp, followup_id)
+    if followup is None or followup.roadshow_id != roadshow.id:
+        abort(404)
+    with committing(_("Contract confirmed: the match is signed.")):
+        roadshow_followup.confirm_contract(s, current_user, followup)
+    return redirect(url_for("roadshows.report", roadshow_id=roadshow_id))
 
 
 @bp.route("/<int:roadshow_id>/report.xlsx")

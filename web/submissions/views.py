@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from indexer.extract import ExtractionError, extract, guess_title
-from matchmaker import runtime
+from matchmaker import runtime, visibility
 from matchmaker.core.errors import OperationError
 from matchmaker.duplicates import guards as duplicates
 from matchmaker.listings import operations as listings
@@ -338,7 +338,7 @@ def my_matches() -> str:
             {
                 "match": match,
                 "other": other,
-                "other_visible": other.visibility != Visibility.CONFIDENTIAL,
+                "other_visible": visibility.can_see(current_user, other),
                 "mine": match.achievement if side == "achievement" else match.need,
                 "response": matches.latest_response(match, side or ""),
             }
