@@ -5,6 +5,8 @@
 - CONFIDENTIAL listings and confidential notes: the owner and staff only.
 - Drafts, submissions under review and archived listings: the owner and staff only.
 - Roadshows: staff only while being planned; everyone once registration opens.
+- Anything that names a listing to a person (notifications, e-mails, roadshow pages) shows
+  its title only when `can_see` allows; otherwise a placeholder.
 
 Pages, search, digests, notifications, exports and the API all ask here; nothing else decides.
 """
@@ -92,9 +94,15 @@ def browsable_now(listing: Listing) -> bool:
     return listing.state == ListingState.PUBLISHED
 
 
-PUBLIC_ROADSHOW_STATES = (RoadshowState.OPEN, RoadshowState.RUNNING, RoadshowState.DONE)
+# closed = the event is over and follow-ups are being recorded: participants still need it
+PUBLIC_ROADSHOW_STATES = (
+    RoadshowState.OPEN,
+    RoadshowState.RUNNING,
+    RoadshowState.CLOSED,
+    RoadshowState.DONE,
+)
 
 
 def can_see_roadshow(user: User | None, roadshow: Roadshow) -> bool:
-    """A roadshow still being planned (or closed for follow-up) exists only for staff."""
+    """A roadshow still being planned exists only for staff."""
     return roadshow.state in PUBLIC_ROADSHOW_STATES or (user is not None and user.is_staff)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -86,6 +86,7 @@ def init_app(app: Flask) -> None:
         check_result_label=check_result_label,
         reason_label=reason_label,
         match_strength=scoring.strength,
+        shown_title=shown_title,
     )
 
     @app.context_processor
@@ -95,3 +96,13 @@ def init_app(app: Flask) -> None:
             "locale_names": LOCALE_NAMES,
             "html_lang": "en" if current_locale() == "en" else "zh-CN",
         }
+
+
+def shown_title(listing: object) -> str:
+    """A listing's title as the signed-in reader may see it (the visibility rule decides)."""
+    from matchmaker import visibility
+
+    viewer = current_user if current_user.is_authenticated else None
+    if listing is not None and visibility.can_see(viewer, listing):  # type: ignore[arg-type]
+        return str(listing.title)  # type: ignore[attr-defined]
+    return gettext("(confidential: ask the association)")

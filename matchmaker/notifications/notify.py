@@ -10,7 +10,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from matchmaker import visibility
 from matchmaker.models import Notification, OutboxMail, User
+
+Listing = visibility.Listing
+# stands for a listing title the reader may not see; rendered in the reader's language
+HIDDEN_TITLE = {"zh": "（保密内容，请联系科协）", "en": "(confidential: ask the association)"}
 
 # key → (Chinese, English); parameters in {braces}
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -112,7 +117,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 
 def render(key: str, params: dict[str, Any], locale: str) -> str:
     zh, en = TEMPLATES.get(key, (key, key))
-    template = en if locale.startswith("en") else zh
+    english = locale.startswith("en")
+    template = en if english else zh
+    if params.get("title_hidden"):
+        params = {**params, "title": HIDDEN_TITLE["en" if english else "zh"]}
     try:
         return template.format(**params)
     except (KeyError, IndexError):
@@ -126,9 +134,16 @@ def notify(
     link: str | None = None,
     *,
     email: bool = True,
+    about: Listing | None = None,
     **params: Any,
 ) -> Notification:
-    """Tell `user` something: always in the app, and by e-mail unless `email=False`."""
+    """Tell `user` something: always in the app, and by e-mail unless `email=False`.
+
+    A message that names a listing passes it as `about`: its title goes into the message only
+    if `user` may see the listing (the visibility rule); otherwise the stored parameters never
+    hold it and the reader sees a "confidential" placeholder."""
+    if about is not None:
+        params = {**params, **title_params(user, about)}
     note = Notification(user_id=user.id, message_key=key, params=params, link=link)
     session.add(note)
     if email and user.email:
@@ -143,6 +158,13 @@ def notify(
             )
         )
     return note
+
+
+def title_params(reader: User | None, listing: Listing) -> dict[str, Any]:
+    """The `title` parameter of a message about `listing` for `reader`."""
+    if visibility.can_see(reader, listing):
+        return {"title": listing.title}
+    return {"title": None, "title_hidden": True}
 
 
 def mail_only(recipient: str, key: str, link: str | None = None, **params: Any) -> OutboxMail:

@@ -113,7 +113,7 @@ def respond(session: Session, actor: User, match: Match, response: str) -> None:
             match.assignee,
             "match_response",
             f"/matches/{match.id}",
-            title=match.need.title,
+            about=match.need,
             response=response,
         )
     session.flush()

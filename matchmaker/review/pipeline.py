@@ -177,12 +177,12 @@ def _event_note(reason: str | None, note: str | None) -> str | None:
 
 def _introduce(session: Session, match: Match) -> None:
     """Both parties hear of each other; contacts are shown on their 'my matches' page."""
-    for owner, title in (
-        (match.need.owner, match.achievement.title),
-        (match.achievement.owner, match.need.title),
+    for owner, other in (
+        (match.need.owner, match.achievement),
+        (match.achievement.owner, match.need),
     ):
         if owner is not None:
-            notify.notify(session, owner, "match_introduced", "/my/matches", title=title)
+            notify.notify(session, owner, "match_introduced", "/my/matches", about=other)
 
 
 @_stale_is_conflict
@@ -211,7 +211,7 @@ def assign(
             "match_assigned",
             f"/review/matches/{match.id}",
             email=False,
-            title=match.need.title,
+            about=match.need,
         )
     session.flush()
 

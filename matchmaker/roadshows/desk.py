@@ -172,7 +172,7 @@ def cancel(session: Session, registration: Registration) -> list[Registration]:
                 item.achievement.owner,
                 "roadshow_meeting_cancelled",
                 f"/roadshows/{roadshow.id}/meetings",
-                title=item.achievement.title,
+                about=item.achievement,
                 name=registration.name,
             )
     roster = _roster(roadshow)

@@ -14,6 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from matchmaker import visibility
 from matchmaker.core import audit
 from matchmaker.core.errors import PermissionDenied, ValidationFailed
 from matchmaker.models import (
@@ -48,7 +49,7 @@ class AgendaEntry:
     slot: Slot
     table: int
     counterpart: str
-    achievement_title: str
+    achievement_title: str | None  # None: the user may not see it (shown as confidential)
 
 
 def slots(roadshow: Roadshow) -> list[Slot]:
@@ -90,7 +91,13 @@ def request_meeting(
         raise PermissionDenied("enterprises_only")
     if registration.status != RegistrationStatus.REGISTERED:
         raise ValidationFailed("registration_waitlisted")
-    if item.roadshow_id != registration.roadshow_id:
+    roadshow = item.roadshow
+    # only the published lineup of this event, and only presentations the requester may see
+    if (
+        item.roadshow_id != registration.roadshow_id
+        or not visibility.can_see_roadshow(actor, roadshow)
+        or not visibility.can_see(actor, item.achievement)
+    ):
         raise ValidationFailed("not_found")
     if item.achievement.owner_id == actor.id:
         raise ValidationFailed("own_achievement")
@@ -122,7 +129,7 @@ def request_meeting(
         item.achievement.owner,
         "roadshow_meeting_requested",
         f"/roadshows/{registration.roadshow_id}/meetings",
-        title=item.achievement.title,
+        about=item.achievement,
         name=registration.name,
     )
     audit.record(session, actor, "roadshow.meeting_requested", "meeting", meeting.id)
@@ -156,7 +163,7 @@ def respond(session: Session, actor: User, meeting: Meeting, accept: bool) -> No
             registration.user,
             "roadshow_meeting_accepted" if accept else "roadshow_meeting_declined",
             f"/roadshows/{meeting.roadshow_id}/meetings",
-            title=item.achievement.title,
+            about=item.achievement,
         )
     audit.record(session, actor, "roadshow.meeting_answer", "meeting", meeting.id, accept=accept)
     session.flush()
@@ -353,7 +360,7 @@ def agenda(session: Session, roadshow: Roadshow, user: User) -> list[AgendaEntry
                 times[meeting.slot_index],
                 meeting.table_number or 0,
                 counterpart,
-                item.achievement.title,
+                item.achievement.title if visibility.can_see(user, item.achievement) else None,
             )
         )
     return sorted(entries, key=lambda e: (e.slot.index, e.table))
