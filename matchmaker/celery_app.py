@@ -45,6 +45,8 @@ celery.conf.update(
         # the queue indexes each change; this catches whatever a broker or index outage missed
         "repair-index-drift": {"task": "matchmaker.repair_index_drift", "schedule": 15 * 60},
         "deliver-mail": {"task": "matchmaker.deliver_mail", "schedule": 60},
+        # jobs whose worker died (the embedded filesystem queue forgets taken messages)
+        "resume-stalled-jobs": {"task": "matchmaker.resume_stalled_jobs", "schedule": 60},
         # 01:00 UTC is 09:00 in China, the start of the staff's day
         "stuck-match-digest": {
             "task": "matchmaker.stuck_match_digest",

@@ -62,6 +62,9 @@ class Settings:
     # task (a full index rebuild of 100k listings takes about 90 minutes on 2 cores)
     broker_visibility_timeout: int = 3 * 3600
     celery_always_eager: bool = False
+    # a running job with no progress for this long is taken for dead and sent again; longer
+    # than the slowest step between two progress reports (one import batch, one index batch)
+    job_stale_seconds: int = 600
     default_locale: str = "zh"
     upload_max_bytes: int = 20 * 1024 * 1024
     load_demo_data: bool = True
@@ -127,6 +130,7 @@ class Settings:
             mail_server=_env("MAIL_SERVER", "") or "",
             mail_sender=_env("MAIL_SENDER", "noreply@matchmaker.local") or "",
             match_stuck_days=int(_env("MATCH_STUCK_DAYS", "14") or 14),
+            job_stale_seconds=int(_env("JOB_STALE_SECONDS", "600") or 600),
             need_validity_days=int(_env("NEED_VALIDITY_DAYS", "180") or 180),
             achievement_validity_days=int(_env("ACHIEVEMENT_VALIDITY_DAYS", "365") or 365),
             renewal_nudge_days=_int_tuple(_env("RENEWAL_NUDGE_DAYS", "14,3") or "14,3"),

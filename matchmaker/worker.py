@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_ready
 
 from matchmaker import logs, runtime
 from matchmaker.celery_app import celery
@@ -18,6 +18,12 @@ if settings.log_format == "json":
     def _structured_logs(**_kwargs: Any) -> None:
         # connecting this signal stops Celery from installing its own text handlers
         logs.configure("json")
+
+
+@worker_ready.connect
+def _resume_stalled_jobs(**_kwargs: Any) -> None:
+    # a worker starting after a crash picks up what the dead one left (not in eager mode)
+    celery.send_task("matchmaker.resume_stalled_jobs")
 
 
 __all__ = ["celery"]

@@ -3,6 +3,8 @@ run twice."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 
 from matchmaker import runtime
@@ -19,3 +21,11 @@ def ping(job_id: int) -> None:
             return
         jobs.start(job, total=1)
         jobs.succeed(job, pong=True)
+
+
+@shared_task(name="matchmaker.resume_stalled_jobs")
+def resume_stalled_jobs() -> int:
+    """Beat, every minute, and each worker as it starts: send again jobs whose worker died."""
+    stale = timedelta(seconds=runtime.settings().job_stale_seconds)
+    with runtime.database().session() as session:
+        return jobs.resume_stalled(session, stale)

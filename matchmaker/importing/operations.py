@@ -21,6 +21,7 @@ from matchmaker.notifications import notify
 from matchmaker.search.engine import SearchEngine
 
 KIND = "import_achievements"
+TASK = "matchmaker.import_achievements"
 BATCH = 50
 
 
@@ -57,6 +58,7 @@ def confirm(session: Session, actor: User, job: Job, submit_for_review: bool) ->
     if job.params.get("confirmed"):
         return  # a second click changes nothing
     job.params = {**job.params, "confirmed": True, "submit": submit_for_review}
+    jobs.submit(job, TASK)
 
 
 def run(session: Session, job: Job, *, settings: Settings, engine: SearchEngine) -> None:

@@ -10,7 +10,7 @@ from matchmaker.importing import operations as importing
 from matchmaker.models import Job
 
 
-@shared_task(name="matchmaker.import_achievements", acks_late=True)
+@shared_task(name=importing.TASK, acks_late=True)
 def import_achievements(job_id: int) -> None:
     """Bulk import of a confirmed spreadsheet; resumes where a killed worker stopped."""
     with runtime.database().session() as session:

@@ -73,6 +73,14 @@ class Job(Base):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    # the Celery task that runs the job, when it was last sent, and the worker's last sign of
+    # life: a job whose worker died (a filesystem queue forgets a taken message) is sent again
+    task_name: Mapped[str | None] = mapped_column(sa.String(80))
+    enqueued_at: Mapped[datetime | None] = mapped_column()
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    __table_args__ = (sa.Index("ix_jobs_unfinished", "finished_at", "state"),)
 
     @property
     def percent(self) -> int:

@@ -99,8 +99,9 @@ def _start_job(kind: str, task: Any, message: str) -> Response:
     """Record a job row, then hand its id to the worker (after the commit, so it exists)."""
     s = db.session()
     job = jobs.create(s, kind, actor=current_user)
+    jobs.submit(job, task.name)
     s.commit()
-    task.delay(job.id)
+    jobs.send(job)
     flash(message, "info")
     return redirect(url_for("admin.search_index"))
 

@@ -11,6 +11,7 @@ from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response
 from wtforms import BooleanField
 
+from matchmaker.core import jobs
 from matchmaker.core.errors import OperationError
 from matchmaker.importing import achievements as sheet
 from matchmaker.importing import operations as importing
@@ -102,8 +103,6 @@ def import_job(job_id: int) -> str:
 @bp.route("/achievement/import/<int:job_id>/confirm", methods=["POST"])
 @roles_required(Role.RESEARCHER)
 def import_confirm(job_id: int) -> Response:
-    from matchmaker.importing.tasks import import_achievements
-
     job = _own_job(job_id)
     form = ConfirmForm()
     s = db.session()
@@ -111,7 +110,7 @@ def import_confirm(job_id: int) -> Response:
         return redirect(url_for("submissions.import_job", job_id=job.id))
     importing.confirm(s, current_user, job, bool(form.submit_for_review.data))
     s.commit()
-    import_achievements.delay(job.id)
+    jobs.send(job)
     flash(_("Import started. You can leave this page; the import goes on."), "info")
     return redirect(url_for("submissions.import_job", job_id=job.id))
 
