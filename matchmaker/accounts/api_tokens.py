@@ -67,21 +67,29 @@ def authenticate(session: Session, secret: str, limit: int = 0) -> User | None:
     caller commits either way so the refused request counts too."""
     if not secret or not secret.startswith("mm_"):
         return None
-    # FOR UPDATE: two requests of one token must not both read the same count (PostgreSQL)
-    stmt = sa.select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)).with_for_update()
-    token = session.scalar(stmt)
+    token = session.scalar(sa.select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = utcnow()
-    token.last_used_at = now
-    if limit:
-        if token.window_started_at is None or now - token.window_started_at >= RATE_WINDOW:
-            token.window_started_at, token.window_requests = now, 0
-        token.window_requests += 1
-    session.flush()
-    if limit and token.window_requests > limit:
-        assert token.window_started_at is not None
-        wait = (token.window_started_at + RATE_WINDOW - now).total_seconds()
+    # one UPDATE … RETURNING counts the request: the database serialises concurrent requests of
+    # one token on the row (PostgreSQL row lock, SQLite write lock), so no two read one count
+    fresh = sa.or_(
+        ApiToken.window_started_at.is_(None), ApiToken.window_started_at <= now - RATE_WINDOW
+    )
+    started, requests = session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.id == token.id)
+        .values(
+            last_used_at=now,
+            window_started_at=sa.case((fresh, now), else_=ApiToken.window_started_at),
+            window_requests=sa.case((fresh, 1), else_=ApiToken.window_requests + 1),
+        )
+        .returning(ApiToken.window_started_at, ApiToken.window_requests)
+        .execution_options(synchronize_session=False)
+    ).one()
+    session.expire(token)
+    if limit and requests > limit:
+        wait = (started + RATE_WINDOW - now).total_seconds()
         raise RateLimited(max(1, math.ceil(wait)))
     return token.user
 

@@ -2,7 +2,9 @@
 window make further attempts wait (a correct password included), which turns password guessing
 into hours of work while a person who mistyped waits minutes at most.
 
-Failures live in the database, so every web process sees the same counts.
+Failures live in the database, so every web process sees the same counts. An attempt is
+counted (and committed) *before* the password is checked, then the count is read: parallel
+attempts each see the others, so no burst gets more tries than the limit.
 """
 
 from __future__ import annotations
@@ -44,19 +46,25 @@ def _wait(session: Session, column: sa.ColumnElement[bool], limit: int, now: dat
     return max(recent[-1] + WINDOW - now, timedelta(seconds=1))
 
 
-def check(session: Session, email: str, address: str) -> Verdict:
+def begin(session: Session, email: str, address: str) -> Verdict:
+    """Count a sign-in attempt, then decide whether it may check a password. The attempt stays
+    recorded as a failure unless `clear` follows a correct password; a refused attempt is
+    taken back (waiting must not make the wait longer). Commits."""
     now = utcnow()
+    attempt = LoginFailure(email=_key(email), address=address[:45], at=now)
+    session.add(attempt)
+    # the table only needs the window: old rows go whenever someone tries again
+    session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - 2 * WINDOW))
+    session.commit()
     wait = max(
-        _wait(session, LoginFailure.email == _key(email), MAX_PER_ACCOUNT, now),
-        _wait(session, LoginFailure.address == address[:45], MAX_PER_ADDRESS, now),
+        _wait(session, LoginFailure.email == _key(email), MAX_PER_ACCOUNT + 1, now),
+        _wait(session, LoginFailure.address == address[:45], MAX_PER_ADDRESS + 1, now),
     )
-    return Verdict(wait <= timedelta(0), wait)
-
-
-def record_failure(session: Session, email: str, address: str) -> None:
-    session.add(LoginFailure(email=_key(email), address=address[:45], at=utcnow()))
-    # the table only needs the window: old rows go whenever someone fails again
-    session.execute(sa.delete(LoginFailure).where(LoginFailure.at < utcnow() - 2 * WINDOW))
+    if wait > timedelta(0):
+        session.delete(attempt)
+        session.commit()
+        return Verdict(False, wait)
+    return Verdict(True)
 
 
 def clear(session: Session, email: str) -> None:

@@ -56,24 +56,32 @@ def test_success_clears_the_account_and_other_accounts_are_not_affected(client, 
 def test_one_address_trying_many_accounts_is_slowed_down(session) -> None:
     with clock.frozen_at(START):
         for i in range(login_throttle.MAX_PER_ADDRESS):
-            login_throttle.record_failure(session, f"user{i}@example.com", "203.0.113.9")
-        session.flush()
-        verdict = login_throttle.check(session, "fresh@example.com", "203.0.113.9")
+            assert login_throttle.begin(session, f"user{i}@example.com", "203.0.113.9").allowed
+        verdict = login_throttle.begin(session, "fresh@example.com", "203.0.113.9")
         assert not verdict.allowed and verdict.retry_after == login_throttle.WINDOW
-        assert login_throttle.check(session, "fresh@example.com", "198.51.100.1").allowed
+        assert login_throttle.begin(session, "fresh@example.com", "198.51.100.1").allowed
         clock.advance(timedelta(minutes=5))
-        assert login_throttle.check(session, "fresh@example.com", "203.0.113.9").retry_after == (
+        assert login_throttle.begin(session, "other@example.com", "203.0.113.9").retry_after == (
             login_throttle.WINDOW - timedelta(minutes=5)
         )
+
+
+def test_a_refused_attempt_does_not_make_the_wait_longer(session) -> None:
+    from matchmaker.models import LoginFailure
+
+    with clock.frozen_at(START):
+        for _ in range(login_throttle.MAX_PER_ACCOUNT):
+            login_throttle.begin(session, "li@example.com", "10.0.0.3")
+        for _ in range(3):
+            assert not login_throttle.begin(session, "li@example.com", "10.0.0.3").allowed
+        assert session.query(LoginFailure).count() == login_throttle.MAX_PER_ACCOUNT
 
 
 def test_old_failures_are_purged(session) -> None:
     from matchmaker.models import LoginFailure
 
     with clock.frozen_at(START):
-        login_throttle.record_failure(session, "old@example.com", "10.0.0.2")
-        session.flush()
+        login_throttle.begin(session, "old@example.com", "10.0.0.2")
     with clock.frozen_at(START + 3 * login_throttle.WINDOW):
-        login_throttle.record_failure(session, "new@example.com", "10.0.0.2")
-        session.flush()
+        login_throttle.begin(session, "new@example.com", "10.0.0.2")
         assert [f.email for f in session.query(LoginFailure)] == ["new@example.com"]

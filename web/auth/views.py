@@ -37,7 +37,7 @@ def login() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         s = db.session()
         email, address = form.email.data or "", request.remote_addr or "unknown"
-        verdict = login_throttle.check(s, email, address)
+        verdict = login_throttle.begin(s, email, address)
         if not verdict.allowed:
             minutes = max(1, math.ceil(verdict.retry_after.total_seconds() / 60))
             flash(
@@ -51,8 +51,7 @@ def login() -> str | Response | tuple[str, int]:
             return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(s, email, form.password.data or "")
         if user is None:
-            login_throttle.record_failure(s, email, address)
-            s.commit()
+            s.commit()  # the attempt begin() counted stays as a failure
             flash(_("Wrong e-mail or password."), "error")
         else:
             login_throttle.clear(s, email)

@@ -1,0 +1,93 @@
+"""Limits hold when requests arrive at once, on SQLite and on PostgreSQL: an API token's rate
+limit (one UPDATE … RETURNING per request) and the sign-in throttle (each attempt counted and
+committed before its password is checked)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+
+from matchmaker import migrate, runtime
+from matchmaker.accounts import api_tokens, login_throttle
+from matchmaker.models import Role
+from tests import factories
+from tests.conftest import make_settings
+
+pytestmark = [pytest.mark.integration]
+
+LIMIT = 10
+THREADS = 4
+REQUESTS_PER_THREAD = 6
+PASSWORD_GUESSES = 12
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        settings = make_settings(tmp_path)
+    else:
+        settings = replace(make_settings(tmp_path), database_url=request.getfixturevalue("pg_url"))
+    migrate.upgrade(settings.database_url)
+    database = runtime.configure(settings)
+    yield database
+    database.dispose()
+
+
+def _at_once(count: int, action) -> None:  # type: ignore[no-untyped-def]
+    start = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        start.wait()
+        try:
+            action()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+
+
+def test_concurrent_requests_of_one_token_never_exceed_the_limit(db) -> None:
+    with db.transaction() as s:
+        secret = api_tokens.create(s, factories.user(s, Role.ENTERPRISE), "city platform").secret
+    allowed: list[int] = []
+    refused: list[int] = []
+
+    def client() -> None:
+        for _ in range(REQUESTS_PER_THREAD):
+            s = db.session()
+            try:
+                user = api_tokens.authenticate(s, secret, limit=LIMIT)
+                assert user is not None
+                allowed.append(1)
+            except api_tokens.RateLimited:
+                refused.append(1)
+            finally:
+                s.commit()
+                s.close()
+
+    _at_once(THREADS, client)
+    assert len(allowed) == LIMIT
+    assert len(refused) == THREADS * REQUESTS_PER_THREAD - LIMIT
+
+
+def test_simultaneous_wrong_passwords_get_no_more_tries_than_the_limit(db) -> None:
+    verdicts: list[bool] = []
+
+    def guess() -> None:
+        s = db.session()
+        try:
+            verdicts.append(login_throttle.begin(s, "target@example.com", "203.0.113.7").allowed)
+        finally:
+            s.close()
+
+    _at_once(PASSWORD_GUESSES, guess)
+    assert len(verdicts) == PASSWORD_GUESSES
+    assert 0 < verdicts.count(True) <= login_throttle.MAX_PER_ACCOUNT
