@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.config import Settings
@@ -88,6 +89,9 @@ def file_listing(
     same-organisation near-duplicate check, the draft itself, its pending upload and, when
     asked, the submission for review."""
     model = type(draft)
+    # one filing per person at a time: the lock makes a second identical POST (a double click,
+    # a retried request) wait for the first to commit, then find it as already saved
+    session.execute(sa.update(User).where(User.id == actor.id).values(email=User.email))
     existing = duplicates.recent_same_title(session, model, actor, draft.title)
     if existing is not None:
         return Filed(existing, already_saved=True)
