@@ -126,7 +126,11 @@ class Settings:
             default_locale=_env("DEFAULT_LOCALE", "zh") or "zh",
             upload_max_bytes=int(_env("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)) or 0),
             load_demo_data=(_env("LOAD_DEMO_DATA", "1") or "1") not in ("0", "false", "no"),
-            session_cookie_secure=(_env("SECURE_COOKIES", "0") or "0") in ("1", "true", "yes"),
+            # secure cookies need HTTPS: on unless the embedded default (SQLite) runs the site
+            session_cookie_secure=(
+                _env("SECURE_COOKIES", "0" if database_url.startswith("sqlite") else "1") or "0"
+            )
+            in ("1", "true", "yes"),
             mail_server=_env("MAIL_SERVER", "") or "",
             mail_sender=_env("MAIL_SENDER", "noreply@matchmaker.local") or "",
             match_stuck_days=int(_env("MATCH_STUCK_DAYS", "14") or 14),

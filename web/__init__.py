@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from matchmaker import logs, runtime
+from matchmaker.accounts import operations as accounts
 from matchmaker.config import Settings
 from matchmaker.models import User
 
@@ -28,6 +30,8 @@ def create_app(settings: Settings | None = None, **flask_overrides: Any) -> Flas
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=timedelta(days=30),
         REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_TRANSLATION_DIRECTORIES=str(HERE / "translations"),
@@ -62,9 +66,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     login_manager.login_message = lazy_gettext("Please sign in to see this page.")
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+    def _load_user(session_id: str) -> User | None:
+        return accounts.user_for_session(db.session(), session_id)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -147,7 +150,8 @@ def register_request_log(app: Flask, settings: Settings) -> None:
     def _log_request(response: Response) -> Response:
         started = g.get("request_started")
         if started is not None and request.endpoint != "static":
-            user = current_user.get_id() if current_user else None
+            # the id only: get_id() also holds the session token, which must not reach logs
+            user = current_user.id if current_user and current_user.is_authenticated else None
             log.info(
                 "%s %s %s",
                 request.method,
@@ -160,7 +164,7 @@ def register_request_log(app: Flask, settings: Settings) -> None:
                         "endpoint": request.endpoint,
                         "status": response.status_code,
                         "ms": round((time.perf_counter() - started) * 1000, 1),
-                        "user_id": int(user) if user and user.isdigit() else None,
+                        "user_id": user,
                     }
                 },
             )

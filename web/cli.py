@@ -228,8 +228,18 @@ def run_command(host: str, port: int, no_worker: bool) -> None:
         run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
         if worker is not None:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=30)
+            _stop(worker)
+
+
+def _stop(worker: subprocess.Popen[bytes], grace: float = 30.0) -> None:
+    """Ask the worker to finish its task (SIGTERM), then end it (SIGKILL) if it is still busy
+    after `grace` seconds: a job it was running is resumed by the next worker (jobs.py)."""
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(timeout=10)
 
 
 if __name__ == "__main__":

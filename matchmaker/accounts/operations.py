@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -180,3 +181,29 @@ def active_staff(session: Session) -> list[User]:
             .order_by(User.name, User.id)
         )
     )
+
+
+def start_session(session: Session, user: User) -> str:
+    """The token a new sign-in's cookies carry (made on the first sign-in)."""
+    if not user.session_token:
+        user.session_token = secrets.token_hex(16)
+        session.flush()
+    return user.session_token
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Sign-out: every session and remember-me cookie of the user stops working, copies too."""
+    user.session_token = secrets.token_hex(16)
+    session.flush()
+    audit.record(session, user, "user.signed_out", "user", user.id)
+
+
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """The active user a session cookie's id ("<id>:<token>") names, if the token is current."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isascii() or not user_id.isdigit() or len(user_id) > 18:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.is_active or not token or token != user.session_token:
+        return None
+    return user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -57,12 +58,19 @@ class User(Base):
 
     __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
 
+    # rotated at sign-out; see get_id
+    session_token: Mapped[str | None] = mapped_column(
+        sa.String(32), default=lambda: secrets.token_hex(16)
+    )
+
     # the protocol session managers (e.g. Flask-Login) expect of a signed-in user
     is_authenticated = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # the session and remember-me cookies carry the token too: a new token (sign-out)
+        # turns every copy of an old cookie into a stranger's
+        return f"{self.id}:{self.session_token or ''}"
 
     @property
     def is_staff(self) -> bool:

@@ -102,3 +102,45 @@ def test_audit_entries_refuse_bulk_update_and_delete_statements(session) -> None
     with pytest.raises(PermissionError):
         session.execute(sa.delete(AuditEntry))
     assert session.scalars(sa.select(AuditEntry.action)).all() == ["thing.done"]
+
+
+def test_the_embedded_database_file_is_private(tmp_path) -> None:
+    import os
+    import stat
+
+    from matchmaker import migrate
+
+    path = tmp_path / "open.sqlite"
+    path.touch()
+    os.chmod(path, 0o644)  # as an older version or a careless copy left it
+    migrate.upgrade(f"sqlite:///{path}")
+    from matchmaker.db import Database
+
+    db = Database(f"sqlite:///{path}")
+    with db.session() as s:
+        s.execute(__import__("sqlalchemy").text("SELECT 1"))
+    db.dispose()
+    for name in (path, path.with_name(path.name + "-wal")):
+        if name.exists():
+            assert stat.S_IMODE(name.stat().st_mode) == 0o600, name
+
+
+def test_stopping_the_site_ends_a_busy_worker() -> None:
+    import subprocess
+    import sys
+
+    from web.cli import _stop
+
+    # a worker that ignores SIGTERM while "busy"
+    busy = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('busy', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    assert busy.stdout is not None and busy.stdout.readline() == b"busy\n"
+    _stop(busy, grace=0.5)
+    assert busy.poll() is not None

@@ -135,3 +135,48 @@ def test_session_cookie_is_http_only_and_same_site(client, people) -> None:
     response = login(client, people[Role.STAFF])
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_sign_out_ends_every_copy_of_the_session_and_the_remember_cookie(app, session) -> None:
+    """A cookie copied before sign-out (session or remember-me) opens nothing afterwards, and
+    each sign-in gets a different remember-me cookie."""
+    person = factories.user(session, Role.RESEARCHER, email="copy@example.com")
+    session.commit()
+    browser = app.test_client()
+    browser.post(
+        "/login",
+        data={"email": "copy@example.com", "password": factories.PASSWORD, "remember": "y"},
+    )
+    stolen_session = browser.get_cookie("session").value
+    first_remember = browser.get_cookie("remember_token").value
+    assert browser.get("/dashboard").status_code == 200
+    browser.post("/logout")
+
+    thief = app.test_client()
+    thief.set_cookie("session", stolen_session)
+    assert "/login" in thief.get("/dashboard").headers.get("Location", "")
+    thief = app.test_client()
+    thief.set_cookie("remember_token", first_remember)
+    assert "/login" in thief.get("/dashboard").headers.get("Location", "")
+
+    again = app.test_client()
+    again.post(
+        "/login",
+        data={"email": "copy@example.com", "password": factories.PASSWORD, "remember": "y"},
+    )
+    assert again.get_cookie("remember_token").value != first_remember
+    assert again.get("/dashboard").status_code == 200
+    assert person.id is not None
+
+
+def test_remember_cookie_is_same_site_and_secure_outside_the_embedded_default() -> None:
+    from matchmaker.config import Settings
+
+    os_env = {"MATCHMAKER_DATABASE_URL": "postgresql+psycopg://u@127.0.0.1/db"}
+    import os
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, os_env):
+        assert Settings.from_env(instance_dir="/tmp/mm-cookie-test").session_cookie_secure
+    with mock.patch.dict(os.environ, {"MATCHMAKER_DATABASE_URL": "sqlite:////tmp/x.sqlite"}):
+        assert not Settings.from_env(instance_dir="/tmp/mm-cookie-test").session_cookie_secure

@@ -55,6 +55,7 @@ def login() -> str | Response | tuple[str, int]:
             flash(_("Wrong e-mail or password."), "error")
         else:
             login_throttle.clear(s, email)
+            accounts.start_session(s, user)
             s.commit()
             login_user(user, remember=bool(form.remember.data))
             if user.locale:
@@ -66,6 +67,9 @@ def login() -> str | Response | tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
+    s = db.session()
+    accounts.end_sessions(s, current_user)
+    s.commit()
     logout_user()
     flash(_("You have been signed out."), "info")
     return redirect(url_for("main.index"))
