@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from matchmaker import credit_code
 from matchmaker.core import audit
 from matchmaker.core.errors import ValidationFailed
+from matchmaker.core.numbers import whole_number
 from matchmaker.db import utcnow
 from matchmaker.models import STAFF_ROLES, Organisation, OrganisationKind, Role, User
 
@@ -201,9 +202,10 @@ def end_sessions(session: Session, user: User) -> None:
 def user_for_session(session: Session, session_id: str) -> User | None:
     """The active user a session cookie's id ("<id>:<token>") names, if the token is current."""
     user_id, _, token = session_id.partition(":")
-    if not user_id.isascii() or not user_id.isdigit() or len(user_id) > 18:
+    number = whole_number(user_id)
+    if number is None:
         return None
-    user = session.get(User, int(user_id))
+    user = session.get(User, number)
     if user is None or not user.is_active or not token or token != user.session_token:
         return None
     return user

@@ -14,6 +14,7 @@ from typing import cast
 from sqlalchemy.orm import Session
 
 from matchmaker.core.errors import ValidationFailed
+from matchmaker.core.numbers import whole_number
 from matchmaker.models import Achievement, Need, User
 from matchmaker.visibility import Listing, browsable
 
@@ -36,7 +37,7 @@ def decode_cursor(cursor: str) -> int:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ValidationFailed("bad_cursor", field="cursor") from None
     kind, _, value = raw.partition(":")
-    if kind != "id" or not value.isdigit() or len(value) > 18:
+    if kind != "id" or whole_number(value) is None:
         raise ValidationFailed("bad_cursor", field="cursor")
     return int(value)
 

@@ -6,6 +6,7 @@ read and discard all earlier rows on deep pages.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -15,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
+from matchmaker.core.numbers import whole_number
 from matchmaker.db import utcnow
 from matchmaker.matching import scoring
 from matchmaker.models import Achievement, ListingState, Match, MatchState, Need
@@ -60,7 +62,7 @@ class QueueFilter:
 
         def number(name: str) -> int | None:
             value = text(name)
-            return int(value) if value and value.isdigit() and len(value) < 9 else None
+            return whole_number(value, maximum=10**8)
 
         state = text("state") or "proposed"
         sort = text("sort") or "score"
@@ -142,7 +144,7 @@ def _conditions(
         conditions.append(Match.assignee_id.is_(None))
     elif f.assignee == "me" and me is not None:
         conditions.append(Match.assignee_id == me)
-    elif f.assignee and f.assignee.isdigit():
+    elif f.assignee and whole_number(f.assignee) is not None:
         conditions.append(Match.assignee_id == int(f.assignee))
     if f.need_id:
         conditions.append(Match.need_id == f.need_id)
@@ -168,11 +170,13 @@ def _encode_cursor(value: Any, match_id: int) -> str:
 
 def _decode_cursor(sort: str, cursor: str) -> tuple[Any, int] | None:
     value, _, raw_id = cursor.rpartition("|")
-    if not raw_id.isdigit():
+    if whole_number(raw_id) is None:
         return None
     try:
         decoded: Any = float(value) if sort == "score" else datetime.fromisoformat(value)
     except ValueError:
+        return None
+    if isinstance(decoded, float) and not math.isfinite(decoded):
         return None
     return decoded, int(raw_id)
 

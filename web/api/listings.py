@@ -8,6 +8,7 @@ from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from matchmaker.core.errors import ValidationFailed
+from matchmaker.core.numbers import whole_number
 from matchmaker.listings import pages as listing_pages
 from matchmaker.models import Achievement, Need
 from matchmaker.visibility import Access, Listing, access, browsable_now
@@ -29,7 +30,7 @@ def page_limit() -> int:
     raw = request.args.get("limit", "")
     if not raw:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= listing_pages.MAX_LIMIT:
+    if whole_number(raw, minimum=1, maximum=listing_pages.MAX_LIMIT) is None:
         raise ValidationFailed("bad_limit", field="limit")
     return int(raw)
 

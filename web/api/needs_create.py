@@ -76,7 +76,10 @@ def create_need() -> Response:
     user = api_user()
     if user.role != Role.ENTERPRISE:
         return json_error(403, "enterprise_only")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nesting deeper than any need has: not worth a stack
+        body = None
     if not isinstance(body, dict):
         return json_error(400, "json_object_expected")
     try:

@@ -10,6 +10,7 @@ from flask import abort, flash
 from flask_login import current_user
 
 from matchmaker import visibility
+from matchmaker.core import numbers
 from matchmaker.core.errors import OperationError
 from matchmaker.models import Roadshow, User
 from web import db
@@ -43,8 +44,10 @@ def local_datetime(raw: str | None) -> datetime | None:
 
 
 def whole_number(raw: str | None, default: int = -1) -> int:
-    text = (raw or "").strip()
-    return int(text) if text.isdigit() else default
+    """A form's whole number, or `default` (-1: an id that matches nothing)."""
+    value = numbers.whole_number(raw, default)
+    assert value is not None
+    return value
 
 
 def flash_error(error: OperationError) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -81,13 +82,22 @@ def validity_field(kind: str) -> SelectField:
     )
 
 
+def visible_text(_form: object, field: StringField) -> None:
+    """Refuse text made only of spaces and invisible characters (zero-width spaces, joiners,
+    byte-order marks: Unicode category Cf), which DataRequired lets through."""
+    if not "".join(ch for ch in field.data or "" if unicodedata.category(ch) != "Cf").strip():
+        raise ValidationError(str(REQUIRED))
+
+
 def check_range(low: DecimalField, high: DecimalField) -> None:
     if low.data is not None and high.data is not None and low.data > high.data:
         raise ValidationError(_l("The upper limit must not be below the lower limit."))
 
 
 class _ListingForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    title = StringField(
+        _l("Title"), validators=[DataRequired(REQUIRED), visible_text, Length(max=200)]
+    )
     field = SelectField(_l("Field"), choices=field_choices, validators=[DataRequired(REQUIRED)])
     keywords = StringField(
         _l("Keywords"),
