@@ -17,7 +17,6 @@ from matchmaker import runtime
 from matchmaker.accounts import operations as accounts
 from matchmaker.core.errors import OperationError
 from matchmaker.importing.tables import safe_cell
-from matchmaker.matching import rescore
 from matchmaker.matching.feedback import REJECT_REASONS
 from matchmaker.models import Match, MatchState, User
 from matchmaker.review import pipeline
@@ -174,7 +173,7 @@ def _decide(s: Any, match: Match, form: Any) -> int:
             signed_on = date.fromisoformat(form["signed_on"])
         except ValueError:
             raise OperationError("bad_date") from None
-    pipeline.decide(
+    decided = pipeline.decide(
         s,
         current_user,
         match,
@@ -187,9 +186,7 @@ def _decide(s: Any, match: Match, form: Any) -> int:
             signed_on=signed_on,
         ),
     )
-    if target in (MatchState.APPROVED, MatchState.REJECTED):
-        return rescore.rescore_need(s, match.need)
-    return 0
+    return decided.reranked
 
 
 def _conflict_message() -> str:
@@ -281,61 +278,40 @@ def bulk() -> Response:
     if action not in BULK_ACTIONS or not ids:
         flash(_("Select at least one match and an action."), "error")
         return redirect(back)
-    assignee = None
+    # each match with the version the reader saw
+    seen = [(s.get(Match, i), _version(request.form.get(f"version-{i}"))) for i in ids]
     if action == "assign":
         raw = request.form.get("assignee_id", "")
         assignee = s.get(User, int(raw)) if raw.isdigit() else None
-    done = failed = reranked = 0
-    touched_needs = set()
-    for match_id in ids:
-        match = s.get(Match, match_id)
-        if match is None:
-            failed += 1
-            continue
-        version = _version(request.form.get(f"version-{match_id}"))
-        try:
-            with s.begin_nested():
-                if action == "assign":
-                    pipeline.assign(s, current_user, match, assignee, version)
-                else:
-                    target = MatchState.APPROVED if action == "approve" else MatchState.REJECTED
-                    pipeline.decide(
-                        s,
-                        current_user,
-                        match,
-                        pipeline.Decision(
-                            target,
-                            version,
-                            reason=request.form.get("reason") or None,
-                            note=request.form.get("note"),
-                        ),
-                    )
-                    touched_needs.add(match.need)
-            done += 1
-        except (OperationError, StaleDataError):
-            failed += 1
-    for need in touched_needs:
-        reranked += rescore.rescore_need(s, need)
+        batch = pipeline.assign_each(s, current_user, seen, assignee)
+    else:
+        target = MatchState.APPROVED if action == "approve" else MatchState.REJECTED
+        reason, note = request.form.get("reason") or None, request.form.get("note")
+        decisions = [
+            (match, pipeline.Decision(target, version, reason=reason, note=note))
+            for match, version in seen
+        ]
+        batch = pipeline.decide_each(s, current_user, decisions)
     s.commit()
-    if done:
-        flash(ngettext("%(num)d match updated.", "%(num)d matches updated.", done), "success")
-    if failed:
+    if batch.done:
+        flash(ngettext("%(num)d match updated.", "%(num)d matches updated.", batch.done), "success")
+    if batch.failed:
         flash(
             ngettext(
                 "%(num)d match was not changed: it was changed by someone else or the action "
                 "does not apply (for a rejection, choose a reason).",
                 "%(num)d matches were not changed: they were changed by someone else or the "
                 "action does not apply (for a rejection, choose a reason).",
-                failed,
+                batch.failed,
             ),
             "error",
         )
-    if reranked:
+    if batch.reranked:
         flash(
             ngettext(
                 "Your decisions re-ranked %(num)d similar proposal.",
                 "Your decisions re-ranked %(num)d similar proposals.",
-                reranked,
+                batch.reranked,
             ),
             "info",
         )
