@@ -10,7 +10,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from matchmaker import runtime
@@ -23,6 +22,7 @@ from matchmaker.review import pipeline
 from matchmaker.review import queue as review_queue
 from web import db
 from web.access import staff_required
+from web.committing import committing
 from web.downloads import send_xlsx
 from web.messages import match_state_label, message_for
 from web.review import bp
@@ -196,6 +196,14 @@ def _conflict_message() -> str:
     )
 
 
+def _explain(error: OperationError | None) -> None:
+    """A conflict has its own message (the card shows the match as it is now)."""
+    if isinstance(error, pipeline.Conflict):
+        flash(_conflict_message(), "error")
+    elif error is not None:
+        flash(message_for(error), "error")
+
+
 @bp.route("/matches/<int:match_id>/decide", methods=["POST"])
 @staff_required
 def decide(match_id: int) -> Response:
@@ -205,16 +213,10 @@ def decide(match_id: int) -> Response:
     if request.form.get("target") not in {t.value for t in pipeline.allowed_targets(match.state)}:
         flash(message_for(OperationError("transition_not_allowed")), "error")
         return redirect(back)
-    try:
+    with committing(flash_error=False) as outcome:
         reranked = _decide(s, match, request.form)
-        s.commit()
-    except (pipeline.Conflict, StaleDataError):
-        s.rollback()
-        flash(_conflict_message(), "error")
-        return redirect(back)
-    except OperationError as exc:
-        s.rollback()
-        flash(message_for(exc), "error")
+    if not outcome.ok:
+        _explain(outcome.error)
         return redirect(back)
     flash(_("Saved: %(state)s.", state=match_state_label(match.state)), "success")
     if reranked:
@@ -238,17 +240,9 @@ def assign(match_id: int) -> Response:
     assignee = s.get(User, int(raw)) if raw.isdigit() else None
     if raw.isdigit() and assignee is None:
         abort(400)
-    try:
+    with committing(_("Assignment saved."), flash_error=False) as outcome:
         pipeline.assign(s, current_user, match, assignee, _version(request.form.get("version")))
-        s.commit()
-    except (pipeline.Conflict, StaleDataError):
-        s.rollback()
-        flash(_conflict_message(), "error")
-    except OperationError as exc:
-        s.rollback()
-        flash(message_for(exc), "error")
-    else:
-        flash(_("Assignment saved."), "success")
+    _explain(outcome.error)
     return redirect(url_for("review.card", match_id=match_id))
 
 
@@ -257,14 +251,8 @@ def assign(match_id: int) -> Response:
 def note(match_id: int) -> Response:
     s = db.session()
     match = _load(match_id)
-    try:
+    with committing(_("Note added.")):
         pipeline.add_note(s, current_user, match, request.form.get("note", ""))
-        s.commit()
-    except OperationError as exc:
-        s.rollback()
-        flash(message_for(exc), "error")
-    else:
-        flash(_("Note added."), "success")
     return redirect(url_for("review.card", match_id=match_id) + "#history")
 
 

@@ -7,12 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker.core.errors import OperationError
 from matchmaker.models import Registration
 from matchmaker.roadshows import desk as roadshow_desk
 from web import db
 from web.access import staff_required
-from web.messages import message_for
+from web.committing import committing
 from web.roadshows import bp
 from web.roadshows.common import load
 
@@ -23,13 +22,10 @@ def checkin(roadshow_id: int) -> str | Response:
     s = db.session()
     roadshow = load(roadshow_id)
     if request.method == "POST":
-        try:
+        with committing() as outcome:
             person = roadshow_desk.check_in(s, current_user, roadshow, request.form.get("code", ""))
-            s.commit()
+        if outcome.ok:
             flash(_("Checked in: %(name)s", name=person.name), "success")
-        except OperationError as error:
-            s.rollback()
-            flash(message_for(error), "error")
         target = (
             "roadshows.registrations"
             if request.form.get("next") == "registrations"

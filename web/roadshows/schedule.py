@@ -11,13 +11,13 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker.core.errors import OperationError
 from matchmaker.models import Meeting, MeetingState
 from matchmaker.roadshows import meetings as roadshow_meetings
 from web import db
 from web.access import staff_required
+from web.committing import committing
 from web.roadshows import bp
-from web.roadshows.common import flash_error, load, whole_number
+from web.roadshows.common import load, whole_number
 
 
 @bp.route("/<int:roadshow_id>/schedule")
@@ -65,9 +65,9 @@ def _labels(meetings: Sequence[Meeting]) -> dict[int, str]:
 def generate_schedule(roadshow_id: int) -> Response:
     s = db.session()
     roadshow = load(roadshow_id)
-    try:
+    with committing() as outcome:
         result = roadshow_meetings.generate(s, current_user, roadshow)
-        s.commit()
+    if outcome.ok:
         flash(
             ngettext("%(num)d meeting placed.", "%(num)d meetings placed.", result.meetings),
             "success",
@@ -81,9 +81,6 @@ def generate_schedule(roadshow_id: int) -> Response:
                 ),
                 "error",
             )
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
     return redirect(url_for("roadshows.schedule", roadshow_id=roadshow_id))
 
 
@@ -97,13 +94,8 @@ def move_meeting(roadshow_id: int) -> Response:
         abort(404)
     slot = whole_number(request.form.get("slot"))
     table = whole_number(request.form.get("table"))
-    try:
+    with committing(_("Meeting moved.")):
         roadshow_meetings.move(s, current_user, meeting, slot, table)
-        s.commit()
-        flash(_("Meeting moved."), "success")
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
     return redirect(url_for("roadshows.schedule", roadshow_id=roadshow_id))
 
 
@@ -112,9 +104,9 @@ def move_meeting(roadshow_id: int) -> Response:
 def publish_schedule(roadshow_id: int) -> Response:
     s = db.session()
     roadshow = load(roadshow_id)
-    try:
+    with committing() as outcome:
         count = roadshow_meetings.publish_schedule(s, current_user, roadshow)
-        s.commit()
+    if outcome.ok:
         flash(
             ngettext(
                 "Schedule published: %(num)d meeting.",
@@ -123,7 +115,4 @@ def publish_schedule(roadshow_id: int) -> Response:
             ),
             "success",
         )
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
     return redirect(url_for("roadshows.schedule", roadshow_id=roadshow_id))

@@ -12,6 +12,7 @@ from matchmaker.core.errors import OperationError
 from matchmaker.models import DigestFrequency, Need, SavedSearch
 from matchmaker.saved_searches import operations as saved_searches
 from web import db
+from web.committing import committing
 from web.messages import message_for
 from web.saved_searches import bp
 
@@ -56,7 +57,7 @@ def saved_create() -> Response:
         "mode": request.form.get("mode") or None,
         "trl": request.form.get("trl", type=int),
     }
-    try:
+    with committing(_("Search saved: you will get a digest of new results.")) as outcome:
         saved = saved_searches.create(
             s,
             current_user,
@@ -66,12 +67,8 @@ def saved_create() -> Response:
             name=request.form.get("name") or None,
             frequency=_frequency(request.form.get("frequency")),
         )
-    except OperationError as exc:
-        s.rollback()
-        flash(message_for(exc), "error")
+    if not outcome.ok:
         return redirect(url_for("search.search", q=request.form.get("q", ""), kind=kind))
-    s.commit()
-    flash(_("Search saved: you will get a digest of new results."), "success")
     return redirect(url_for("saved_searches.saved_list", _anchor=f"saved-{saved.id}"))
 
 
