@@ -180,3 +180,8 @@ def active_staff(session: Session) -> list[User]:
             .order_by(User.name, User.id)
         )
     )
+
+
+def everyone(session: Session) -> list[User]:
+    """All accounts, by role, then oldest first (the admin's user list)."""
+    return list(session.scalars(sa.select(User).order_by(User.role, User.id)))

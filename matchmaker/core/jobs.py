@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.db import utcnow
@@ -49,3 +51,12 @@ def fail(job: Job, error: str) -> None:
     job.state = JobState.FAILED
     job.error = error[:4000]
     job.finished_at = utcnow()
+
+
+def latest(session: Session, kinds: Sequence[str], limit: int = 6) -> list[Job]:
+    """The newest jobs of these kinds, newest first."""
+    return list(
+        session.scalars(
+            sa.select(Job).where(Job.kind.in_(kinds)).order_by(Job.id.desc()).limit(limit)
+        )
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -72,16 +71,9 @@ def queue() -> str:
         tabs=tabs,
         staff=_staff(s),
         reject_reasons=REJECT_REASONS,
-        fields=_distinct(s, "field"),
-        regions=_distinct(s, "region"),
+        fields=review_queue.need_values(s, "field"),
+        regions=review_queue.need_values(s, "region"),
     )
-
-
-def _distinct(s: Any, column: str) -> list[str]:
-    from matchmaker.models import Need
-
-    col = getattr(Need, column)
-    return [v for v in s.scalars(sa.select(col).distinct().order_by(col)) if v]
 
 
 @bp.route("/matches/export.xlsx")
@@ -91,7 +83,9 @@ def export() -> Response:
 
     s = db.session()
     f = review_queue.QueueFilter.from_params(request.args)
-    query = review_queue.filtered_select(f, current_user.id, runtime.settings().match_stuck_days)
+    rows = review_queue.export_rows(
+        s, f, current_user.id, runtime.settings().match_stuck_days, EXPORT_LIMIT
+    )
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Matches"))
     sheet.append(
@@ -110,7 +104,7 @@ def export() -> Response:
             _("Contract value (×10k CNY)"),
         ]
     )
-    for match in s.scalars(query.limit(EXPORT_LIMIT)).unique():
+    for match in rows:
         need, achievement = match.need, match.achievement
         sheet.append(
             [

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker.models import Registration
 from matchmaker.roadshows import desk as roadshow_desk
 from web import db
 from web.access import staff_required
@@ -32,13 +31,7 @@ def checkin(roadshow_id: int) -> str | Response:
             else "roadshows.checkin"
         )
         return redirect(url_for(target, roadshow_id=roadshow_id))
-    arrived = (
-        s.query(Registration)
-        .filter(Registration.roadshow_id == roadshow.id, Registration.checked_in_at.is_not(None))
-        .order_by(Registration.checked_in_at.desc())
-        .limit(20)
-        .all()
-    )
+    arrived = roadshow_desk.arrivals(s, roadshow)
     return render_template(
         "roadshows/checkin.html",
         roadshow=roadshow,
@@ -64,12 +57,7 @@ def checkin_counts(roadshow_id: int) -> Response:
 def registrations(roadshow_id: int) -> str:
     s = db.session()
     roadshow = load(roadshow_id)
-    people = (
-        s.query(Registration)
-        .filter(Registration.roadshow_id == roadshow.id)
-        .order_by(Registration.created_at, Registration.id)
-        .all()
-    )
+    people = roadshow_desk.registrations(s, roadshow)
     return render_template(
         "roadshows/registrations.html",
         roadshow=roadshow,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -25,14 +22,7 @@ from web.roadshows.common import load, whole_number
 def schedule(roadshow_id: int) -> str:
     s = db.session()
     roadshow = load(roadshow_id)
-    meetings = s.scalars(
-        sa.select(Meeting)
-        .where(
-            Meeting.roadshow_id == roadshow.id,
-            Meeting.state.in_((MeetingState.ACCEPTED, MeetingState.SCHEDULED, MeetingState.HELD)),
-        )
-        .order_by(Meeting.id)
-    ).all()
+    meetings = roadshow_meetings.agreed(s, roadshow)
     grid = {(m.slot_index, m.table_number): m for m in meetings if m.slot_index is not None}
     return render_template(
         "roadshows/schedule.html",
@@ -42,22 +32,9 @@ def schedule(roadshow_id: int) -> str:
         grid=grid,
         unplaced=[m for m in meetings if m.slot_index is None],
         meetings=meetings,
-        labels=_labels(meetings),
+        labels=roadshow_meetings.labels(s, meetings),
         published=any(m.state == MeetingState.SCHEDULED for m in meetings),
     )
-
-
-def _labels(meetings: Sequence[Meeting]) -> dict[int, str]:
-    from matchmaker.models import LineupItem, Registration
-
-    s = db.session()
-    labels = {}
-    for m in meetings:
-        registration = s.get(Registration, m.registration_id)
-        item = s.get(LineupItem, m.lineup_item_id)
-        if registration and item:
-            labels[m.id] = f"{registration.name} ↔ {item.achievement.title}"
-    return labels
 
 
 @bp.route("/<int:roadshow_id>/schedule/generate", methods=["POST"])

@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from matchmaker import taxonomy
-from matchmaker.models import LineupItem, Need, Roadshow, RoadshowState
+from matchmaker.models import LineupItem, Roadshow, RoadshowState
 from matchmaker.roadshows import events as roadshow_events
 from web import db
 from web.access import staff_required
@@ -101,10 +101,8 @@ def edit(roadshow_id: int) -> str | Response:
 @bp.route("/<int:roadshow_id>/lineup")
 @staff_required
 def lineup(roadshow_id: int) -> str:
-    s = db.session()
     roadshow = load(roadshow_id)
-    need_ids = {n for item in roadshow.lineup for n in item.covered_need_ids}
-    needs = {n.id: n for n in s.query(Need).filter(Need.id.in_(need_ids))} if need_ids else {}
+    needs = roadshow_events.lineup_needs(db.session(), roadshow)
     return render_template("roadshows/lineup.html", roadshow=roadshow, needs=needs)
 
 

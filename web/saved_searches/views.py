@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from matchmaker import runtime
 from matchmaker.core.errors import OperationError
+from matchmaker.listings import pages as listing_pages
 from matchmaker.models import DigestFrequency, Need, SavedSearch
 from matchmaker.saved_searches import operations as saved_searches
 from web import db
@@ -40,7 +41,7 @@ def search_url(saved: SavedSearch) -> str:
 def saved_list() -> str:
     s = db.session()
     items = saved_searches.for_user(s, current_user)
-    needs = {n.id: n for n in s.query(Need).filter(Need.owner_id == current_user.id)}
+    needs = {n.id: n for n in listing_pages.owned_by(s, Need, current_user)}
     return render_template(
         "saved_searches/saved_searches.html", items=items, needs=needs, search_url=search_url
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -17,7 +16,7 @@ from indexer.extract import ExtractionError, extract, guess_title
 from matchmaker import runtime, visibility
 from matchmaker.duplicates import guards as duplicates
 from matchmaker.listings import operations as listings
-from matchmaker.listings import uploads, validity
+from matchmaker.listings import pages, uploads, validity
 from matchmaker.models import (
     Achievement,
     IPType,
@@ -25,10 +24,10 @@ from matchmaker.models import (
     Match,
     Need,
     Role,
-    SavedSearch,
     Visibility,
 )
 from matchmaker.review import parties as matches
+from matchmaker.saved_searches import operations as saved_searches
 from web import db
 from web.access import roles_required, staff_required
 from web.committing import committing
@@ -227,11 +226,7 @@ def edit(kind: str, listing_id: int) -> str | Response:
         kind=kind,
         similar=similar,
         editable=listing.state in listings.EDITABLE_STATES,
-        alert=(
-            db.session().scalar(sa.select(SavedSearch).where(SavedSearch.need_id == listing.id))
-            if kind == "need"
-            else None
-        ),
+        alert=saved_searches.alert_of(db.session(), listing) if kind == "need" else None,
     )
 
 
@@ -277,12 +272,7 @@ def act(kind: str, listing_id: int, action: str) -> Response:
 @staff_required
 def review_queue() -> str:
     s = db.session()
-    waiting = {
-        kind: s.scalars(
-            sa.select(model).where(model.state == ListingState.SUBMITTED).order_by(model.updated_at)
-        ).all()
-        for kind, model in MODELS.items()
-    }
+    waiting = {kind: pages.waiting_for_review(s, model) for kind, model in MODELS.items()}
     return render_template("submissions/review.html", waiting=waiting, return_form=ReturnForm())
 
 
