@@ -7,8 +7,10 @@ never a side effect of showing the page.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from matchmaker.core import audit
@@ -48,7 +50,7 @@ def mark_read(session: Session, user: User, ids: Iterable[int]) -> int:
     wanted = sorted(set(ids))
     if not wanted:
         return 0
-    marked = session.execute(
+    result = session.execute(
         sa.update(Notification)
         .where(
             Notification.user_id == user.id,
@@ -56,7 +58,8 @@ def mark_read(session: Session, user: User, ids: Iterable[int]) -> int:
             Notification.read_at.is_(None),
         )
         .values(read_at=utcnow())
-    ).rowcount
+    )
+    marked = cast(CursorResult[Any], result).rowcount
     if marked:
         audit.record(session, user, "notifications.read", "user", user.id, count=marked)
     return int(marked or 0)

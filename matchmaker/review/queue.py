@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
@@ -315,4 +315,5 @@ def export_rows(
     session: Session, f: QueueFilter, me: int | None, stuck_days: int, limit: int
 ) -> Iterator[Match]:
     """The filtered matches in the chosen order, at most `limit`, for a spreadsheet."""
-    return iter(session.scalars(filtered_select(f, me, stuck_days).limit(limit)).unique())
+    rows = session.scalars(filtered_select(f, me, stuck_days).limit(limit)).unique()
+    return iter(cast(Iterable[Match], rows))
