@@ -209,3 +209,8 @@ def user_for_session(session: Session, session_id: str) -> User | None:
     if user is None or not user.is_active or not token or token != user.session_token:
         return None
     return user
+
+
+def everyone(session: Session) -> list[User]:
+    """All accounts, by role, then oldest first (the admin's user list)."""
+    return list(session.scalars(sa.select(User).order_by(User.role, User.id)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -44,3 +45,8 @@ def _refuse_bulk_audit_changes(state: ORMExecuteState) -> None:
         mapper.class_ is AuditEntry for mapper in state.all_mappers
     ):
         raise PermissionError("audit entries cannot be changed or deleted")
+
+
+def latest(session: Session, limit: int = 200) -> list[AuditEntry]:
+    """The newest audit entries, newest first."""
+    return list(session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))

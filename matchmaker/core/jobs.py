@@ -11,6 +11,7 @@ safe.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -114,3 +115,12 @@ def fail(job: Job, error: str) -> None:
     job.state = JobState.FAILED
     job.error = error[:4000]
     job.finished_at = utcnow()
+
+
+def latest(session: Session, kinds: Sequence[str], limit: int = 6) -> list[Job]:
+    """The newest jobs of these kinds, newest first."""
+    return list(
+        session.scalars(
+            sa.select(Job).where(Job.kind.in_(kinds)).order_by(Job.id.desc()).limit(limit)
+        )
+    )

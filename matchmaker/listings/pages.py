@@ -11,14 +11,17 @@ import binascii
 from dataclasses import dataclass
 from typing import cast
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.core.errors import ValidationFailed
 from matchmaker.core.numbers import whole_number
-from matchmaker.models import Achievement, Need, User
+from matchmaker.db import count_rows
+from matchmaker.models import Achievement, ListingState, Need, User
 from matchmaker.visibility import Listing, browsable
 
 MAX_LIMIT = 100
+Model = type[Achievement] | type[Need]
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,57 @@ def browse(
     items = rows[:limit]
     more = len(rows) > limit
     return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more else None)
+
+
+@dataclass(frozen=True)
+class NumberedPage:
+    items: list[Listing]
+    total: int
+
+
+def numbered(
+    session: Session,
+    model: Model,
+    user: User | None,
+    *,
+    page: int,
+    size: int,
+    field: str | None = None,
+    region: str | None = None,
+) -> NumberedPage:
+    """Page `page` (from 1) of what `user` may browse, newest published first, and the total."""
+    stmt = browsable(model, user)
+    if field:
+        stmt = stmt.where(model.field == field)
+    if region:
+        stmt = stmt.where(model.region == region)
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(model.published_at.desc(), model.id.desc())
+        .limit(size)
+        .offset((page - 1) * size)
+    )
+    return NumberedPage(items=cast(list[Listing], list(rows)), total=total)
+
+
+def newest(session: Session, model: Model, user: User | None, limit: int) -> list[Listing]:
+    """The newest listings `user` may browse (the front page)."""
+    stmt = browsable(model, user).order_by(model.published_at.desc()).limit(limit)
+    return cast(list[Listing], list(session.scalars(stmt)))
+
+
+def owned_by(session: Session, model: Model, user: User) -> list[Listing]:
+    """The user's own listings, last changed first."""
+    stmt = sa.select(model).where(model.owner_id == user.id).order_by(model.updated_at.desc())
+    return cast(list[Listing], list(session.scalars(stmt)))
+
+
+def waiting_for_review(session: Session, model: Model) -> list[Listing]:
+    """Submitted listings, the longest waiting first."""
+    stmt = sa.select(model).where(model.state == ListingState.SUBMITTED).order_by(model.updated_at)
+    return cast(list[Listing], list(session.scalars(stmt)))
+
+
+def count_in_state(session: Session, model: Model, state: ListingState) -> int:
+    """How many listings of `model` are in `state`."""
+    return count_rows(session, model, model.state == state)

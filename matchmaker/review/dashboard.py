@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.accounts import operations as accounts
-from matchmaker.db import utcnow
+from matchmaker.db import count_rows, utcnow
 from matchmaker.models import Match, MatchEvent, MatchState, Need, User
 from matchmaker.review.pipeline import OPEN_PIPELINE
 
@@ -153,3 +153,8 @@ def workload(session: Session, stuck_days: int) -> list[Workload]:
         )
         for user in staff
     ]
+
+
+def count_in_state(session: Session, state: MatchState) -> int:
+    """How many matches are in `state`."""
+    return count_rows(session, Match, Match.state == state)

@@ -6,12 +6,16 @@ Staff may skip ahead (a pair that already met can go straight to negotiating), n
 
 Every change checks the version the actor saw (two staff on one match: the second gets a
 conflict instead of silently overwriting) and is written to the match history and the audit log.
+
+An approval or a rejection is feedback: it re-scores the need's other proposals at once
+(matching.rescore), for one decision right after it and for a batch once per need, after all
+of the batch's decisions (a re-score changes those proposals' versions).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -22,8 +26,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from matchmaker.core import audit
 from matchmaker.core.errors import OperationError, PermissionDenied, ValidationFailed
+from matchmaker.matching import rescore
 from matchmaker.matching.feedback import REJECT_REASONS
-from matchmaker.models import Match, MatchEvent, MatchState, User
+from matchmaker.models import Match, MatchEvent, MatchState, Need, User
 from matchmaker.notifications import notify
 
 PIPELINE = (
@@ -34,6 +39,8 @@ PIPELINE = (
     MatchState.SIGNED,
 )
 OPEN_PIPELINE = PIPELINE[:-1]
+# decisions the need's other proposals learn from (matching.feedback)
+RESCORING = (MatchState.APPROVED, MatchState.REJECTED)
 DROP_REASONS = ("no_response", "not_interested", "terms", "found_other", "other")
 NOTE_MAX = 2000
 P = ParamSpec("P")
@@ -68,6 +75,19 @@ class Decision:
     note: str | None = None
     contract_value: str | float | None = None
     signed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Decided:
+    event: MatchEvent
+    reranked: int = 0  # the need's other proposals re-scored or withdrawn by the decision
+
+
+@dataclass
+class Batch:
+    done: int = 0
+    failed: int = 0  # not found, changed by someone else, or refused
+    reranked: int = 0
 
 
 def allowed_targets(state: MatchState) -> tuple[MatchState, ...]:
@@ -109,8 +129,67 @@ def contract_value_of(raw: str | float | None) -> Decimal | None:
 
 
 @_stale_is_conflict
-def decide(session: Session, actor: User, match: Match, decision: Decision) -> MatchEvent:
-    """Move `match` to `decision.target`, or raise (conflict, not allowed, bad input)."""
+def decide(session: Session, actor: User, match: Match, decision: Decision) -> Decided:
+    """Move `match` to `decision.target` and re-score its need, or raise (conflict, bad input)."""
+    event = _move(session, actor, match, decision)
+    reranked = _rescore(session, [match.need]) if decision.target in RESCORING else 0
+    return Decided(event, reranked)
+
+
+def decide_each(
+    session: Session, actor: User, decisions: Sequence[tuple[Match | None, Decision]]
+) -> Batch:
+    """Each decision in a savepoint of its own (a refused one is counted, the others stand),
+    then every need a decision re-scores, once."""
+    needs: list[Need] = []
+
+    def move(match: Match, decision: Decision) -> None:
+        _move(session, actor, match, decision)
+        if decision.target in RESCORING and match.need not in needs:
+            needs.append(match.need)
+
+    batch = _each(session, decisions, move)
+    batch.reranked = _rescore(session, needs)
+    return batch
+
+
+def assign_each(
+    session: Session,
+    actor: User,
+    matches: Sequence[tuple[Match | None, int]],
+    assignee: User | None,
+) -> Batch:
+    """Assign each (match, version the actor saw) in a savepoint of its own."""
+    return _each(
+        session, matches, lambda match, version: assign(session, actor, match, assignee, version)
+    )
+
+
+def _each(
+    session: Session,
+    items: Sequence[tuple[Match | None, R]],
+    action: Callable[[Match, R], object],
+) -> Batch:
+    batch = Batch()
+    for match, argument in items:
+        if match is None:
+            batch.failed += 1
+            continue
+        try:
+            with session.begin_nested():
+                action(match, argument)
+        except (OperationError, StaleDataError):
+            batch.failed += 1
+        else:
+            batch.done += 1
+    return batch
+
+
+def _rescore(session: Session, needs: Sequence[Need]) -> int:
+    return sum(rescore.rescore_need(session, need) for need in needs)
+
+
+def _move(session: Session, actor: User, match: Match, decision: Decision) -> MatchEvent:
     _require_staff(actor)
     _check_version(match, decision.expected_version)
     target = decision.target

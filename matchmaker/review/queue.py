@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
@@ -304,3 +305,19 @@ def _count_tabs(session: Session, stuck_days: int) -> dict[str, int]:
     )
     row = session.execute(query).one()
     return {tab: int(value) for tab, value in zip(COUNTED_TABS, row, strict=True)}
+
+
+def need_values(session: Session, column: str) -> list[str]:
+    """The distinct non-empty values of a need's `field` or `region` (the queue's filters)."""
+    if column not in ("field", "region"):
+        raise ValueError(column)
+    col = getattr(Need, column)
+    return [v for v in session.scalars(sa.select(col).distinct().order_by(col)) if v]
+
+
+def export_rows(
+    session: Session, f: QueueFilter, me: int | None, stuck_days: int, limit: int
+) -> Iterator[Match]:
+    """The filtered matches in the chosen order, at most `limit`, for a spreadsheet."""
+    rows = session.scalars(filtered_select(f, me, stuck_days).limit(limit)).unique()
+    return iter(cast(Iterable[Match], rows))

@@ -278,3 +278,26 @@ def registration_of(roadshow: Roadshow, user: User | None) -> Registration | Non
             return r
     key = email_key(user.email)
     return next((r for r in live if email_key(r.email) == key), None)
+
+
+def arrivals(session: Session, roadshow: Roadshow, limit: int = 20) -> list[Registration]:
+    """The last people checked in, the latest first."""
+    return list(
+        session.scalars(
+            sa.select(Registration)
+            .where(Registration.roadshow_id == roadshow.id, Registration.checked_in_at.is_not(None))
+            .order_by(Registration.checked_in_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def registrations(session: Session, roadshow: Roadshow) -> list[Registration]:
+    """Everyone registered (in any status), in order of registration."""
+    return list(
+        session.scalars(
+            sa.select(Registration)
+            .where(Registration.roadshow_id == roadshow.id)
+            .order_by(Registration.created_at, Registration.id)
+        )
+    )

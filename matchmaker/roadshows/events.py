@@ -336,3 +336,11 @@ def send_invitations(session: Session, actor: User, roadshow: Roadshow) -> int:
     audit.record(session, actor, "roadshow.invited", "roadshow", roadshow.id, count=len(people))
     session.flush()
     return len(people)
+
+
+def lineup_needs(session: Session, roadshow: Roadshow) -> dict[int, Need]:
+    """The needs the lineup covers, by id."""
+    ids = {n for item in roadshow.lineup for n in item.covered_need_ids}
+    if not ids:
+        return {}
+    return {n.id: n for n in session.scalars(sa.select(Need).where(Need.id.in_(ids)))}

@@ -8,6 +8,7 @@ with `schedule.validate`, so nobody is in two places at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -364,3 +365,30 @@ def agenda(session: Session, roadshow: Roadshow, user: User) -> list[AgendaEntry
             )
         )
     return sorted(entries, key=lambda e: (e.slot.index, e.table))
+
+
+def agreed(session: Session, roadshow: Roadshow) -> list[Meeting]:
+    """The roadshow's meetings someone agreed to (accepted, scheduled or held), oldest first."""
+    return list(
+        session.scalars(
+            sa.select(Meeting)
+            .where(
+                Meeting.roadshow_id == roadshow.id,
+                Meeting.state.in_(
+                    (MeetingState.ACCEPTED, MeetingState.SCHEDULED, MeetingState.HELD)
+                ),
+            )
+            .order_by(Meeting.id)
+        )
+    )
+
+
+def labels(session: Session, meetings: Sequence[Meeting]) -> dict[int, str]:
+    """The label of each meeting ("visitor ↔ achievement"), by meeting id."""
+    found = {}
+    for m in meetings:
+        registration = session.get(Registration, m.registration_id)
+        item = session.get(LineupItem, m.lineup_item_id)
+        if registration and item:
+            found[m.id] = f"{registration.name} ↔ {item.achievement.title}"
+    return found

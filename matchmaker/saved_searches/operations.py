@@ -187,3 +187,8 @@ def unsubscribe(session: Session, settings: Settings, token: str) -> SavedSearch
     session.flush()
     audit.record(session, None, "saved_search.unsubscribed", "saved_search", saved.id, via="link")
     return saved
+
+
+def alert_of(session: Session, need: Need) -> SavedSearch | None:
+    """The saved search that alerts the need's owner to new matching achievements, if any."""
+    return session.scalar(sa.select(SavedSearch).where(SavedSearch.need_id == need.id))

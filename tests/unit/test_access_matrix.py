@@ -52,6 +52,8 @@ ACCESS: dict[str, set[str] | str] = {
     "auth.logout": SIGNED_IN,
     "main.dashboard": SIGNED_IN,
     "notifications.index": SIGNED_IN,
+    "notifications.mark_read": SIGNED_IN,
+    "notifications.open_one": SIGNED_IN,
     "saved_searches.saved_create": SIGNED_IN,
     "saved_searches.saved_detail": SIGNED_IN,
     "saved_searches.saved_list": SIGNED_IN,

@@ -1,6 +1,7 @@
 import pytest
 
 from matchmaker.models import (
+    AuditEntry,
     Match,
     MatchEvent,
     MatchState,
@@ -46,10 +47,42 @@ def test_owner_is_notified_in_app_and_by_outbox_mail_when_published(client, app,
     assert '<span class="badge">1</span>' in client.get("/dashboard").get_data(as_text=True)
     page = client.get("/notifications").get_data(as_text=True)
     assert "已审核通过并发布" in page and ACHIEVEMENT_FORM["title"] in page
+    # showing the list changes nothing; "mark all as read" (a POST) does, with an audit entry
+    assert '<span class="badge">1</span>' in client.get("/dashboard").get_data(as_text=True)
+    with app.app_context():
+        note_id = db.session().query(Notification).one().id
+    assert f'name="ids" value="{note_id}"' in page
+    client.post("/notifications/read", data={"ids": [str(note_id)]})
     assert '<span class="badge">' not in client.get("/dashboard").get_data(as_text=True)
+    with app.app_context():
+        assert db.session().query(AuditEntry).filter_by(action="notifications.read").count() == 1
     with app.app_context():
         mail = db.session().query(OutboxMail).one()
         assert mail.recipient == "r@example.com" and mail.subject.startswith("[科创对接]")
+
+
+def test_opening_a_notification_marks_it_read_and_follows_its_link(client, app, people) -> None:
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        owner = s.query(factories.User).filter_by(email=people["researcher"]).one()
+        mine = Notification(user_id=owner.id, message_key="match_introduced", link="/my/matches")
+        away = Notification(user_id=owner.id, message_key="match_introduced", link="//evil.example")
+        s.add_all([mine, away])
+        s.commit()
+        mine_id, away_id = mine.id, away.id
+    login(client, people["stranger"])
+    assert client.post(f"/notifications/{mine_id}/open").status_code == 404  # not theirs
+    login(client, people["researcher"])
+    page = client.get("/notifications").get_data(as_text=True)
+    assert f"/notifications/{mine_id}/open" in page
+    response = client.post(f"/notifications/{mine_id}/open")
+    assert response.status_code == 302 and response.headers["Location"] == "/my/matches"
+    # only a path of this site is followed
+    assert client.post(f"/notifications/{away_id}/open").headers["Location"] == "/notifications"
+    with app.app_context():
+        assert all(n.read_at is not None for n in db.session().query(Notification))
 
 
 def test_messages_render_in_the_reader_language() -> None:

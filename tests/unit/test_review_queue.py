@@ -146,15 +146,14 @@ def test_a_field_rejection_re_ranks_the_needs_other_proposals_at_once(session) -
     other_field = factories.match(
         session, need, factories.achievement(session, field="new_materials"), score=0.6
     )
-    pipeline.decide(
+    before = other_field.score
+    decided = pipeline.decide(
         session,
         staff,
         rejected,
         pipeline.Decision(MatchState.REJECTED, rejected.version, reason="field_mismatch"),
     )
-    before = other_field.score
-    changed = rescore.rescore_need(session, need)
-    assert changed >= 1
+    assert decided.reranked >= 1  # the decision re-scores the need's other proposals
     assert same_field.score < 0.7 and same_field.components["feedback"] < 0
     assert other_field.score >= before - 1e-9
     # the penalised pair now ranks below the one of the right field
@@ -168,15 +167,34 @@ def test_already_cooperating_withdraws_that_organisations_other_proposals(sessio
     first = factories.match(session, need, factories.achievement(session, researcher))
     second = factories.match(session, need, factories.achievement(session, researcher))
     unrelated = factories.match(session, need)
-    pipeline.decide(
+    decided = pipeline.decide(
         session,
         staff,
         first,
         pipeline.Decision(MatchState.REJECTED, first.version, reason="already_cooperating"),
     )
-    assert rescore.rescore_need(session, need) >= 1
+    assert decided.reranked >= 1
     assert second.state == MatchState.REJECTED and second.events[-1].note == rescore.WITHDRAWN_NOTE
     assert unrelated.state == MatchState.PROPOSED
+
+
+def test_a_batch_re_scores_after_its_decisions_so_they_do_not_conflict(session) -> None:
+    """Rejecting two proposals of one need at once: re-scoring after the first would change the
+    second's version, and the second decision would be refused as a conflict."""
+    staff = factories.user(session, Role.STAFF)
+    need = factories.need(session, field="new_materials")
+    first, second, left = (
+        factories.match(session, need, factories.achievement(session, field="biomedicine"))
+        for _ in range(3)
+    )
+    reject = [
+        (m, pipeline.Decision(MatchState.REJECTED, m.version if m else 0, reason="field_mismatch"))
+        for m in (first, second, None)
+    ]
+    batch = pipeline.decide_each(session, staff, reject)
+    assert (batch.done, batch.failed) == (2, 1)  # the missing one is counted, not raised
+    assert first.state == second.state == MatchState.REJECTED
+    assert batch.reranked >= 1 and left.components["feedback"] < 0
 
 
 def test_funnel_counts_every_stage_reached_even_skipped_or_dropped(session) -> None:

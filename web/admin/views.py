@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,9 +10,9 @@ from werkzeug.wrappers import Response
 from indexer.backends import IndexError_
 from matchmaker import runtime
 from matchmaker.accounts import operations as accounts
-from matchmaker.core import jobs
+from matchmaker.core import audit, jobs
 from matchmaker.core.errors import ValidationFailed
-from matchmaker.models import AuditEntry, Job, Role, User
+from matchmaker.models import Job, Role
 from matchmaker.search import indexing
 from web import db
 from web.access import admin_required
@@ -48,16 +47,14 @@ def users() -> str | Response:
             s.commit()
             flash(_("Account created."), "success")
             return redirect(url_for("admin.users"))
-    people = s.scalars(sa.select(User).order_by(User.role, User.id)).all()
+    people = accounts.everyone(s)
     return render_template("admin/users.html", people=people, form=form)
 
 
 @bp.route("/audit")
 @admin_required
 def audit_log() -> str:
-    entries = (
-        db.session().scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)).all()
-    )
+    entries = audit.latest(db.session())
     return render_template("admin/audit.html", entries=entries)
 
 
@@ -72,12 +69,7 @@ def search_index() -> str:
         report = indexing.drift(s, engine)
     except (IndexError_, OSError) as exc:
         health = {"status": "unavailable", "error": str(exc)[:300]}
-    recent = s.scalars(
-        sa.select(Job)
-        .where(Job.kind.in_(["rebuild_index", "rematch_all"]))
-        .order_by(Job.id.desc())
-        .limit(6)
-    ).all()
+    recent = jobs.latest(s, ["rebuild_index", "rematch_all"])
     return render_template(
         "admin/index.html",
         health=health,

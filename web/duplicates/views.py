@@ -8,14 +8,13 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from matchmaker.core.errors import OperationError
 from matchmaker.duplicates import guards as duplicates
 from matchmaker.duplicates import merge, textdiff
 from matchmaker.search.documents import Listing
 from web import db
 from web.access import staff_required
+from web.committing import committing
 from web.duplicates import bp
-from web.messages import message_for
 
 
 def _render(segments: list[textdiff.Segment]) -> Markup:
@@ -65,7 +64,8 @@ def duplicate_clusters() -> str:
 @staff_required
 def duplicate_decide(flag_id: int, decision: str) -> Response:
     s = db.session()
-    try:
+    message = ""
+    with committing() as outcome:
         flag = duplicates.get_flag(s, flag_id)
         if decision == "merge":
             keep_id = request.form.get("keep", type=int)
@@ -83,10 +83,6 @@ def duplicate_decide(flag_id: int, decision: str) -> Response:
             message = _("Marked as not a duplicate: this pair will not be flagged again.")
         else:
             abort(404)
-    except OperationError as exc:
-        s.rollback()
-        flash(message_for(exc), "error")
-    else:
-        s.commit()
+    if outcome.ok:
         flash(message, "success")
     return redirect(url_for("duplicates.duplicate_clusters"))

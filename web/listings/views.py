@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_login import current_user
 
 from matchmaker import taxonomy, visibility
+from matchmaker.listings import pages
 from matchmaker.models import Achievement, Need
 from web import db
 from web.listings import bp
@@ -19,24 +19,22 @@ def _viewer():  # type: ignore[no-untyped-def]
 
 
 def _browse(model: type[Achievement] | type[Need], template: str) -> str:
-    stmt = visibility.browsable(model, _viewer())
     field = request.args.get("field") or None
     region = request.args.get("region") or None
-    if field in taxonomy.FIELDS:
-        stmt = stmt.where(model.field == field)
-    if region in taxonomy.REGIONS:
-        stmt = stmt.where(model.region == region)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    s = db.session()
-    total = s.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
-    items = s.scalars(
-        stmt.order_by(model.published_at.desc(), model.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    found = pages.numbered(
+        db.session(),
+        model,
+        _viewer(),
+        page=page,
+        size=PAGE_SIZE,
+        field=field if field in taxonomy.FIELDS else None,
+        region=region if region in taxonomy.REGIONS else None,
+    )
+    total = found.total
     return render_template(
         template,
-        items=items,
+        items=found.items,
         total=total,
         page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),

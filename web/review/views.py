@@ -5,25 +5,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from matchmaker import runtime
 from matchmaker.accounts import operations as accounts
 from matchmaker.core.errors import OperationError
 from matchmaker.importing.tables import safe_cell
-from matchmaker.matching import rescore
 from matchmaker.matching.feedback import REJECT_REASONS
 from matchmaker.models import Match, MatchState, User
 from matchmaker.review import pipeline
 from matchmaker.review import queue as review_queue
 from web import db
 from web.access import staff_required
+from web.committing import committing
 from web.downloads import send_xlsx
 from web.messages import match_state_label, message_for
 from web.review import bp
@@ -73,16 +71,9 @@ def queue() -> str:
         tabs=tabs,
         staff=_staff(s),
         reject_reasons=REJECT_REASONS,
-        fields=_distinct(s, "field"),
-        regions=_distinct(s, "region"),
+        fields=review_queue.need_values(s, "field"),
+        regions=review_queue.need_values(s, "region"),
     )
-
-
-def _distinct(s: Any, column: str) -> list[str]:
-    from matchmaker.models import Need
-
-    col = getattr(Need, column)
-    return [v for v in s.scalars(sa.select(col).distinct().order_by(col)) if v]
 
 
 @bp.route("/matches/export.xlsx")
@@ -92,7 +83,9 @@ def export() -> Response:
 
     s = db.session()
     f = review_queue.QueueFilter.from_params(request.args)
-    query = review_queue.filtered_select(f, current_user.id, runtime.settings().match_stuck_days)
+    rows = review_queue.export_rows(
+        s, f, current_user.id, runtime.settings().match_stuck_days, EXPORT_LIMIT
+    )
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Matches"))
     sheet.append(
@@ -111,7 +104,7 @@ def export() -> Response:
             _("Contract value (×10k CNY)"),
         ]
     )
-    for match in s.scalars(query.limit(EXPORT_LIMIT)).unique():
+    for match in rows:
         need, achievement = match.need, match.achievement
         sheet.append(
             [
@@ -174,7 +167,7 @@ def _decide(s: Any, match: Match, form: Any) -> int:
             signed_on = date.fromisoformat(form["signed_on"])
         except ValueError:
             raise OperationError("bad_date") from None
-    pipeline.decide(
+    decided = pipeline.decide(
         s,
         current_user,
         match,
@@ -187,9 +180,7 @@ def _decide(s: Any, match: Match, form: Any) -> int:
             signed_on=signed_on,
         ),
     )
-    if target in (MatchState.APPROVED, MatchState.REJECTED):
-        return rescore.rescore_need(s, match.need)
-    return 0
+    return decided.reranked
 
 
 def _conflict_message() -> str:
@@ -197,6 +188,14 @@ def _conflict_message() -> str:
         "Someone else changed this match while you were looking at it. "
         "It has been reloaded: please check and decide again."
     )
+
+
+def _explain(error: OperationError | None) -> None:
+    """A conflict has its own message (the card shows the match as it is now)."""
+    if isinstance(error, pipeline.Conflict):
+        flash(_conflict_message(), "error")
+    elif error is not None:
+        flash(message_for(error), "error")
 
 
 @bp.route("/matches/<int:match_id>/decide", methods=["POST"])
@@ -208,16 +207,10 @@ def decide(match_id: int) -> Response:
     if request.form.get("target") not in {t.value for t in pipeline.allowed_targets(match.state)}:
         flash(message_for(OperationError("transition_not_allowed")), "error")
         return redirect(back)
-    try:
+    with committing(flash_error=False) as outcome:
         reranked = _decide(s, match, request.form)
-        s.commit()
-    except (pipeline.Conflict, StaleDataError):
-        s.rollback()
-        flash(_conflict_message(), "error")
-        return redirect(back)
-    except OperationError as exc:
-        s.rollback()
-        flash(message_for(exc), "error")
+    if not outcome.ok:
+        _explain(outcome.error)
         return redirect(back)
     flash(_("Saved: %(state)s.", state=match_state_label(match.state)), "success")
     if reranked:
@@ -241,17 +234,9 @@ def assign(match_id: int) -> Response:
     assignee = s.get(User, int(raw)) if raw.isdigit() else None
     if raw.isdigit() and assignee is None:
         abort(400)
-    try:
+    with committing(_("Assignment saved."), flash_error=False) as outcome:
         pipeline.assign(s, current_user, match, assignee, _version(request.form.get("version")))
-        s.commit()
-    except (pipeline.Conflict, StaleDataError):
-        s.rollback()
-        flash(_conflict_message(), "error")
-    except OperationError as exc:
-        s.rollback()
-        flash(message_for(exc), "error")
-    else:
-        flash(_("Assignment saved."), "success")
+    _explain(outcome.error)
     return redirect(url_for("review.card", match_id=match_id))
 
 
@@ -260,14 +245,8 @@ def assign(match_id: int) -> Response:
 def note(match_id: int) -> Response:
     s = db.session()
     match = _load(match_id)
-    try:
+    with committing(_("Note added.")):
         pipeline.add_note(s, current_user, match, request.form.get("note", ""))
-        s.commit()
-    except OperationError as exc:
-        s.rollback()
-        flash(message_for(exc), "error")
-    else:
-        flash(_("Note added."), "success")
     return redirect(url_for("review.card", match_id=match_id) + "#history")
 
 
@@ -281,61 +260,40 @@ def bulk() -> Response:
     if action not in BULK_ACTIONS or not ids:
         flash(_("Select at least one match and an action."), "error")
         return redirect(back)
-    assignee = None
+    # each match with the version the reader saw
+    seen = [(s.get(Match, i), _version(request.form.get(f"version-{i}"))) for i in ids]
     if action == "assign":
         raw = request.form.get("assignee_id", "")
         assignee = s.get(User, int(raw)) if raw.isdigit() else None
-    done = failed = reranked = 0
-    touched_needs = set()
-    for match_id in ids:
-        match = s.get(Match, match_id)
-        if match is None:
-            failed += 1
-            continue
-        version = _version(request.form.get(f"version-{match_id}"))
-        try:
-            with s.begin_nested():
-                if action == "assign":
-                    pipeline.assign(s, current_user, match, assignee, version)
-                else:
-                    target = MatchState.APPROVED if action == "approve" else MatchState.REJECTED
-                    pipeline.decide(
-                        s,
-                        current_user,
-                        match,
-                        pipeline.Decision(
-                            target,
-                            version,
-                            reason=request.form.get("reason") or None,
-                            note=request.form.get("note"),
-                        ),
-                    )
-                    touched_needs.add(match.need)
-            done += 1
-        except (OperationError, StaleDataError):
-            failed += 1
-    for need in touched_needs:
-        reranked += rescore.rescore_need(s, need)
+        batch = pipeline.assign_each(s, current_user, seen, assignee)
+    else:
+        target = MatchState.APPROVED if action == "approve" else MatchState.REJECTED
+        reason, note = request.form.get("reason") or None, request.form.get("note")
+        decisions = [
+            (match, pipeline.Decision(target, version, reason=reason, note=note))
+            for match, version in seen
+        ]
+        batch = pipeline.decide_each(s, current_user, decisions)
     s.commit()
-    if done:
-        flash(ngettext("%(num)d match updated.", "%(num)d matches updated.", done), "success")
-    if failed:
+    if batch.done:
+        flash(ngettext("%(num)d match updated.", "%(num)d matches updated.", batch.done), "success")
+    if batch.failed:
         flash(
             ngettext(
                 "%(num)d match was not changed: it was changed by someone else or the action "
                 "does not apply (for a rejection, choose a reason).",
                 "%(num)d matches were not changed: they were changed by someone else or the "
                 "action does not apply (for a rejection, choose a reason).",
-                failed,
+                batch.failed,
             ),
             "error",
         )
-    if reranked:
+    if batch.reranked:
         flash(
             ngettext(
                 "Your decisions re-ranked %(num)d similar proposal.",
                 "Your decisions re-ranked %(num)d similar proposals.",
-                reranked,
+                batch.reranked,
             ),
             "info",
         )

@@ -7,12 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker.core.errors import OperationError
-from matchmaker.models import Registration
 from matchmaker.roadshows import desk as roadshow_desk
 from web import db
 from web.access import staff_required
-from web.messages import message_for
+from web.committing import committing
 from web.roadshows import bp
 from web.roadshows.common import load
 
@@ -23,26 +21,17 @@ def checkin(roadshow_id: int) -> str | Response:
     s = db.session()
     roadshow = load(roadshow_id)
     if request.method == "POST":
-        try:
+        with committing() as outcome:
             person = roadshow_desk.check_in(s, current_user, roadshow, request.form.get("code", ""))
-            s.commit()
+        if outcome.ok:
             flash(_("Checked in: %(name)s", name=person.name), "success")
-        except OperationError as error:
-            s.rollback()
-            flash(message_for(error), "error")
         target = (
             "roadshows.registrations"
             if request.form.get("next") == "registrations"
             else "roadshows.checkin"
         )
         return redirect(url_for(target, roadshow_id=roadshow_id))
-    arrived = (
-        s.query(Registration)
-        .filter(Registration.roadshow_id == roadshow.id, Registration.checked_in_at.is_not(None))
-        .order_by(Registration.checked_in_at.desc())
-        .limit(20)
-        .all()
-    )
+    arrived = roadshow_desk.arrivals(s, roadshow)
     return render_template(
         "roadshows/checkin.html",
         roadshow=roadshow,
@@ -68,12 +57,7 @@ def checkin_counts(roadshow_id: int) -> Response:
 def registrations(roadshow_id: int) -> str:
     s = db.session()
     roadshow = load(roadshow_id)
-    people = (
-        s.query(Registration)
-        .filter(Registration.roadshow_id == roadshow.id)
-        .order_by(Registration.created_at, Registration.id)
-        .all()
-    )
+    people = roadshow_desk.registrations(s, roadshow)
     return render_template(
         "roadshows/registrations.html",
         roadshow=roadshow,

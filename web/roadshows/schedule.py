@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker.core.errors import OperationError
 from matchmaker.models import Meeting, MeetingState
 from matchmaker.roadshows import meetings as roadshow_meetings
 from web import db
 from web.access import staff_required
+from web.committing import committing
 from web.roadshows import bp
-from web.roadshows.common import flash_error, load, whole_number
+from web.roadshows.common import load, whole_number
 
 
 @bp.route("/<int:roadshow_id>/schedule")
@@ -25,14 +22,7 @@ from web.roadshows.common import flash_error, load, whole_number
 def schedule(roadshow_id: int) -> str:
     s = db.session()
     roadshow = load(roadshow_id)
-    meetings = s.scalars(
-        sa.select(Meeting)
-        .where(
-            Meeting.roadshow_id == roadshow.id,
-            Meeting.state.in_((MeetingState.ACCEPTED, MeetingState.SCHEDULED, MeetingState.HELD)),
-        )
-        .order_by(Meeting.id)
-    ).all()
+    meetings = roadshow_meetings.agreed(s, roadshow)
     grid = {(m.slot_index, m.table_number): m for m in meetings if m.slot_index is not None}
     return render_template(
         "roadshows/schedule.html",
@@ -42,22 +32,9 @@ def schedule(roadshow_id: int) -> str:
         grid=grid,
         unplaced=[m for m in meetings if m.slot_index is None],
         meetings=meetings,
-        labels=_labels(meetings),
+        labels=roadshow_meetings.labels(s, meetings),
         published=any(m.state == MeetingState.SCHEDULED for m in meetings),
     )
-
-
-def _labels(meetings: Sequence[Meeting]) -> dict[int, str]:
-    from matchmaker.models import LineupItem, Registration
-
-    s = db.session()
-    labels = {}
-    for m in meetings:
-        registration = s.get(Registration, m.registration_id)
-        item = s.get(LineupItem, m.lineup_item_id)
-        if registration and item:
-            labels[m.id] = f"{registration.name} ↔ {item.achievement.title}"
-    return labels
 
 
 @bp.route("/<int:roadshow_id>/schedule/generate", methods=["POST"])
@@ -65,9 +42,9 @@ def _labels(meetings: Sequence[Meeting]) -> dict[int, str]:
 def generate_schedule(roadshow_id: int) -> Response:
     s = db.session()
     roadshow = load(roadshow_id)
-    try:
+    with committing() as outcome:
         result = roadshow_meetings.generate(s, current_user, roadshow)
-        s.commit()
+    if outcome.ok:
         flash(
             ngettext("%(num)d meeting placed.", "%(num)d meetings placed.", result.meetings),
             "success",
@@ -81,9 +58,6 @@ def generate_schedule(roadshow_id: int) -> Response:
                 ),
                 "error",
             )
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
     return redirect(url_for("roadshows.schedule", roadshow_id=roadshow_id))
 
 
@@ -97,13 +71,8 @@ def move_meeting(roadshow_id: int) -> Response:
         abort(404)
     slot = whole_number(request.form.get("slot"))
     table = whole_number(request.form.get("table"))
-    try:
+    with committing(_("Meeting moved.")):
         roadshow_meetings.move(s, current_user, meeting, slot, table)
-        s.commit()
-        flash(_("Meeting moved."), "success")
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
     return redirect(url_for("roadshows.schedule", roadshow_id=roadshow_id))
 
 
@@ -112,9 +81,9 @@ def move_meeting(roadshow_id: int) -> Response:
 def publish_schedule(roadshow_id: int) -> Response:
     s = db.session()
     roadshow = load(roadshow_id)
-    try:
+    with committing() as outcome:
         count = roadshow_meetings.publish_schedule(s, current_user, roadshow)
-        s.commit()
+    if outcome.ok:
         flash(
             ngettext(
                 "Schedule published: %(num)d meeting.",
@@ -123,7 +92,4 @@ def publish_schedule(roadshow_id: int) -> Response:
             ),
             "success",
         )
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
     return redirect(url_for("roadshows.schedule", roadshow_id=roadshow_id))

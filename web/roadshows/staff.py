@@ -9,13 +9,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from matchmaker import taxonomy
-from matchmaker.core.errors import OperationError
-from matchmaker.models import LineupItem, Need, Roadshow, RoadshowState
+from matchmaker.models import LineupItem, Roadshow, RoadshowState
 from matchmaker.roadshows import events as roadshow_events
 from web import db
 from web.access import staff_required
+from web.committing import committing
 from web.roadshows import bp
-from web.roadshows.common import flash_error, input_value, load, local_datetime, whole_number
+from web.roadshows.common import input_value, load, local_datetime, whole_number
 
 ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Tokyo", "Europe/Berlin", "UTC")
 
@@ -78,15 +78,10 @@ def _posted_values() -> dict[str, object]:
 def create() -> str | Response:
     if request.method == "GET":
         return _render_form(None, {"capacity": 100, "presentation_slots": 8})
-    s = db.session()
-    try:
-        roadshow = roadshow_events.create(s, current_user, _form())
-        s.commit()
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
+    with committing(_("Roadshow created. Now recommend its lineup.")) as outcome:
+        roadshow = roadshow_events.create(db.session(), current_user, _form())
+    if not outcome.ok:
         return _render_form(None, _posted_values())
-    flash(_("Roadshow created. Now recommend its lineup."), "success")
     return redirect(url_for("roadshows.lineup", roadshow_id=roadshow.id))
 
 
@@ -96,25 +91,18 @@ def edit(roadshow_id: int) -> str | Response:
     roadshow = load(roadshow_id)
     if request.method == "GET":
         return _render_form(roadshow, _values(roadshow))
-    s = db.session()
-    try:
-        roadshow_events.update(s, current_user, roadshow, _form())
-        s.commit()
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
+    with committing(_("Saved.")) as outcome:
+        roadshow_events.update(db.session(), current_user, roadshow, _form())
+    if not outcome.ok:
         return _render_form(roadshow, _posted_values())
-    flash(_("Saved."), "success")
     return redirect(url_for("roadshows.lineup", roadshow_id=roadshow.id))
 
 
 @bp.route("/<int:roadshow_id>/lineup")
 @staff_required
 def lineup(roadshow_id: int) -> str:
-    s = db.session()
     roadshow = load(roadshow_id)
-    need_ids = {n for item in roadshow.lineup for n in item.covered_need_ids}
-    needs = {n.id: n for n in s.query(Need).filter(Need.id.in_(need_ids))} if need_ids else {}
+    needs = roadshow_events.lineup_needs(db.session(), roadshow)
     return render_template("roadshows/lineup.html", roadshow=roadshow, needs=needs)
 
 
@@ -123,13 +111,9 @@ def lineup(roadshow_id: int) -> str:
 def recommend(roadshow_id: int) -> Response:
     s = db.session()
     roadshow = load(roadshow_id)
-    try:
+    with committing() as outcome:
         result = roadshow_events.recommend(s, current_user, roadshow)
-        s.commit()
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
-    else:
+    if outcome.ok:
         flash(
             ngettext(
                 "Lineup recommended: it covers %(num)d open need.",
@@ -154,19 +138,13 @@ def lineup_action(roadshow_id: int, item_id: int, action: str) -> Response:
     s = db.session()
     roadshow = load(roadshow_id)
     item = _item(roadshow, item_id)
-    try:
-        if action == "pin":
-            roadshow_events.set_pinned(s, current_user, item, True)
-        elif action == "unpin":
-            roadshow_events.set_pinned(s, current_user, item, False)
-        elif action == "remove":
+    if action not in ("pin", "unpin", "remove"):
+        abort(404)
+    with committing():
+        if action == "remove":
             roadshow_events.remove_item(s, current_user, item)
         else:
-            abort(404)
-        s.commit()
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
+            roadshow_events.set_pinned(s, current_user, item, action == "pin")
     return redirect(url_for("roadshows.lineup", roadshow_id=roadshow_id))
 
 
@@ -175,13 +153,8 @@ def lineup_action(roadshow_id: int, item_id: int, action: str) -> Response:
 def publish(roadshow_id: int) -> Response:
     s = db.session()
     roadshow = load(roadshow_id)
-    try:
+    with committing(_("The roadshow is published; registration is open.")):
         roadshow_events.publish(s, current_user, roadshow)
-        s.commit()
-        flash(_("The roadshow is published; registration is open."), "success")
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
     return redirect(url_for("roadshows.lineup", roadshow_id=roadshow_id))
 
 
@@ -192,13 +165,10 @@ def change_state(roadshow_id: int) -> Response:
     roadshow = load(roadshow_id)
     try:
         target = RoadshowState(request.form.get("state", ""))
-        roadshow_events.set_state(s, current_user, roadshow, target)
-        s.commit()
     except ValueError:
         abort(400)
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
+    with committing():
+        roadshow_events.set_state(s, current_user, roadshow, target)
     return redirect(url_for("roadshows.event", roadshow_id=roadshow_id))
 
 
@@ -215,11 +185,8 @@ def invitations(roadshow_id: int) -> str:
 def send_invitations(roadshow_id: int) -> Response:
     s = db.session()
     roadshow = load(roadshow_id)
-    try:
+    with committing() as outcome:
         sent = roadshow_events.send_invitations(s, current_user, roadshow)
-        s.commit()
+    if outcome.ok:
         flash(ngettext("%(num)d invitation sent.", "%(num)d invitations sent.", sent), "success")
-    except OperationError as error:
-        s.rollback()
-        flash_error(error)
     return redirect(url_for("roadshows.invitations", roadshow_id=roadshow_id))

@@ -9,9 +9,11 @@ from werkzeug.wrappers import Response
 
 from matchmaker import runtime
 from matchmaker.core.errors import OperationError
+from matchmaker.listings import pages as listing_pages
 from matchmaker.models import DigestFrequency, Need, SavedSearch
 from matchmaker.saved_searches import operations as saved_searches
 from web import db
+from web.committing import committing
 from web.messages import message_for
 from web.saved_searches import bp
 
@@ -39,7 +41,7 @@ def search_url(saved: SavedSearch) -> str:
 def saved_list() -> str:
     s = db.session()
     items = saved_searches.for_user(s, current_user)
-    needs = {n.id: n for n in s.query(Need).filter(Need.owner_id == current_user.id)}
+    needs = {n.id: n for n in listing_pages.owned_by(s, Need, current_user)}
     return render_template(
         "saved_searches/saved_searches.html", items=items, needs=needs, search_url=search_url
     )
@@ -56,7 +58,7 @@ def saved_create() -> Response:
         "mode": request.form.get("mode") or None,
         "trl": request.form.get("trl", type=int),
     }
-    try:
+    with committing(_("Search saved: you will get a digest of new results.")) as outcome:
         saved = saved_searches.create(
             s,
             current_user,
@@ -66,12 +68,8 @@ def saved_create() -> Response:
             name=request.form.get("name") or None,
             frequency=_frequency(request.form.get("frequency")),
         )
-    except OperationError as exc:
-        s.rollback()
-        flash(message_for(exc), "error")
+    if not outcome.ok:
         return redirect(url_for("search.search", q=request.form.get("q", ""), kind=kind))
-    s.commit()
-    flash(_("Search saved: you will get a digest of new results."), "success")
     return redirect(url_for("saved_searches.saved_list", _anchor=f"saved-{saved.id}"))
 
 

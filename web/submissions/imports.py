@@ -12,13 +12,13 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField
 
 from matchmaker.core import jobs
-from matchmaker.core.errors import OperationError
 from matchmaker.importing import achievements as sheet
 from matchmaker.importing import operations as importing
 from matchmaker.importing.tables import TableError, safe_cell
 from matchmaker.models import Job, Role
 from web import db
 from web.access import roles_required
+from web.committing import committing
 from web.downloads import send_xlsx
 from web.jobs import job_json
 from web.messages import message_for
@@ -66,18 +66,17 @@ def _own_job(job_id: int) -> Job:
 def import_upload() -> str | Response:
     form = UploadForm()
     if form.validate_on_submit():
-        s = db.session()
         upload = form.table.data
         try:
-            job = importing.preview(s, current_user, upload.read(), upload.filename or "")
-        except TableError as exc:
+            with committing() as outcome:
+                job = importing.preview(
+                    db.session(), current_user, upload.read(), upload.filename or ""
+                )
+        except TableError as exc:  # the file itself cannot be read: nothing was written
             flash(message_for(exc), "error")  # type: ignore[arg-type]
-        except OperationError as exc:
-            s.rollback()
-            flash(message_for(exc), "error")
         else:
-            s.commit()
-            return redirect(url_for("submissions.import_job", job_id=job.id))
+            if outcome.ok:
+                return redirect(url_for("submissions.import_job", job_id=job.id))
     return render_template("submissions/import_upload.html", form=form)
 
 

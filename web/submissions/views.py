@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -15,10 +14,9 @@ from werkzeug.wrappers import Response
 
 from indexer.extract import ExtractionError, extract, guess_title
 from matchmaker import runtime, visibility
-from matchmaker.core.errors import OperationError
 from matchmaker.duplicates import guards as duplicates
 from matchmaker.listings import operations as listings
-from matchmaker.listings import uploads, validity
+from matchmaker.listings import pages, uploads, validity
 from matchmaker.models import (
     Achievement,
     IPType,
@@ -26,12 +24,13 @@ from matchmaker.models import (
     Match,
     Need,
     Role,
-    SavedSearch,
     Visibility,
 )
 from matchmaker.review import parties as matches
+from matchmaker.saved_searches import operations as saved_searches
 from web import db
 from web.access import roles_required, staff_required
+from web.committing import committing
 from web.messages import message_for
 from web.submissions import bp
 from web.submissions.forms import (
@@ -216,15 +215,9 @@ def edit(kind: str, listing_id: int) -> str | Response:
         else []
     )
     if form.validate_on_submit():
-        s = db.session()
-        try:
-            listings.update(s, current_user, listing, form_to_fields(kind, form))
-        except OperationError as exc:
-            s.rollback()
-            flash(message_for(exc), "error")
-        else:
-            s.commit()
-            flash(_("Changes saved."), "success")
+        with committing(_("Changes saved.")) as outcome:
+            listings.update(db.session(), current_user, listing, form_to_fields(kind, form))
+        if outcome.ok:
             return redirect(url_for("submissions.edit", kind=kind, listing_id=listing.id))
     return render_template(
         f"submissions/{kind}_form.html",
@@ -233,11 +226,7 @@ def edit(kind: str, listing_id: int) -> str | Response:
         kind=kind,
         similar=similar,
         editable=listing.state in listings.EDITABLE_STATES,
-        alert=(
-            db.session().scalar(sa.select(SavedSearch).where(SavedSearch.need_id == listing.id))
-            if kind == "need"
-            else None
-        ),
+        alert=saved_searches.alert_of(db.session(), listing) if kind == "need" else None,
     )
 
 
@@ -254,7 +243,7 @@ def act(kind: str, listing_id: int, action: str) -> Response:
         abort(404)
     listing = _own_listing(kind, listing_id)
     s = db.session()
-    try:
+    with committing() as outcome:
         if action == "renew":
             validity.renew(s, runtime.settings(), current_user, listing)
         else:
@@ -266,11 +255,7 @@ def act(kind: str, listing_id: int, action: str) -> Response:
                 settings=runtime.settings(),
                 engine=runtime.search_engine(),
             )
-    except OperationError as exc:
-        s.rollback()
-        flash(message_for(exc), "error")
-    else:
-        s.commit()
+    if outcome.ok:
         flash(
             {
                 "submit": _("Submitted for review. Staff will check it shortly."),
@@ -287,12 +272,7 @@ def act(kind: str, listing_id: int, action: str) -> Response:
 @staff_required
 def review_queue() -> str:
     s = db.session()
-    waiting = {
-        kind: s.scalars(
-            sa.select(model).where(model.state == ListingState.SUBMITTED).order_by(model.updated_at)
-        ).all()
-        for kind, model in MODELS.items()
-    }
+    waiting = {kind: pages.waiting_for_review(s, model) for kind, model in MODELS.items()}
     return render_template("submissions/review.html", waiting=waiting, return_form=ReturnForm())
 
 
@@ -307,7 +287,8 @@ def review_decide(kind: str, listing_id: int, decision: str) -> Response:
         abort(404)
     comment = request.form.get("comment")
     target = ListingState.PUBLISHED if decision == "publish" else ListingState.RETURNED
-    try:
+    done = _("Published.") if decision == "publish" else _("Returned to the owner.")
+    with committing(done):
         listings.transition(
             s,
             current_user,
@@ -317,12 +298,6 @@ def review_decide(kind: str, listing_id: int, decision: str) -> Response:
             settings=runtime.settings(),
             engine=runtime.search_engine(),
         )
-    except OperationError as exc:
-        s.rollback()
-        flash(message_for(exc), "error")
-    else:
-        s.commit()
-        flash(_("Published.") if decision == "publish" else _("Returned to the owner."), "success")
     return redirect(url_for("submissions.review_queue"))
 
 
@@ -353,14 +328,8 @@ def respond_to_match(match_id: int, response: str) -> Response:
     match = s.get(Match, match_id)
     if match is None or matches.party_of(current_user, match) is None:
         abort(404)
-    try:
+    with committing(_("Thank you: the association has been told.")):
         matches.respond(s, current_user, match, response)
-    except OperationError as exc:
-        s.rollback()
-        flash(message_for(exc), "error")
-    else:
-        s.commit()
-        flash(_("Thank you: the association has been told."), "success")
     return redirect(url_for("submissions.my_matches"))
 
 
