@@ -10,14 +10,24 @@ from typing import Any
 
 from flask import Flask, g, render_template, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from matchmaker import logs, runtime
 from matchmaker.accounts import operations as accounts
 from matchmaker.config import Settings
+from matchmaker.core.numbers import MAX_ID
 from matchmaker.models import User
 
 HERE = Path(__file__).parent
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in every route: beyond 2⁶³ − 1 the database cannot look it up, so 404."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(settings: Settings | None = None, **flask_overrides: Any) -> Flask:
@@ -42,6 +52,8 @@ def create_app(settings: Settings | None = None, **flask_overrides: Any) -> Flas
     app.config.update(flask_overrides)
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
 
+    # before the blueprints: every <int:…> in a route takes only ids the database can hold
+    app.url_map.converters["int"] = DatabaseId
     register_extensions(app, settings)
     register_blueprints(app)
     register_error_handlers(app)

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from matchmaker import runtime
 from matchmaker.accounts import operations as accounts
 from matchmaker.core.errors import OperationError
+from matchmaker.core.numbers import whole_number
 from matchmaker.importing.tables import safe_cell
 from matchmaker.matching.feedback import REJECT_REASONS
 from matchmaker.models import Match, MatchState, User
@@ -35,7 +36,7 @@ def _staff(s: Any) -> list[User]:
 
 
 def _version(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() else -1
+    return whole_number(raw, -1)  # type: ignore[return-value]
 
 
 def _safe_next(target: str | None, fallback: str) -> str:
@@ -231,8 +232,9 @@ def assign(match_id: int) -> Response:
     s = db.session()
     match = _load(match_id)
     raw = request.form.get("assignee_id", "")
-    assignee = s.get(User, int(raw)) if raw.isdigit() else None
-    if raw.isdigit() and assignee is None:
+    number = whole_number(raw)
+    assignee = s.get(User, number) if number is not None else None
+    if number is not None and assignee is None:
         abort(400)
     with committing(_("Assignment saved."), flash_error=False) as outcome:
         pipeline.assign(s, current_user, match, assignee, _version(request.form.get("version")))
@@ -256,7 +258,7 @@ def bulk() -> Response:
     s = db.session()
     action = request.form.get("action")
     back = _safe_next(request.form.get("next"), url_for("review.queue"))
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:200]
+    ids = [n for i in request.form.getlist("ids") if (n := whole_number(i)) is not None][:200]
     if action not in BULK_ACTIONS or not ids:
         flash(_("Select at least one match and an action."), "error")
         return redirect(back)
@@ -264,7 +266,8 @@ def bulk() -> Response:
     seen = [(s.get(Match, i), _version(request.form.get(f"version-{i}"))) for i in ids]
     if action == "assign":
         raw = request.form.get("assignee_id", "")
-        assignee = s.get(User, int(raw)) if raw.isdigit() else None
+        number = whole_number(raw)
+        assignee = s.get(User, number) if number is not None else None
         batch = pipeline.assign_each(s, current_user, seen, assignee)
     else:
         target = MatchState.APPROVED if action == "approve" else MatchState.REJECTED
