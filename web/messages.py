@@ -91,6 +91,10 @@ MESSAGES = {
     "not_published": _l("Publish the roadshow first."),
     "registration_closed": _l("Registration for this roadshow is closed."),
     "already_registered": _l("This e-mail address is already registered for this roadshow."),
+    "registered_by_link": _l(
+        "This e-mail address was registered without an account: open the link in the "
+        "confirmation e-mail to see or cancel that registration."
+    ),
     "code_invalid": _l("This is not a valid check-in code; please check it for typos."),
     "code_unknown": _l("No registration for this roadshow has this code."),
     "registration_cancelled": _l("This registration was cancelled."),

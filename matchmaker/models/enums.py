@@ -84,6 +84,9 @@ class RoadshowState(StrEnum):
 
 
 class RegistrationStatus(StrEnum):
+    PENDING = (
+        "pending"  # registered without an account: holds no seat until the e-mail is confirmed
+    )
     REGISTERED = "registered"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"

@@ -80,6 +80,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "You are on the waitlist of “{title}”; we will tell you when a seat opens. "
         "Check-in code: {code}.",
     ),
+    "roadshow_confirm_registration": (
+        "请确认您报名路演「{title}」：打开下面的链接后报名才生效（如非本人操作，请忽略本邮件）。",
+        "Please confirm your registration for “{title}”: it counts once you open the link below "
+        "(if it was not you, ignore this e-mail).",
+    ),
     "roadshow_promoted": (
         "路演「{title}」有空位，您已从候补转为正式报名。",
         "A seat opened at “{title}”: you moved from the waitlist to registered.",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from matchmaker.core import audit
+from matchmaker.core import audit, signed_links
 from matchmaker.core.errors import NotFound, ValidationFailed
 from matchmaker.db import utcnow
 from matchmaker.models import (
@@ -60,7 +60,7 @@ def _roster(roadshow: Roadshow) -> Roster:
     seats = [
         Seat(email_key(r.email), r.status, order)
         for order, r in enumerate(_arrivals(roadshow), start=1)
-        if r.status != RegistrationStatus.CANCELLED
+        if r.status not in (RegistrationStatus.CANCELLED, RegistrationStatus.PENDING)
     ]
     return Roster(roadshow.capacity, seats)
 
@@ -77,9 +77,17 @@ def _lock(session: Session, roadshow: Roadshow) -> None:
 
 
 def register(
-    session: Session, roadshow: Roadshow, applicant: Applicant, user: User | None = None
+    session: Session,
+    roadshow: Roadshow,
+    applicant: Applicant,
+    user: User | None = None,
+    *,
+    secret: str = "",
 ) -> Registration:
-    """A seat or a place on the waitlist; raises for closed events and repeated e-mails."""
+    """A seat or a place on the waitlist for a signed-in user. Without an account the
+    registration is `pending` and holds no seat until the link mailed to the address is opened
+    (`confirm`), so nobody can register someone else's e-mail (needs `secret` to sign the link).
+    Raises for closed events and repeated e-mails."""
     if roadshow.state not in REGISTRABLE:
         raise ValidationFailed("registration_closed")
     deadline = roadshow.registration_deadline or roadshow.starts_at
@@ -96,8 +104,16 @@ def register(
     _lock(session, roadshow)
     key = email_key(email)
     previous = next((r for r in roadshow.registrations if email_key(r.email) == key), None)
-    if previous is not None and previous.status != RegistrationStatus.CANCELLED:
+    # an unconfirmed registration proves nothing: whoever registers the address next takes it
+    if previous is not None and previous.status not in (
+        RegistrationStatus.CANCELLED,
+        RegistrationStatus.PENDING,
+    ):
+        if user is not None and previous.user_id is None:
+            raise ValidationFailed("registered_by_link", field="email")
         raise ValidationFailed("already_registered", field="email")
+    if user is None:
+        return _pending(session, roadshow, previous, applicant, secret)
     change = _roster(roadshow).register(key)
     registration = previous or Registration(
         roadshow=roadshow,
@@ -105,14 +121,7 @@ def register(
             taken=set(session.scalars(sa.select(Registration.check_in_code)))
         ),
     )
-    registration.user_id = user.id if user else None
-    registration.organisation_id = user.organisation_id if user else None
-    registration.name = name
-    registration.email = email
-    registration.phone = (applicant.phone or "").strip()[:40] or None
-    registration.organisation_name = (applicant.organisation or "").strip()[:200] or (
-        user.organisation.name if user and user.organisation else None
-    )
+    _fill(registration, applicant, user)
     registration.status = change.seat.status
     registration.checked_in_at = None
     registration.created_at = utcnow()  # a new arrival at the back of the queue
@@ -130,8 +139,105 @@ def register(
     return registration
 
 
+def _fill(registration: Registration, applicant: Applicant, user: User | None) -> None:
+    registration.user_id = user.id if user else None
+    registration.organisation_id = user.organisation_id if user else None
+    registration.name = applicant.name.strip()
+    registration.email = applicant.email.strip()
+    registration.phone = (applicant.phone or "").strip()[:40] or None
+    registration.organisation_name = (applicant.organisation or "").strip()[:200] or (
+        user.organisation.name if user and user.organisation else None
+    )
+
+
+def _pending(
+    session: Session,
+    roadshow: Roadshow,
+    previous: Registration | None,
+    applicant: Applicant,
+    secret: str,
+) -> Registration:
+    registration = previous or Registration(
+        roadshow=roadshow,
+        check_in_code=new_check_in_code(
+            taken=set(session.scalars(sa.select(Registration.check_in_code)))
+        ),
+    )
+    _fill(registration, applicant, None)
+    registration.status = RegistrationStatus.PENDING
+    registration.checked_in_at = None
+    registration.created_at = utcnow()
+    session.add(registration)
+    session.flush()
+    session.add(
+        notify.mail_only(
+            registration.email,
+            "roadshow_confirm_registration",
+            f"{ticket_link(secret, registration)}/confirm",
+            title=roadshow.title,
+        )
+    )
+    audit.record(session, None, "roadshow.registration_pending", "roadshow", roadshow.id)
+    return registration
+
+
+def registration_token(secret: str, registration: Registration) -> str:
+    """The signed link of a registration made without an account (ticket, confirm, cancel);
+    it names the e-mail too, so it dies if the registration is given another address."""
+    return signed_links.sign(
+        secret,
+        signed_links.REGISTRATION,
+        {"r": registration.id, "e": email_key(registration.email)},
+    )
+
+
+def ticket_link(secret: str, registration: Registration) -> str:
+    token = registration_token(secret, registration)
+    return f"/roadshows/{registration.roadshow_id}/r/{token}"
+
+
+def registration_for_token(session: Session, secret: str, token: str) -> Registration:
+    payload = signed_links.read(secret, signed_links.REGISTRATION, token)
+    registration = session.get(Registration, payload.get("r"))
+    if registration is None or email_key(registration.email) != payload.get("e"):
+        raise ValidationFailed("token_invalid")
+    return registration
+
+
+def confirm(session: Session, registration: Registration, *, secret: str) -> Registration:
+    """The mailed link was opened: the pending registration takes a seat (or a waitlist place)
+    as a new arrival. Opening it again changes nothing."""
+    if registration.status != RegistrationStatus.PENDING:
+        return registration
+    roadshow = registration.roadshow
+    if roadshow.state not in REGISTRABLE or utcnow() > (
+        roadshow.registration_deadline or roadshow.starts_at
+    ):
+        raise ValidationFailed("registration_closed")
+    _lock(session, roadshow)
+    change = _roster(roadshow).register(email_key(registration.email))
+    registration.status = change.seat.status
+    registration.created_at = utcnow()
+    session.flush()
+    _confirm(session, roadshow, registration, None, secret=secret)
+    audit.record(
+        session,
+        None,
+        "roadshow.registered",
+        "roadshow",
+        roadshow.id,
+        status=str(change.seat.status),
+    )
+    return registration
+
+
 def _confirm(
-    session: Session, roadshow: Roadshow, registration: Registration, user: User | None
+    session: Session,
+    roadshow: Roadshow,
+    registration: Registration,
+    user: User | None,
+    *,
+    secret: str = "",
 ) -> None:
     """Send the check-in code, so it is not lost with the confirmation page."""
     key = (
@@ -139,20 +245,38 @@ def _confirm(
         if registration.status == RegistrationStatus.REGISTERED
         else "roadshow_waitlisted"
     )
-    link = f"/roadshows/{roadshow.id}"
     code = format_check_in_code(registration.check_in_code)
     if user is not None:
+        link = f"/roadshows/{roadshow.id}/ticket/{registration.id}"
         notify.notify(session, user, key, link, title=roadshow.title, code=code)
     else:
+        link = ticket_link(secret, registration)
         session.add(
             notify.mail_only(registration.email, key, link, title=roadshow.title, code=code)
         )
 
 
-def cancel(session: Session, registration: Registration) -> list[Registration]:
-    """Cancel; returns the registrations promoted from the waitlist (they are told)."""
+def _tell_promoted(session: Session, roadshow: Roadshow, moved: Registration, secret: str) -> None:
+    if moved.user is not None:
+        link = f"/roadshows/{roadshow.id}/ticket/{moved.id}"
+        notify.notify(session, moved.user, "roadshow_promoted", link, title=roadshow.title)
+    elif secret:
+        # the waitlist e-mail promised to tell them: people without an account too
+        link = ticket_link(secret, moved)
+        session.add(notify.mail_only(moved.email, "roadshow_promoted", link, title=roadshow.title))
+
+
+def cancel(
+    session: Session, registration: Registration, *, actor: User | None = None, secret: str = ""
+) -> list[Registration]:
+    """Cancel; returns the registrations promoted from the waitlist (they are told; people
+    without an account by e-mail when `secret` is given to sign their links)."""
     roadshow = registration.roadshow
     if registration.status == RegistrationStatus.CANCELLED:
+        return []
+    if registration.status == RegistrationStatus.PENDING:
+        registration.status = RegistrationStatus.CANCELLED
+        session.flush()
         return []
     _lock(session, roadshow)
     for meeting in session.scalars(
@@ -184,20 +308,20 @@ def cancel(session: Session, registration: Registration) -> list[Registration]:
         moved = by_key[seat.key]
         moved.status = RegistrationStatus.REGISTERED
         promoted.append(moved)
-        if moved.user is not None:
-            notify.notify(
-                session,
-                moved.user,
-                "roadshow_promoted",
-                f"/roadshows/{roadshow.id}",
-                title=roadshow.title,
-            )
-    audit.record(session, registration.user, "roadshow.cancelled", "roadshow", roadshow.id)
+        _tell_promoted(session, roadshow, moved, secret)
+    audit.record(
+        session,
+        actor or registration.user,
+        "roadshow.cancelled",
+        "roadshow",
+        roadshow.id,
+        registration=registration.id,
+    )
     session.flush()
     return promoted
 
 
-def apply_capacity(session: Session, roadshow: Roadshow) -> list[Registration]:
+def apply_capacity(session: Session, roadshow: Roadshow, secret: str = "") -> list[Registration]:
     """After the capacity grew: move the earliest waitlisted people up (and tell them)."""
     roster = _roster(roadshow)
     moved = {seat.key for seat in roster.set_capacity(roadshow.capacity)}
@@ -208,14 +332,7 @@ def apply_capacity(session: Session, roadshow: Roadshow) -> list[Registration]:
     ]
     for registration in promoted:
         registration.status = RegistrationStatus.REGISTERED
-        if registration.user is not None:
-            notify.notify(
-                session,
-                registration.user,
-                "roadshow_promoted",
-                f"/roadshows/{roadshow.id}",
-                title=roadshow.title,
-            )
+        _tell_promoted(session, roadshow, registration, secret)
     session.flush()
     return promoted
 
@@ -229,8 +346,8 @@ def find_by_code(session: Session, roadshow: Roadshow, text: str) -> Registratio
             Registration.roadshow_id == roadshow.id, Registration.check_in_code == code
         )
     )
-    if found is None:
-        raise NotFound("code_unknown")
+    if found is None or found.status == RegistrationStatus.PENDING:
+        raise NotFound("code_unknown")  # an unconfirmed registration has no ticket yet
     return found
 
 
@@ -269,15 +386,18 @@ def counts(session: Session, roadshow: Roadshow) -> Counts:
 
 
 def registration_of(roadshow: Roadshow, user: User | None) -> Registration | None:
-    """The user's live registration (matched by account, then by e-mail)."""
+    """The user's live registration, by account only: an e-mail someone typed never links a
+    registration to an account."""
     if user is None:
         return None
-    live = [r for r in roadshow.registrations if r.status != RegistrationStatus.CANCELLED]
-    for r in live:
-        if r.user_id == user.id:
-            return r
-    key = email_key(user.email)
-    return next((r for r in live if email_key(r.email) == key), None)
+    return next(
+        (
+            r
+            for r in roadshow.registrations
+            if r.user_id == user.id and r.status != RegistrationStatus.CANCELLED
+        ),
+        None,
+    )
 
 
 def arrivals(session: Session, roadshow: Roadshow, limit: int = 20) -> list[Registration]:

@@ -136,7 +136,11 @@ def create(session: Session, actor: User, form: RoadshowForm) -> Roadshow:
     return roadshow
 
 
-def update(session: Session, actor: User, roadshow: Roadshow, form: RoadshowForm) -> Roadshow:
+def update(
+    session: Session, actor: User, roadshow: Roadshow, form: RoadshowForm, *, secret: str = ""
+) -> Roadshow:
+    """Edit the event; more seats promote the waitlist (`secret` signs the links mailed to
+    people registered without an account)."""
     require_staff(actor)
     if roadshow.state not in EDITABLE_STATES:
         raise ValidationFailed("transition_not_allowed")
@@ -146,7 +150,7 @@ def update(session: Session, actor: User, roadshow: Roadshow, form: RoadshowForm
     if roadshow.capacity > before:
         from matchmaker.roadshows import desk as roadshow_desk
 
-        roadshow_desk.apply_capacity(session, roadshow)
+        roadshow_desk.apply_capacity(session, roadshow, secret)
     audit.record(session, actor, "roadshow.updated", "roadshow", roadshow.id)
     session.flush()
     return roadshow

@@ -139,6 +139,13 @@ def test_invitations_rank_by_covered_needs_and_notify(session, world) -> None:
     assert roadshow_events.send_invitations(session, staff, roadshow) == 0  # nobody twice
 
 
+def seat(session, roadshow, person, **kw):
+    """A registration without an account, confirmed through its mailed link."""
+    pending = roadshow_desk.register(session, roadshow, person, secret="test-secret", **kw)
+    assert pending.status == RegistrationStatus.PENDING
+    return roadshow_desk.confirm(session, pending, secret="test-secret")
+
+
 def applicant(n: int, **kw):
     return roadshow_desk.Applicant(name=f"参会人{n}", email=f"p{n}@example.com", **kw)
 
@@ -152,9 +159,9 @@ def open_roadshow(session, world):
 
 
 def test_capacity_waitlist_and_promotion_on_cancel(session, open_roadshow) -> None:
-    first = roadshow_desk.register(session, open_roadshow, applicant(1))
-    second = roadshow_desk.register(session, open_roadshow, applicant(2))
-    third = roadshow_desk.register(session, open_roadshow, applicant(3))
+    first = seat(session, open_roadshow, applicant(1))
+    second = seat(session, open_roadshow, applicant(2))
+    third = seat(session, open_roadshow, applicant(3))
     assert [r.status for r in (first, second, third)] == [
         RegistrationStatus.REGISTERED,
         RegistrationStatus.REGISTERED,
@@ -168,7 +175,7 @@ def test_capacity_waitlist_and_promotion_on_cancel(session, open_roadshow) -> No
 
 
 def test_duplicate_email_is_refused(session, open_roadshow) -> None:
-    roadshow_desk.register(session, open_roadshow, applicant(1))
+    seat(session, open_roadshow, applicant(1))
     with pytest.raises(ValidationFailed) as err:
         roadshow_desk.register(
             session,
@@ -185,19 +192,19 @@ def test_registration_after_the_deadline_or_before_publishing_is_refused(
     clock.set_now(utcnow() + timedelta(days=2))
     try:
         with pytest.raises(ValidationFailed) as err:
-            roadshow_desk.register(session, open_roadshow, applicant(1))
+            seat(session, open_roadshow, applicant(1))
         assert err.value.code == "registration_closed"
     finally:
         clock.set_now(None)
     planning = factories.roadshow(session, world["staff"])
     with pytest.raises(ValidationFailed):
-        roadshow_desk.register(session, planning, applicant(2))
+        seat(session, planning, applicant(2))
 
 
 def test_check_in_errors_and_counts(session, world, open_roadshow) -> None:
     staff = world["staff"]
-    person = roadshow_desk.register(session, open_roadshow, applicant(1))
-    waiting = [roadshow_desk.register(session, open_roadshow, applicant(n)) for n in (2, 3)][1]
+    person = seat(session, open_roadshow, applicant(1))
+    waiting = [seat(session, open_roadshow, applicant(n)) for n in (2, 3)][1]
     with pytest.raises(ValidationFailed) as err:
         roadshow_desk.check_in(session, staff, open_roadshow, "NOT-A-CODE")
     assert err.value.code == "code_invalid"
@@ -357,7 +364,7 @@ def test_a_partys_contract_waits_for_staff_then_signs_the_match(
 
 
 def test_more_capacity_promotes_the_waitlist_in_order(session, world, open_roadshow) -> None:
-    people = [roadshow_desk.register(session, open_roadshow, applicant(n)) for n in range(1, 6)]
+    people = [seat(session, open_roadshow, applicant(n)) for n in range(1, 6)]
     assert [p.status for p in people].count(RegistrationStatus.WAITLISTED) == 3
     zone = open_roadshow.timezone
     edited = form(
@@ -424,8 +431,8 @@ def test_registering_again_after_cancelling_goes_to_the_back(
     session, world, accepted, open_roadshow
 ) -> None:
     first = session.get(Registration, accepted.registration_id)  # holds a meeting
-    second = roadshow_desk.register(session, open_roadshow, applicant(2))
-    third = roadshow_desk.register(session, open_roadshow, applicant(3))
+    second = seat(session, open_roadshow, applicant(2))
+    third = seat(session, open_roadshow, applicant(3))
     assert third.status == RegistrationStatus.WAITLISTED
     promoted = roadshow_desk.cancel(session, first)
     assert promoted == [third]
@@ -447,16 +454,66 @@ def test_registering_again_after_cancelling_goes_to_the_back(
 
 
 def test_registrants_get_their_code_by_mail(session, world, open_roadshow) -> None:
-    public = roadshow_desk.register(session, open_roadshow, applicant(1))
+    public = seat(session, open_roadshow, applicant(1))
     enterprise = world["enterprise"]
     roadshow_desk.register(
         session, open_roadshow, roadshow_desk.Applicant("甲", enterprise.email), user=enterprise
     )
-    mail = session.scalars(
-        sa.select(OutboxMail).where(OutboxMail.recipient == "p1@example.com")
-    ).one()
-    assert public.check_in_code[:4] in mail.body and f"/roadshows/{open_roadshow.id}" in mail.body
+    confirm_mail, code_mail = session.scalars(
+        sa.select(OutboxMail)
+        .where(OutboxMail.recipient == "p1@example.com")
+        .order_by(OutboxMail.id)
+    ).all()
+    assert public.check_in_code[:4] not in confirm_mail.body  # no code before the confirmation
+    link = roadshow_desk.ticket_link("test-secret", public)
+    assert f"{link}/confirm" in confirm_mail.body
+    assert public.check_in_code[:4] in code_mail.body and link in code_mail.body
+    assert (
+        roadshow_desk.registration_for_token(session, "test-secret", link.rsplit("/", 1)[1])
+        == public
+    )
     note = session.scalars(
         sa.select(Notification).where(Notification.user_id == enterprise.id)
     ).one()
     assert note.message_key == "roadshow_registered" and "-" in note.params["code"]
+
+
+def test_nobody_takes_a_seat_with_someone_elses_email(session, world, open_roadshow) -> None:
+    """Registering another person's address without an account holds no seat and links to no
+    account: the owner of the address signs in and registers normally."""
+    enterprise = world["enterprise"]
+    squatter = roadshow_desk.register(
+        session,
+        open_roadshow,
+        roadshow_desk.Applicant("冒名者", enterprise.email),
+        secret="test-secret",
+    )
+    assert squatter.status == RegistrationStatus.PENDING
+    assert roadshow_desk.counts(session, open_roadshow).registered == 0
+    assert roadshow_desk.registration_of(open_roadshow, enterprise) is None
+    with pytest.raises(NotFound):
+        roadshow_desk.find_by_code(session, open_roadshow, squatter.check_in_code)
+    mine = roadshow_desk.register(
+        session, open_roadshow, roadshow_desk.Applicant("甲", enterprise.email), user=enterprise
+    )
+    assert mine.id == squatter.id and mine.user_id == enterprise.id and mine.name == "甲"
+    assert mine.status == RegistrationStatus.REGISTERED
+    assert roadshow_desk.registration_of(open_roadshow, enterprise) == mine
+
+
+def test_an_anonymous_waitlisted_person_is_mailed_when_a_seat_opens(
+    session, world, open_roadshow
+) -> None:
+    open_roadshow.capacity = 1
+    first = seat(session, open_roadshow, applicant(1))
+    waiting = seat(session, open_roadshow, applicant(2))
+    assert waiting.status == RegistrationStatus.WAITLISTED
+    roadshow_desk.cancel(session, first, secret="test-secret")
+    assert waiting.status == RegistrationStatus.REGISTERED
+    last = session.scalars(
+        sa.select(OutboxMail)
+        .where(OutboxMail.recipient == "p2@example.com")
+        .order_by(OutboxMail.id.desc())
+    ).first()
+    assert roadshow_desk.ticket_link("test-secret", waiting) in last.body
+    assert "有空位" in last.subject + last.body

@@ -1,6 +1,7 @@
 """Roadshow pages over HTTP: who may reach which page, forms, escaping, the check-in desk."""
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -10,6 +11,7 @@ from matchmaker.models import (
     FollowUpIntent,
     Meeting,
     MeetingState,
+    OutboxMail,
     Registration,
     Roadshow,
     RoadshowState,
@@ -200,19 +202,43 @@ def test_event_page_hides_confidential_lineup_titles(client, world) -> None:
     assert XSS not in body
 
 
-def test_public_registration_shows_code_and_qr_and_refuses_duplicates(client, app, world) -> None:
+def test_public_registration_is_confirmed_by_mail_then_shows_code_and_qr(
+    client, app, world
+) -> None:
+    from web import db
+
     form = {"name": "钱七", "email": "qian@example.com", "organisation": XSS}
     response = client.post(f"/roadshows/{world['rid']}/register", data=form)
     assert response.status_code == 302 and "/ticket/" in response.location
-    ticket = client.get(response.location).get_data(as_text=True)
+    pending = client.get(response.location).get_data(as_text=True)
+    assert 'data-testid="confirm-by-mail"' in pending and "checkin-code" not in pending
+    with app.app_context():
+        mail = (
+            db.session()
+            .query(OutboxMail)
+            .filter_by(recipient="qian@example.com")
+            .order_by(OutboxMail.id)
+            .all()[-1]
+        )
+    link = re.search(r"/roadshows/\d+/r/[\w.\-]+/confirm", mail.body).group(0)
+    fresh = app.test_client()  # the mail is opened in another browser
+    assert 'data-action="confirm-registration"' in fresh.get(link).get_data(as_text=True)
+    confirmed = fresh.post(link)
+    ticket_url = confirmed.location
+    ticket = fresh.get(ticket_url).get_data(as_text=True)
     assert 'data-testid="checkin-code"' in ticket and "<svg" in ticket
     again = client.post(f"/roadshows/{world['rid']}/register", data=form, follow_redirects=True)
     assert "已报名" in again.get_data(as_text=True) or "already registered" in again.get_data(
         as_text=True
     )
-    # someone else's ticket stays private
-    other = app.test_client()
-    assert other.get(response.location).status_code == 404
+    # someone else's ticket stays private; a forged link is not found
+    assert app.test_client().get(response.location).status_code == 404
+    assert app.test_client().get(ticket_url + "x").status_code == 404
+    # the mailed link cancels too
+    fresh.post(ticket_url.rstrip("/") + "/cancel")
+    with app.app_context():
+        status = db.session().query(Registration).filter_by(email="qian@example.com").one().status
+    assert status == "cancelled"
 
 
 def test_checkin_by_code_with_errors_and_counts(client, world) -> None:
@@ -317,9 +343,13 @@ def test_report_page_and_export_neutralise_formulas(client, app, world) -> None:
     with app.app_context():
         s = db.session()
         roadshow = s.get(Roadshow, world["rid"])
-        roadshow_desk.register(
-            s, roadshow, roadshow_desk.Applicant(name="=HYPERLINK(1)", email="f@example.com")
+        pending = roadshow_desk.register(
+            s,
+            roadshow,
+            roadshow_desk.Applicant(name="=HYPERLINK(1)", email="f@example.com"),
+            secret="test-secret",
         )
+        roadshow_desk.confirm(s, pending, secret="test-secret")
         s.commit()
     login(client, world["staff"])
     page = client.get(f"/roadshows/{world['rid']}/report").get_data(as_text=True)

@@ -12,6 +12,7 @@ ROADSHOW_STATES = {
     "done": _l("Finished"),
 }
 REGISTRATION_STATUSES = {
+    "pending": _l("awaiting e-mail confirmation"),
     "registered": _l("Registered"),
     "waitlisted": _l("Waitlisted"),
     "cancelled": _l("Cancelled"),

@@ -7,13 +7,14 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from matchmaker import visibility
+from matchmaker import runtime, visibility
 from matchmaker.core.errors import OperationError
 from matchmaker.models import Registration, Roadshow, Visibility
 from matchmaker.roadshows import desk as roadshow_desk
 from matchmaker.roadshows.planning.roster import format_check_in_code
 from matchmaker.visibility import Access, access
 from web import db
+from web.committing import committing
 from web.roadshows import bp
 from web.roadshows.common import flash_error, load, viewer
 from web.roadshows.qr import qr_svg
@@ -80,7 +81,9 @@ def register(roadshow_id: int) -> Response:
         organisation=form.get("organisation"),
     )
     try:
-        registration = roadshow_desk.register(s, roadshow, applicant, user=user)
+        registration = roadshow_desk.register(
+            s, roadshow, applicant, user=user, secret=runtime.settings().secret_key
+        )
         s.commit()
     except OperationError as error:
         s.rollback()
@@ -107,14 +110,7 @@ def _own_registration(roadshow: Roadshow, rid: int) -> Registration:
 @bp.route("/<int:roadshow_id>/ticket/<int:rid>")
 def ticket(roadshow_id: int, rid: int) -> str:
     roadshow = load(roadshow_id)
-    registration = _own_registration(roadshow, rid)
-    return render_template(
-        "roadshows/ticket.html",
-        roadshow=roadshow,
-        registration=registration,
-        code=format_check_in_code(registration.check_in_code),
-        qr=qr_svg(registration.check_in_code, _("QR code of the check-in code")),
-    )
+    return _ticket_page(roadshow, _own_registration(roadshow, rid), None)
 
 
 @bp.route("/<int:roadshow_id>/ticket/<int:rid>/cancel", methods=["POST"])
@@ -122,7 +118,60 @@ def cancel(roadshow_id: int, rid: int) -> Response:
     s = db.session()
     roadshow = load(roadshow_id)
     registration = _own_registration(roadshow, rid)
-    roadshow_desk.cancel(s, registration)
+    roadshow_desk.cancel(s, registration, actor=viewer(), secret=runtime.settings().secret_key)
     s.commit()
     flash(_("Your registration is cancelled."), "info")
     return redirect(url_for("roadshows.event", roadshow_id=roadshow_id))
+
+
+def _by_link(roadshow: Roadshow, token: str) -> Registration:
+    """The registration a mailed link names (people without an account keep it this way)."""
+    try:
+        registration = roadshow_desk.registration_for_token(
+            db.session(), runtime.settings().secret_key, token
+        )
+    except OperationError:
+        abort(404)
+    if registration.roadshow_id != roadshow.id:
+        abort(404)
+    return registration
+
+
+def _ticket_page(roadshow: Roadshow, registration: Registration, token: str | None) -> str:
+    return render_template(
+        "roadshows/ticket.html",
+        roadshow=roadshow,
+        registration=registration,
+        token=token,
+        code=format_check_in_code(registration.check_in_code),
+        qr=qr_svg(registration.check_in_code, _("QR code of the check-in code")),
+    )
+
+
+@bp.route("/<int:roadshow_id>/r/<token>")
+def ticket_by_link(roadshow_id: int, token: str) -> str:
+    roadshow = load(roadshow_id)
+    return _ticket_page(roadshow, _by_link(roadshow, token), token)
+
+
+@bp.route("/<int:roadshow_id>/r/<token>/confirm", methods=["GET", "POST"])
+def confirm_by_link(roadshow_id: int, token: str) -> str | Response:
+    """GET shows one button; only the POST confirms (mail scanners open every link)."""
+    roadshow = load(roadshow_id)
+    registration = _by_link(roadshow, token)
+    if request.method == "POST":
+        with committing(_("Your registration is confirmed.")):
+            roadshow_desk.confirm(db.session(), registration, secret=runtime.settings().secret_key)
+        return redirect(url_for("roadshows.ticket_by_link", roadshow_id=roadshow_id, token=token))
+    return render_template(
+        "roadshows/confirm_registration.html", roadshow=roadshow, registration=registration
+    )
+
+
+@bp.route("/<int:roadshow_id>/r/<token>/cancel", methods=["POST"])
+def cancel_by_link(roadshow_id: int, token: str) -> Response:
+    roadshow = load(roadshow_id)
+    registration = _by_link(roadshow, token)
+    with committing(_("Your registration is cancelled.")):
+        roadshow_desk.cancel(db.session(), registration, secret=runtime.settings().secret_key)
+    return redirect(url_for("roadshows.ticket_by_link", roadshow_id=roadshow_id, token=token))

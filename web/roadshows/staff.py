@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker import taxonomy
+from matchmaker import runtime, taxonomy
 from matchmaker.models import LineupItem, Roadshow, RoadshowState
 from matchmaker.roadshows import events as roadshow_events
 from web import db
@@ -92,7 +92,9 @@ def edit(roadshow_id: int) -> str | Response:
     if request.method == "GET":
         return _render_form(roadshow, _values(roadshow))
     with committing(_("Saved.")) as outcome:
-        roadshow_events.update(db.session(), current_user, roadshow, _form())
+        roadshow_events.update(
+            db.session(), current_user, roadshow, _form(), secret=runtime.settings().secret_key
+        )
     if not outcome.ok:
         return _render_form(roadshow, _posted_values())
     return redirect(url_for("roadshows.lineup", roadshow_id=roadshow.id))
