@@ -33,6 +33,21 @@ def _presenter_email(instance: Path, roadshow_id: int) -> str:
     return str(row[0])
 
 
+def _event_day_arrives(instance: Path, roadshow_id: int) -> None:
+    """Move the event's start to an hour ago in the server's database: follow-ups open on the
+    event day, and the browser cannot wait until 2030."""
+    from datetime import UTC, datetime, timedelta
+
+    with sqlite3.connect(instance / "matchmaker.sqlite") as conn:
+        (stored,) = conn.execute(
+            "SELECT starts_at FROM roadshows WHERE id = ?", (roadshow_id,)
+        ).fetchone()
+        start = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+        # keep the stored text format (SQLite holds datetimes as text)
+        value = start.isoformat(sep=" " if " " in stored else "T")
+        conn.execute("UPDATE roadshows SET starts_at = ? WHERE id = ?", (value, roadshow_id))
+
+
 def _tab(browser, live_server: str, email: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
     context.set_default_timeout(15_000)
@@ -109,6 +124,10 @@ def test_roadshow_from_lineup_to_report(page, browser, live_server, live_instanc
     agenda = enterprise.locator("[data-testid=agenda]").inner_text()
     start, end = re.search(r"2030-06-01 (\d\d:\d\d)–(\d\d:\d\d)", agenda).groups()  # type: ignore[union-attr]
     assert (start, end) == ("09:00", "09:20")  # Shanghai wall-clock time, first slot
+    # no follow-up before the meeting has happened; on the event day there is
+    assert enterprise.locator("[data-testid=agenda] [data-action=followup]").count() == 0
+    _event_day_arrives(live_instance, roadshow_id)
+    enterprise.reload()
     enterprise.click("[data-testid=agenda] [data-action=followup]")
     enterprise.check("input[name=intent][value=further_talks]")
     enterprise.click("[data-action=save-followup]")
