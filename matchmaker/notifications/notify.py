@@ -120,10 +120,25 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 
+# parameters stored as codes and shown as words in the reader's language
+WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "response": {
+        "interested": ("希望对接", "would like to meet"),
+        "declined": ("暂不考虑", "not for now"),
+    },
+}
+
+
 def render(key: str, params: dict[str, Any], locale: str) -> str:
     zh, en = TEMPLATES.get(key, (key, key))
     english = locale.startswith("en")
     template = en if english else zh
+    params = {
+        name: WORDS[name].get(str(value), (value, value))[1 if english else 0]
+        if name in WORDS
+        else value
+        for name, value in params.items()
+    }
     if params.get("title_hidden"):
         params = {**params, "title": HIDDEN_TITLE["en" if english else "zh"]}
     try:

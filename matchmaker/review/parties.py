@@ -98,11 +98,21 @@ def latest_response(match: Match, side: str) -> str | None:
     return None
 
 
+# a party's answer still changes something only while the deal is open
+ANSWERABLE = tuple(s for s in APPROVED_MATCH_STATES if s != MatchState.SIGNED)
+
+
+def can_respond(match: Match) -> bool:
+    return match.state in ANSWERABLE
+
+
 def respond(session: Session, actor: User, match: Match, response: str) -> None:
     """A party says whether it wants to meet the other side (recorded in the match history)."""
     side = party_of(actor, match)
     if side is None or match.state not in APPROVED_MATCH_STATES:
         raise PermissionDenied("not_owner")
+    if not can_respond(match):
+        raise ValidationFailed("transition_not_allowed")
     if response not in RESPONSES:
         raise ValidationFailed("bad_response")
     session.add(match.record(actor, f"{side}:{response}"))
@@ -112,7 +122,7 @@ def respond(session: Session, actor: User, match: Match, response: str) -> None:
             session,
             match.assignee,
             "match_response",
-            f"/matches/{match.id}",
+            f"/review/matches/{match.id}",
             about=match.need,
             response=response,
         )

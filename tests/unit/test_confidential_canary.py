@@ -252,3 +252,23 @@ def test_no_notification_or_mail_to_outsiders_holds_a_canary(world) -> None:
             sa.select(Notification).where(Notification.message_key == "match_response")
         ).all()
         assert any(CANARY_NEED in render(n.message_key, n.params, "zh") for n in staff_notes)
+
+
+def test_every_notification_opens_a_page_its_reader_may_see(world) -> None:
+    """Each notification's link, opened by its own reader, answers with a page (not 404/403)."""
+    app, _ids, _tokens = world
+    with runtime.database().session() as s:
+        notes = [
+            (n.message_key, n.link, s.get(User, n.user_id).email)
+            for n in s.scalars(sa.select(Notification).where(Notification.link.is_not(None)))
+        ]
+    assert {key for key, _link, _email in notes} >= {"match_introduced", "match_response"}
+    broken = []
+    for key, link, email in notes:
+        client = _client(app, email)
+        response = client.get(link, follow_redirects=True)
+        if response.status_code != 200:
+            broken.append(f"{key} → {link} as {email}: {response.status_code}")
+        text = render(key, {"response": "declined", "title": "x"}, "zh")
+        assert "declined" not in text  # codes are shown as words
+    assert broken == []

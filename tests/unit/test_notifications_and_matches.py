@@ -163,3 +163,21 @@ def test_strangers_cannot_answer(client, people, approved_match) -> None:
     assert client.post(f"/my/matches/{approved_match}/interested").status_code == 404
     login(client, people["staff"])
     assert client.post(f"/my/matches/{approved_match}/interested").status_code == 403
+
+
+def test_no_answer_on_a_signed_deal(client, app, people, approved_match) -> None:
+    from matchmaker.models import Match, MatchState
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        s.get(Match, approved_match).state = MatchState.SIGNED
+        s.commit()
+    login(client, people["researcher"])
+    page = client.get("/my/matches").get_data(as_text=True)
+    assert 'data-action="declined"' not in page and 'data-action="interested"' not in page
+    client.post(f"/my/matches/{approved_match}/declined")
+    with app.app_context():
+        from matchmaker.models import Notification
+
+        assert db.session().query(Notification).filter_by(message_key="match_response").count() == 0

@@ -316,6 +316,7 @@ def my_matches() -> str:
                 "other_visible": visibility.can_see(current_user, other),
                 "mine": match.achievement if side == "achievement" else match.need,
                 "response": matches.latest_response(match, side or ""),
+                "can_respond": matches.can_respond(match),
             }
         )
     return render_template("submissions/matches.html", cards=cards)
