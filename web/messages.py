@@ -161,6 +161,7 @@ CHECK_RESULTS = {
     "partial": _l("partly"),
     "failed": _l("failed"),
     "unknown": _l("unknown"),
+    "different": _l("different"),
 }
 
 REASON_LABELS = {

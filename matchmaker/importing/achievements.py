@@ -26,6 +26,9 @@ COLUMNS = [
     ("region", "所在地区", "Region", False),
 ]
 LIST_SPLIT = re.compile(r"[,，;；、/\n]+")
+# cooperation modes: "/" is part of a label the template itself lists (技术服务/咨询), so a cell
+# is split on the other separators, and on "/" only where the whole piece is not a known mode
+MODE_SPLIT = re.compile(r"[,，;；、\n]+")
 
 
 def _lookup(vocabulary: dict[str, taxonomy.Term]) -> dict[str, str]:
@@ -46,6 +49,14 @@ MODE_NAMES = {
     "技术咨询": "technical_service",
 }
 IP_NAMES = _lookup(taxonomy.IP_TYPES)
+
+
+def _mode_names(cell: str) -> list[str]:
+    names: list[str] = []
+    for piece in MODE_SPLIT.split(cell):
+        piece = piece.strip()
+        names.extend([piece] if piece.lower() in MODE_NAMES else piece.split("/"))
+    return names
 
 
 @dataclass
@@ -111,7 +122,7 @@ def validate(records: list[dict[str, str]]) -> tuple[list[RowResult], list[str]]
         if None not in prices.values() and prices["price_min"] > prices["price_max"]:  # type: ignore[operator]
             row.errors.append(("price_max", "price_order"))
         modes = []
-        for name in LIST_SPLIT.split(raw.get("modes", "")):
+        for name in _mode_names(raw.get("modes", "")):
             if name.strip():
                 code = MODE_NAMES.get(name.strip().lower())
                 if code is None:

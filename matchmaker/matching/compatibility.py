@@ -19,6 +19,7 @@ class Result(StrEnum):
     PARTIAL = "partial"
     FAILED = "failed"
     UNKNOWN = "unknown"
+    DIFFERENT = "different"  # known on both sides and not the same, without counting against
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,13 @@ WEIGHTS = {
 # scripts/evaluate.py, short titles lost more to the field label than they gained (csl hybrid
 # nDCG@10 0.185 at 0.08, 0.195 at 0.03), descriptions need it (needs 0.856 at 0.08, 0.829 at 0.03).
 SHORT_SOURCE_WEIGHTS = {**WEIGHTS, "field": 0.03}
-SCORE_OF = {Result.PASSED: 1.0, Result.PARTIAL: 0.5, Result.FAILED: -1.0, Result.UNKNOWN: 0.0}
+SCORE_OF = {
+    Result.PASSED: 1.0,
+    Result.PARTIAL: 0.5,
+    Result.FAILED: -1.0,
+    Result.UNKNOWN: 0.0,
+    Result.DIFFERENT: 0.0,
+}
 
 # Fields whose work often transfers to the other (both directions).
 RELATED_FIELDS = {
@@ -104,7 +111,7 @@ def region_check(achievement: Achievement, need: Need) -> Check:
     if not achievement.region or not need.region:
         return Check("region", Result.UNKNOWN)
     # another province is no reason to drop a match: it only misses the bonus
-    return Check("region", Result.PASSED if achievement.region == need.region else Result.UNKNOWN)
+    return Check("region", Result.PASSED if achievement.region == need.region else Result.DIFFERENT)
 
 
 def deadline_check(need: Need, today: date) -> Check:

@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from matchmaker.matching.compatibility import (
+    SCORE_OF,
     WEIGHTS,
     Result,
     adjustment,
@@ -90,7 +91,10 @@ def test_modes_region_deadline() -> None:
         == Result.UNKNOWN
     )
     assert region_check(*pair({"region": "江苏省"}, {"region": "江苏省"})).result == Result.PASSED
-    assert region_check(*pair({"region": "江苏省"}, {"region": "广东省"})).result == Result.UNKNOWN
+    # both known and not the same: "different", shown as such, without a penalty (was "unknown")
+    different = region_check(*pair({"region": "内蒙古自治区"}, {"region": "江苏省"}))
+    assert different.result == Result.DIFFERENT and SCORE_OF[different.result] == 0.0
+    assert region_check(*pair({"region": None}, {"region": "江苏省"})).result == Result.UNKNOWN
     assert deadline_check(Need(deadline=date(2026, 11, 23)), TODAY).blocks
     assert not deadline_check(Need(deadline=None), TODAY).blocks
     assert not deadline_check(Need(deadline=TODAY), TODAY).blocks

@@ -134,3 +134,20 @@ def test_formulas_are_neutralised_on_export(value) -> None:
     assert safe_cell(value) == "'" + value
     assert safe_cell("普通文本") == "普通文本"
     assert safe_cell(42) == 42
+
+
+def test_cooperation_modes_the_template_lists_are_read_whole() -> None:
+    """技术服务/咨询 is one option of the template's list: the "/" inside it is no separator."""
+    data = xlsx(
+        [
+            ["成果名称", "成果介绍", "技术领域", "合作方式"],
+            ["A", "介绍", "新材料", "技术服务/咨询"],
+            ["B", "介绍", "新材料", "技术转让、技术服务/咨询"],
+            ["C", "介绍", "新材料", "转让/许可"],
+        ]
+    )
+    rows, _unknown = validate(read_table(data))
+    assert [r.errors for r in rows] == [[], [], []]
+    assert rows[0].values["cooperation_modes"] == ["technical_service"]
+    assert rows[1].values["cooperation_modes"] == ["transfer", "technical_service"]
+    assert rows[2].values["cooperation_modes"] == ["transfer", "license"]
