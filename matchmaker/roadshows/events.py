@@ -63,6 +63,7 @@ class Invitee:
     enterprise: User
     reasons: tuple[tuple[str, str], ...]  # (achievement title, need title)
     weight: float = 0.0
+    presentations: int = 0  # lineup items that fit at least one of the enterprise's needs
 
 
 @dataclass
@@ -302,6 +303,7 @@ def invitees(session: Session, roadshow: Roadshow) -> list[Invitee]:
     reasons: dict[int, list[tuple[str, str]]] = defaultdict(list)
     weight: dict[int, float] = defaultdict(float)
     owners: dict[int, User] = {}
+    items: dict[int, set[int]] = defaultdict(set)
     for item in roadshow.lineup:
         for need_id in item.covered_need_ids:
             need = needs.get(need_id)
@@ -309,9 +311,13 @@ def invitees(session: Session, roadshow: Roadshow) -> list[Invitee]:
                 continue
             owners[need.owner_id] = need.owner
             reasons[need.owner_id].append((item.achievement.title, need.title))
+            items[need.owner_id].add(item.id)
             weight[need.owner_id] += scores.get((item.achievement_id, need_id), 0.0)
     ranked = sorted(owners, key=lambda uid: (-len(reasons[uid]), -weight[uid], uid))
-    return [Invitee(owners[uid], tuple(reasons[uid]), round(weight[uid], 3)) for uid in ranked]
+    return [
+        Invitee(owners[uid], tuple(reasons[uid]), round(weight[uid], 3), len(items[uid]))
+        for uid in ranked
+    ]
 
 
 def send_invitations(session: Session, actor: User, roadshow: Roadshow) -> int:
@@ -335,7 +341,7 @@ def send_invitations(session: Session, actor: User, roadshow: Roadshow) -> int:
             "roadshow_invitation",
             link,
             title=roadshow.title,
-            count=len(person.reasons),
+            count=person.presentations,  # presentations, not (presentation, need) pairs
         )
     audit.record(session, actor, "roadshow.invited", "roadshow", roadshow.id, count=len(people))
     session.flush()

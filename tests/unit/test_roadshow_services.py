@@ -129,11 +129,17 @@ def test_invitations_rank_by_covered_needs_and_notify(session, world) -> None:
     people = roadshow_events.invitees(session, roadshow)
     assert [p.enterprise.id for p in people] == [world["enterprise"].id, world["other"].id]
     assert ("成果A", "需求一") in people[0].reasons
+    # the count in the invitation is presentations, not (presentation, need) pairs
+    first = people[0]
+    assert first.presentations == len({title for title, _need in first.reasons})
+    assert first.presentations < len(first.reasons)  # A covers both of its needs
     assert roadshow_events.send_invitations(session, staff, roadshow) == 2
     notes = session.scalars(
         sa.select(Notification).where(Notification.message_key == "roadshow_invitation")
     ).all()
     assert {n.user_id for n in notes} == {world["enterprise"].id, world["other"].id}
+    counts = {n.user_id: n.params["count"] for n in notes}
+    assert counts == {p.enterprise.id: p.presentations for p in people}
     assert all(n.link == f"/roadshows/{roadshow.id}" for n in notes)
     assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMail)) == 2
     assert roadshow_events.send_invitations(session, staff, roadshow) == 0  # nobody twice
