@@ -42,7 +42,9 @@ RESUBMIT_WINDOW = timedelta(minutes=10)
 # never compared: merged duplicates (their survivor is) and drafts of other organisations
 _PRIVATE = (ListingState.DRAFT,)
 INDEX_CANDIDATES = 50
-SCAN_LIMIT = 5000
+# listings read directly per check (the index finds published ones): a bound on the work of
+# one submission, paid again by every row of an import
+SCAN_LIMIT = 500
 # below this n-gram overlap no embedding can lift a pair to the threshold (0.6 × 0.15 + 0.4 < 0.5)
 PLAUSIBLE = 0.15
 # a listing copied a hundred times needs one cluster for staff, not 100 × 99 / 2 pairs
@@ -93,11 +95,26 @@ class Candidate:
         return self.similarity.score
 
 
-def _scan(session: Session, listing: Listing, states: Sequence[ListingState]) -> list[Listing]:
+def _scan(
+    session: Session, listing: Listing, states: Sequence[ListingState], mine_only: bool
+) -> list[Listing]:
+    """The newest listings in `states` of the organisation (`mine_only`) or of the others,
+    chosen in SQL: an organisation importing thousands of rows never reads its own."""
     model = KINDS[listing.kind]
+    organisation = listing.organisation_id
     stmt = sa.select(model).where(model.state.in_(states), model.merged_into_id.is_(None))
     if listing.id is not None:
         stmt = stmt.where(model.id != listing.id)
+    if mine_only:
+        if not organisation:
+            return []
+        stmt = stmt.where(model.organisation_id == organisation)
+    else:
+        stmt = stmt.where(model.state.not_in(_PRIVATE))
+        if organisation:
+            stmt = stmt.where(
+                sa.or_(model.organisation_id != organisation, model.organisation_id.is_(None))
+            )
     return list(session.scalars(stmt.order_by(model.id.desc()).limit(SCAN_LIMIT)).all())
 
 
@@ -105,11 +122,14 @@ def _candidates(
     session: Session, listing: Listing, engine: SearchEngine | None, mine_only: bool
 ) -> list[Listing]:
     """Published listings come from the index (nearest by meaning and by words); the rest
-    (under review, returned, expired, same-organisation drafts) are few and read directly."""
+    (under review, returned, expired, same-organisation drafts) are read directly, the newest
+    SCAN_LIMIT of them."""
     model = KINDS[listing.kind]
     live = [ListingState.SUBMITTED, ListingState.RETURNED, ListingState.EXPIRED]
     if engine is None:
-        found = _scan(session, listing, [*live, ListingState.PUBLISHED, ListingState.DRAFT])
+        found = _scan(
+            session, listing, [*live, ListingState.PUBLISHED, ListingState.DRAFT], mine_only
+        )
     else:
         result = retrieve(
             engine.index,
@@ -121,7 +141,7 @@ def _candidates(
         ids = [parse_doc_id(hit.id)[1] for hit in result.fused]
         found = [row for row in (session.get(model, i) for i in ids) if row is not None]
         found = [row for row in found if row.id != listing.id and row.merged_into_id is None]
-        found += _scan(session, listing, [*live, ListingState.DRAFT])
+        found += _scan(session, listing, [*live, ListingState.DRAFT], mine_only)
     organisation = listing.organisation_id
     if mine_only:
         return [row for row in found if organisation and row.organisation_id == organisation]
