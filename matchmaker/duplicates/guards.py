@@ -217,13 +217,19 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 
 
 def flag_for_staff(
-    session: Session, listing: Listing, engine: SearchEngine | None = None
+    session: Session,
+    listing: Listing,
+    engine: SearchEngine | None = None,
+    *,
+    found: list[Candidate] | None = None,
 ) -> list[DuplicateFlag]:
     """Record the few most similar listings of other organisations for staff (each is enough
     to put the listing in the cluster of its copies). A pair is recorded once, whatever
-    happens to it later, so "not a duplicate" is never asked again."""
+    happens to it later, so "not a duplicate" is never asked again. `found`: the candidates,
+    when they were looked up before the write transaction began (bulk import)."""
     created: list[DuplicateFlag] = []
-    found = near_duplicates_of(session, listing, engine, mine_only=False)
+    if found is None:
+        found = near_duplicates_of(session, listing, engine, mine_only=False)
     for candidate in found[:FLAGS_PER_LISTING]:
         first, second = _pair(listing.id, candidate.listing.id)
         exists = session.scalar(

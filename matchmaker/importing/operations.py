@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from matchmaker.config import Settings
 from matchmaker.core import jobs
 from matchmaker.core.errors import PermissionDenied, ValidationFailed
+from matchmaker.duplicates import guards as duplicates
 from matchmaker.importing.achievements import validate
 from matchmaker.importing.tables import read_table
 from matchmaker.listings import operations as listings
@@ -76,7 +77,15 @@ def run(session: Session, job: Job, *, settings: Settings, engine: SearchEngine)
     for row in job.params["rows"]:
         if str(row["row"]) in created:
             continue
-        achievement = listings.create(session, owner, _achievement(row))
+        draft = _achievement(row)
+        found = None
+        if job.params.get("submit"):
+            # the slow part (reading and comparing other listings) before the write begins
+            draft.organisation_id = owner.organisation_id
+            found = duplicates.near_duplicates_of(
+                session, draft, duplicates.available_engine(settings, engine), mine_only=False
+            )
+        achievement = listings.create(session, owner, draft)
         if job.params.get("submit"):
             listings.transition(
                 session,
@@ -85,6 +94,7 @@ def run(session: Session, job: Job, *, settings: Settings, engine: SearchEngine)
                 ListingState.SUBMITTED,
                 settings=settings,
                 engine=engine,
+                near_duplicates=found,
             )
         created[str(row["row"])] = achievement.id
         # a copy: the value SQLAlchemy compares with is the last committed one, which still
