@@ -9,15 +9,24 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 MAX_UNCOMPRESSED = 60 * 1024 * 1024
 MAX_RATIO = 120  # uncompressed / compressed; ordinary office files stay far below
 MIN_CHARS_PER_PAGE = 30
+# Bounds on the work one upload may cost, whatever its size on disk: a few kilobytes can declare
+# thousands of pages sharing one large compressed content stream, and pypdf parses a page's
+# content stream in full before it yields any text.
+MAX_PAGES = 300
+MAX_PAGE_CONTENT = 256 * 1024  # decoded content stream of one page; larger pages are skipped
+MAX_TOTAL_CONTENT = 2 * 1024 * 1024  # decoded content parsed for one document, then stop
+MAX_PAGE_CHARS = 20_000
+MAX_TEXT_CHARS = 100_000  # text kept of one document (pages after it are not read)
 
 
 class ExtractionError(ValueError):
     """`code` names the problem for a translated message: unsupported_type, corrupt, encrypted,
-    scanned_pdf, empty, too_large_unpacked."""
+    scanned_pdf, empty, too_large_unpacked (also: content past the bounds on work)."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -67,24 +76,59 @@ def extract(data: bytes) -> Extracted:
     raise ExtractionError("unsupported_type")
 
 
-def _pdf(data: bytes) -> Extracted:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _content_size(page: Any) -> int:
+    """Decoded bytes of a page's content stream(s): what extract_text would have to parse."""
+    contents = page.get("/Contents")
+    if contents is None:
+        return 0
+    contents = contents.get_object()
+    streams = contents if isinstance(contents, list) else [contents]
+    return sum(len(stream.get_object().get_data()) for stream in streams)
 
+
+def _pdf(data: bytes) -> Extracted:
+    from pypdf import PdfReader, errors
+
+    # LimitReachedError: a stream that decompresses past pypdf's own limit (newer pypdf only)
+    limit_reached = getattr(errors, "LimitReachedError", ())
+
+    pages: list[str] = []
+    chars = parsed = 0
+    skipped = False
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise ExtractionError("encrypted")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)
+        for number in range(min(count, MAX_PAGES)):
+            page = reader.pages[number]
+            size = _content_size(page)
+            if size > MAX_PAGE_CONTENT:
+                skipped = True  # drawings, not prose: not worth parsing
+                continue
+            parsed += size
+            if parsed > MAX_TOTAL_CONTENT:
+                break
+            text = (page.extract_text() or "").strip()[:MAX_PAGE_CHARS]
+            pages.append(text)
+            chars += len(text)
+            if chars >= MAX_TEXT_CHARS:
+                break
     except ExtractionError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except limit_reached as exc:
+        raise ExtractionError("too_large_unpacked") from exc
+    except errors.PyPdfError as exc:
         raise ExtractionError("corrupt") from exc
-    text = "\n".join(p.strip() for p in pages if p.strip())
-    if len(text.strip()) < MIN_CHARS_PER_PAGE * max(1, min(len(pages), 3)):
+    except (ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+        raise ExtractionError("corrupt") from exc
+    text = "\n".join(p for p in pages if p)[:MAX_TEXT_CHARS]
+    if not text and skipped:
+        raise ExtractionError("too_large_unpacked")
+    if len(text.strip()) < MIN_CHARS_PER_PAGE * max(1, min(count, 3)):
         # a scan: pages are images without a text layer
         raise ExtractionError("scanned_pdf")
-    return Extracted("pdf", text, pages=len(pages))
+    return Extracted("pdf", text, pages=count)
 
 
 def _docx(data: bytes) -> Extracted:
@@ -102,7 +146,7 @@ def _docx(data: bytes) -> Extracted:
             cells = [c.text.strip() for c in row.cells if c.text.strip()]
             if cells:
                 parts.append(" | ".join(dict.fromkeys(cells)))
-    text = "\n".join(parts)
+    text = "\n".join(parts)[:MAX_TEXT_CHARS]
     if not text:
         raise ExtractionError("empty")
     return Extracted("docx", text)

@@ -4,7 +4,8 @@
 - A near-duplicate from the same organisation: the form warns before saving and offers to edit
   the existing listing instead (`same_organisation`).
 - A near-duplicate from another organisation: flagged for staff when it is submitted
-  (`flag_for_staff`); staff merge it or mark the pair "not a duplicate", which is final.
+  (`flag_for_staff`, the few most similar only); staff merge it or mark the pair "not a
+  duplicate", which is final. Staff see flags grouped into clusters, a page at a time.
 Similarity itself is in similarity.py.
 """
 
@@ -41,9 +42,15 @@ RESUBMIT_WINDOW = timedelta(minutes=10)
 # never compared: merged duplicates (their survivor is) and drafts of other organisations
 _PRIVATE = (ListingState.DRAFT,)
 INDEX_CANDIDATES = 50
-SCAN_LIMIT = 5000
+# listings read directly per check (the index finds published ones): a bound on the work of
+# one submission, paid again by every row of an import
+SCAN_LIMIT = 500
 # below this n-gram overlap no embedding can lift a pair to the threshold (0.6 × 0.15 + 0.4 < 0.5)
 PLAUSIBLE = 0.15
+# a listing copied a hundred times needs one cluster for staff, not 100 × 99 / 2 pairs
+FLAGS_PER_LISTING = 3
+CLUSTERS_PER_PAGE = 20
+PAIRS_PER_CLUSTER = 10  # pairs shown of one cluster (its representative's first)
 
 
 def recent_same_title(
@@ -88,11 +95,26 @@ class Candidate:
         return self.similarity.score
 
 
-def _scan(session: Session, listing: Listing, states: Sequence[ListingState]) -> list[Listing]:
+def _scan(
+    session: Session, listing: Listing, states: Sequence[ListingState], mine_only: bool
+) -> list[Listing]:
+    """The newest listings in `states` of the organisation (`mine_only`) or of the others,
+    chosen in SQL: an organisation importing thousands of rows never reads its own."""
     model = KINDS[listing.kind]
+    organisation = listing.organisation_id
     stmt = sa.select(model).where(model.state.in_(states), model.merged_into_id.is_(None))
     if listing.id is not None:
         stmt = stmt.where(model.id != listing.id)
+    if mine_only:
+        if not organisation:
+            return []
+        stmt = stmt.where(model.organisation_id == organisation)
+    else:
+        stmt = stmt.where(model.state.not_in(_PRIVATE))
+        if organisation:
+            stmt = stmt.where(
+                sa.or_(model.organisation_id != organisation, model.organisation_id.is_(None))
+            )
     return list(session.scalars(stmt.order_by(model.id.desc()).limit(SCAN_LIMIT)).all())
 
 
@@ -100,11 +122,14 @@ def _candidates(
     session: Session, listing: Listing, engine: SearchEngine | None, mine_only: bool
 ) -> list[Listing]:
     """Published listings come from the index (nearest by meaning and by words); the rest
-    (under review, returned, expired, same-organisation drafts) are few and read directly."""
+    (under review, returned, expired, same-organisation drafts) are read directly, the newest
+    SCAN_LIMIT of them."""
     model = KINDS[listing.kind]
     live = [ListingState.SUBMITTED, ListingState.RETURNED, ListingState.EXPIRED]
     if engine is None:
-        found = _scan(session, listing, [*live, ListingState.PUBLISHED, ListingState.DRAFT])
+        found = _scan(
+            session, listing, [*live, ListingState.PUBLISHED, ListingState.DRAFT], mine_only
+        )
     else:
         result = retrieve(
             engine.index,
@@ -116,7 +141,7 @@ def _candidates(
         ids = [parse_doc_id(hit.id)[1] for hit in result.fused]
         found = [row for row in (session.get(model, i) for i in ids) if row is not None]
         found = [row for row in found if row.id != listing.id and row.merged_into_id is None]
-        found += _scan(session, listing, [*live, ListingState.DRAFT])
+        found += _scan(session, listing, [*live, ListingState.DRAFT], mine_only)
     organisation = listing.organisation_id
     if mine_only:
         return [row for row in found if organisation and row.organisation_id == organisation]
@@ -192,12 +217,20 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 
 
 def flag_for_staff(
-    session: Session, listing: Listing, engine: SearchEngine | None = None
+    session: Session,
+    listing: Listing,
+    engine: SearchEngine | None = None,
+    *,
+    found: list[Candidate] | None = None,
 ) -> list[DuplicateFlag]:
-    """Record near-identical listings of other organisations for staff. A pair is recorded
-    once, whatever happens to it later, so "not a duplicate" is never asked again."""
+    """Record the few most similar listings of other organisations for staff (each is enough
+    to put the listing in the cluster of its copies). A pair is recorded once, whatever
+    happens to it later, so "not a duplicate" is never asked again. `found`: the candidates,
+    when they were looked up before the write transaction began (bulk import)."""
     created: list[DuplicateFlag] = []
-    for candidate in near_duplicates_of(session, listing, engine, mine_only=False):
+    if found is None:
+        found = near_duplicates_of(session, listing, engine, mine_only=False)
+    for candidate in found[:FLAGS_PER_LISTING]:
         first, second = _pair(listing.id, candidate.listing.id)
         exists = session.scalar(
             sa.select(DuplicateFlag.id).where(
@@ -230,36 +263,110 @@ def flag_for_staff(
 
 @dataclass
 class Cluster:
+    """Listings joined by open flags. `flags` and `listings` are the pairs shown (the
+    representative's first, at most PAIRS_PER_CLUSTER); `size` and `flag_count` count all."""
+
     kind: str
     listings: list[Listing]
     flags: list[DuplicateFlag]
+    representative: Listing | None = None
+    size: int = 0
+    flag_count: int = 0
+
+    @property
+    def hidden_pairs(self) -> int:
+        return self.flag_count - len(self.flags)
 
 
-def open_clusters(session: Session) -> list[Cluster]:
-    """Open flags grouped into connected sets of listings (A~B and B~C is one cluster)."""
-    flags = session.scalars(
-        sa.select(DuplicateFlag)
-        .where(DuplicateFlag.status == DuplicateStatus.OPEN)
-        .order_by(DuplicateFlag.score.desc(), DuplicateFlag.id)
+@dataclass
+class ClusterPage:
+    clusters: list[Cluster]
+    page: int
+    pages: int
+    total: int  # clusters
+    open_flags: int
+
+
+def _groups(session: Session) -> list[tuple[str, list[tuple[int, int, int, float]]]]:
+    """Open flags (id, first, second, score) grouped into connected sets of listings (A~B and
+    B~C is one cluster), the group with the most similar pair first."""
+    rows = session.execute(
+        sa.select(
+            DuplicateFlag.id,
+            DuplicateFlag.kind,
+            DuplicateFlag.first_id,
+            DuplicateFlag.second_id,
+            DuplicateFlag.score,
+        ).where(DuplicateFlag.status == DuplicateStatus.OPEN)
     ).all()
     parent: dict[tuple[str, int], tuple[str, int]] = {}
 
     def root(node: tuple[str, int]) -> tuple[str, int]:
         while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]  # halve the path
             node = parent[node]
         return node
 
-    for flag in flags:
-        parent[root((flag.kind, flag.first_id))] = root((flag.kind, flag.second_id))
-    members: dict[tuple[str, int], list[DuplicateFlag]] = {}
-    for flag in flags:
-        members.setdefault(root((flag.kind, flag.first_id)), []).append(flag)
-    clusters: list[Cluster] = []
-    for (kind, _), group in members.items():
-        ids = sorted({i for f in group for i in (f.first_id, f.second_id)})
-        listings = [row for row in (session.get(KINDS[kind], i) for i in ids) if row is not None]
-        clusters.append(Cluster(kind, listings, group))
-    return clusters
+    for _id, kind, first, second, _score in rows:
+        a, b = root((kind, first)), root((kind, second))
+        if a != b:
+            parent[a] = b
+    members: dict[tuple[str, int], list[tuple[int, int, int, float]]] = {}
+    for flag_id, kind, first, second, score in rows:
+        members.setdefault(root((kind, first)), []).append((flag_id, first, second, score))
+    groups = [(kind, flags) for (kind, _), flags in members.items()]
+    groups.sort(key=lambda g: (-max(f[3] for f in g[1]), min(f[0] for f in g[1])))
+    return groups
+
+
+def _cluster(session: Session, kind: str, rows: list[tuple[int, int, int, float]]) -> Cluster:
+    degree: dict[int, int] = {}
+    for _id, first, second, _score in rows:
+        degree[first] = degree.get(first, 0) + 1
+        degree[second] = degree.get(second, 0) + 1
+    representative_id = min(degree, key=lambda i: (-degree[i], i))
+    # the representative's pairs first, most similar first
+    ordered = sorted(rows, key=lambda f: (representative_id not in (f[1], f[2]), -f[3], f[0]))[
+        :PAIRS_PER_CLUSTER
+    ]
+    shown = sorted(
+        session.scalars(
+            sa.select(DuplicateFlag).where(DuplicateFlag.id.in_([f[0] for f in ordered]))
+        ).all(),
+        key=lambda flag: [f[0] for f in ordered].index(flag.id),
+    )
+    model = KINDS[kind]
+    ids = sorted({representative_id} | {i for f in ordered for i in (f[1], f[2])})
+    loaded = {row.id: row for row in session.scalars(sa.select(model).where(model.id.in_(ids)))}
+    return Cluster(
+        kind,
+        [loaded[i] for i in ids if i in loaded],
+        shown,
+        representative=loaded.get(representative_id),
+        size=len(degree),
+        flag_count=len(rows),
+    )
+
+
+def cluster_page(session: Session, page: int = 1, per_page: int = CLUSTERS_PER_PAGE) -> ClusterPage:
+    """One page of clusters of open flags, each under a representative (the listing most
+    flagged), with at most PAIRS_PER_CLUSTER of its pairs loaded."""
+    groups = _groups(session)
+    pages = max((len(groups) + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    chosen = groups[(page - 1) * per_page : page * per_page]
+    return ClusterPage(
+        [_cluster(session, kind, rows) for kind, rows in chosen],
+        page=page,
+        pages=pages,
+        total=len(groups),
+        open_flags=sum(len(rows) for _kind, rows in groups),
+    )
+
+
+def open_clusters(session: Session) -> list[Cluster]:
+    """The first page of clusters of open flags."""
+    return cluster_page(session).clusters
 
 
 def open_count(session: Session) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from matchmaker.config import Settings
 from matchmaker.core import jobs
 from matchmaker.core.errors import PermissionDenied, ValidationFailed
+from matchmaker.duplicates import guards as duplicates
 from matchmaker.importing.achievements import validate
 from matchmaker.importing.tables import read_table
 from matchmaker.listings import operations as listings
@@ -22,7 +23,6 @@ from matchmaker.search.engine import SearchEngine
 
 KIND = "import_achievements"
 TASK = "matchmaker.import_achievements"
-BATCH = 50
 
 
 def preview(session: Session, actor: User, data: bytes, filename: str) -> Job:
@@ -62,7 +62,9 @@ def confirm(session: Session, actor: User, job: Job, submit_for_review: bool) ->
 
 
 def run(session: Session, job: Job, *, settings: Settings, engine: SearchEngine) -> None:
-    """Import the remaining rows in batches, committing each batch with its progress."""
+    """Import the remaining rows, committing each row with the job's progress: a write
+    transaction lasts one row, so on SQLite (one writer at a time) people signing in or saving
+    meanwhile wait milliseconds, not the length of a batch."""
     if job.state == JobState.SUCCEEDED or not job.params.get("confirmed"):
         return
     owner = session.get(User, job.created_by_id)
@@ -72,20 +74,29 @@ def run(session: Session, job: Job, *, settings: Settings, engine: SearchEngine)
     created: dict[str, int] = dict(job.result.get("created", {}))
     jobs.start(job, total=len(job.params["rows"]))
     session.commit()
-    pending = [r for r in job.params["rows"] if str(r["row"]) not in created]
-    for start in range(0, len(pending), BATCH):
-        for row in pending[start : start + BATCH]:
-            achievement = listings.create(session, owner, _achievement(row))
-            if job.params.get("submit"):
-                listings.transition(
-                    session,
-                    owner,
-                    achievement,
-                    ListingState.SUBMITTED,
-                    settings=settings,
-                    engine=engine,
-                )
-            created[str(row["row"])] = achievement.id
+    for row in job.params["rows"]:
+        if str(row["row"]) in created:
+            continue
+        draft = _achievement(row)
+        found = None
+        if job.params.get("submit"):
+            # the slow part (reading and comparing other listings) before the write begins
+            draft.organisation_id = owner.organisation_id
+            found = duplicates.near_duplicates_of(
+                session, draft, duplicates.available_engine(settings, engine), mine_only=False
+            )
+        achievement = listings.create(session, owner, draft)
+        if job.params.get("submit"):
+            listings.transition(
+                session,
+                owner,
+                achievement,
+                ListingState.SUBMITTED,
+                settings=settings,
+                engine=engine,
+                near_duplicates=found,
+            )
+        created[str(row["row"])] = achievement.id
         # a copy: the value SQLAlchemy compares with is the last committed one, which still
         # holds `created` itself, so an in-place update would look unchanged and not be saved
         job.result = {**job.result, "created": dict(created)}

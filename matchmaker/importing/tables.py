@@ -7,12 +7,18 @@ import contextlib
 import csv
 import io
 from collections.abc import Iterable
+from itertools import islice
 
 from charset_normalizer import from_bytes
 
 from indexer.extract import ExtractionError, check_zip, sniff
 
 MAX_ROWS = 5000
+# Bounds on the work one file may cost, whatever it declares: an .xlsx of a few kilobytes can
+# declare A1:XFD60000, and openpyxl then yields every empty cell of that range.
+MAX_COLUMNS = 100  # columns read of each row (the template has a dozen)
+MAX_BLANK_ROWS = 500  # a run of blank rows this long ends the table
+MAX_SHEET_ROWS = 2 * MAX_ROWS  # rows looked at, blank ones included
 
 
 class TableError(ValueError):
@@ -33,24 +39,33 @@ def _clean(value: object) -> str:
 
 
 def _records(rows: Iterable[Iterable[object]]) -> list[dict[str, str]]:
-    iterator = iter(rows)
+    source = iter(rows)
+    iterator = islice(source, MAX_SHEET_ROWS)
     header: list[str] = []
-    for row in iterator:
-        header = [_clean(c) for c in row]
+    for row in islice(iterator, MAX_BLANK_ROWS + 1):
+        header = [_clean(c) for c in islice(row, MAX_COLUMNS)]
         if any(header):
             break
     if not any(header):
         raise TableError("no_header")
     records: list[dict[str, str]] = []
+    blank = 0
     for row in iterator:
-        values = [_clean(c) for c in row]
+        values = [_clean(c) for c in islice(row, MAX_COLUMNS)]
         if not any(values):
+            blank += 1
+            if blank >= MAX_BLANK_ROWS:
+                return records  # the rest is formatting far below the table, not data
             continue
+        blank = 0
         if len(records) >= MAX_ROWS:
             raise TableError("too_many_rows", max=MAX_ROWS)
         records.append(
             {h: (values[i] if i < len(values) else "") for i, h in enumerate(header) if h}
         )
+    if next(source, None) is not None:
+        # MAX_SHEET_ROWS rows looked at and the table goes on
+        raise TableError("too_many_rows", max=MAX_ROWS)
     return records
 
 
@@ -83,7 +98,11 @@ def read_table(data: bytes) -> list[dict[str, str]]:
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             sheet = workbook.worksheets[0]
-            return _records(sheet.iter_rows(values_only=True))
+            # only the bounded range: openpyxl otherwise fills every row up to the declared width
+            rows = sheet.iter_rows(
+                max_col=MAX_COLUMNS, max_row=MAX_SHEET_ROWS + 1, values_only=True
+            )
+            return _records(rows)
         except TableError:
             raise
         except Exception as exc:

@@ -135,9 +135,11 @@ def transition(
     *,
     settings: Settings,
     engine: SearchEngine,
+    near_duplicates: list[duplicates.Candidate] | None = None,
 ) -> Listing:
     """Move a listing to `target` if `actor` may. `engine` finds near-duplicates of other
-    organisations on submission (not used when search is off or the index does not answer)."""
+    organisations on submission (not used when search is off or the index does not answer);
+    `near_duplicates` are those already found (by a bulk import, before its write)."""
     source = listing.state
     move = (source, target)
     allowed = (actor.is_staff and move in STAFF_TRANSITIONS) or (
@@ -168,7 +170,12 @@ def transition(
     )
     queue_sync(session, listing)
     if target == ListingState.SUBMITTED:
-        duplicates.flag_for_staff(session, listing, duplicates.available_engine(settings, engine))
+        duplicates.flag_for_staff(
+            session,
+            listing,
+            duplicates.available_engine(settings, engine),
+            found=near_duplicates,
+        )
     if target == ListingState.PUBLISHED and isinstance(listing, Need):
         saved_searches.ensure_need_alert(session, listing)
     _tell_people(session, listing, target, comment)

@@ -2,6 +2,7 @@
 
 An upload first becomes a *pending* file (bytes plus a small JSON sidecar naming its uploader);
 when the listing it belongs to is saved, `attach_pending` turns it into an Attachment row.
+Pending files nobody saved are removed after a day (on each new upload and by the daily task).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from matchmaker import clock
 from matchmaker.models import Achievement, Attachment, Need, User
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,60}$")
@@ -23,6 +26,8 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+TEXT_KEPT = 20_000  # characters of extracted text kept with an upload (what the form shows)
+PENDING_MAX_AGE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ def display_name(filename: str | None) -> str:
 def store_pending(
     upload_dir: Path, owner: User, data: bytes, filename: str | None, kind: str, extracted_text: str
 ) -> PendingUpload:
+    remove_stale_pending(upload_dir)
     pending_dir = upload_dir / "pending"
     pending_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(24)
@@ -59,10 +65,28 @@ def store_pending(
         "kind": kind,
         "size": upload.size,
         "sha256": upload.sha256,
-        "text": extracted_text,
+        "text": extracted_text[:TEXT_KEPT],
     }
     (pending_dir / f"{key}.json").write_text(json.dumps(sidecar, ensure_ascii=False), "utf-8")
     return upload
+
+
+def remove_stale_pending(upload_dir: Path, max_age: timedelta = PENDING_MAX_AGE) -> int:
+    """Remove pending uploads (file and sidecar) older than `max_age`; returns how many files
+    went. An upload is pending only while its form is open, so a day is plenty."""
+    pending_dir = upload_dir / "pending"
+    if not pending_dir.is_dir():
+        return 0
+    cutoff = (clock.now() - max_age).timestamp()
+    removed = 0
+    for path in pending_dir.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # attached or removed by another request meanwhile
+            continue
+    return removed
 
 
 def attach_pending(

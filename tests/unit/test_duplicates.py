@@ -250,3 +250,59 @@ def test_only_staff_see_the_duplicates_page(client, app) -> None:
         db.session().commit()
     client.post("/login", data={"email": "r@example.com", "password": factories.PASSWORD})
     assert client.get("/staff/duplicates").status_code == 403
+
+
+def test_many_copies_make_a_bounded_number_of_flags_and_one_bounded_page(client, app) -> None:
+    from web import db
+
+    copies = 40
+    with app.app_context():
+        s = db.session()
+        factories.user(s, Role.STAFF, email="staff@example.com")
+        for number in range(copies):  # each from another organisation
+            text = {**COPY, "title": f"{COPY['title']}（{number} 号）"}
+            submit(s, factories.achievement(s, **text))
+        s.commit()
+        made = len(flags(s))
+    # every listing is like every other: 40 × 39 / 2 = 780 pairs without a cap
+    assert 0 < made <= duplicates.FLAGS_PER_LISTING * copies
+    client.post("/login", data={"email": "staff@example.com", "password": factories.PASSWORD})
+    page = client.get("/staff/duplicates").get_data(as_text=True)
+    assert page.count('data-testid="cluster"') == 1
+    assert page.count('class="duplicate-pair"') == duplicates.PAIRS_PER_CLUSTER
+    assert f"{copies} 条" in page  # the whole cluster is counted, not only the pairs shown
+    assert 'data-testid="hidden-pairs"' in page
+    assert len(page.encode()) < 80_000
+
+
+def test_clusters_come_a_page_at_a_time_with_counts(client, app) -> None:
+    from web import db
+
+    groups = duplicates.CLUSTERS_PER_PAGE + 5
+    with app.app_context():
+        s = db.session()
+        factories.user(s, Role.STAFF, email="staff@example.com")
+        for number in range(groups):
+            first = factories.achievement(s, title=f"第 {number} 组甲")
+            second = factories.achievement(s, title=f"第 {number} 组乙")
+            s.add(
+                DuplicateFlag(
+                    kind="achievement",
+                    first_id=first.id,
+                    second_id=second.id,
+                    score=0.9,
+                    lexical=0.9,
+                    status=DuplicateStatus.OPEN,
+                )
+            )
+        s.commit()
+        page_two = duplicates.cluster_page(s, page=2)
+        assert (page_two.total, page_two.pages, page_two.open_flags) == (groups, 2, groups)
+        assert len(page_two.clusters) == 5
+    client.post("/login", data={"email": "staff@example.com", "password": factories.PASSWORD})
+    first_page = client.get("/staff/duplicates").get_data(as_text=True)
+    assert first_page.count('data-testid="cluster"') == duplicates.CLUSTERS_PER_PAGE
+    assert 'data-testid="duplicate-counts"' in first_page
+    second_page = client.get("/staff/duplicates?page=2").get_data(as_text=True)
+    assert second_page.count('data-testid="cluster"') == 5
+    assert client.get("/staff/duplicates?page=999").status_code == 200

@@ -3,8 +3,9 @@ import zipfile
 
 import pytest
 
+from indexer import extract as extract_module
 from indexer.extract import ExtractionError, extract, guess_title, sniff
-from tests.documents import make_docx, make_pdf
+from tests.documents import make_docx, make_inflating_pdf, make_pdf, make_shared_stream_pdf
 
 
 def test_docx_paragraphs_and_tables_are_extracted() -> None:
@@ -61,4 +62,46 @@ def test_zip_bomb_docx_is_refused_before_unpacking() -> None:
         archive.writestr("word/media/bomb.bin", b"\0" * (80 * 1024 * 1024))
     with pytest.raises(ExtractionError) as info:
         extract(buffer.getvalue())
+    assert info.value.code == "too_large_unpacked"
+
+
+@pytest.fixture
+def pages_parsed(monkeypatch) -> list[int]:
+    """Counts the pages whose content pypdf parses; fails as soon as a document costs more
+    than a handful (an unbounded reader would go through all of them)."""
+    from pypdf import PageObject
+
+    parsed: list[int] = []
+    original = PageObject.extract_text
+
+    def counting(page, *args, **kwargs):
+        parsed.append(1)
+        assert len(parsed) <= 10, "more pages parsed than the bounds allow"
+        return original(page, *args, **kwargs)
+
+    monkeypatch.setattr(PageObject, "extract_text", counting)
+    return parsed
+
+
+def test_pages_sharing_one_large_stream_are_read_within_bounds(pages_parsed) -> None:
+    data = make_shared_stream_pdf(pages=150, repeats=2500)  # ~100 KB of text per page
+    assert len(data) < 5_000
+    result = extract(data)
+    assert result.pages == 150
+    assert len(result.text) <= extract_module.MAX_TEXT_CHARS
+    assert "thermal conductivity" in result.text
+    assert len(pages_parsed) <= extract_module.MAX_TEXT_CHARS // 20_000 + 1
+
+
+def test_pages_too_large_to_parse_get_a_clear_code(pages_parsed) -> None:
+    data = make_shared_stream_pdf(pages=300, repeats=20_000)  # ~860 KB of content per page
+    with pytest.raises(ExtractionError) as info:
+        extract(data)
+    assert info.value.code == "too_large_unpacked"
+    assert pages_parsed == []
+
+
+def test_a_stream_past_pypdfs_limit_is_a_clear_error_not_a_crash() -> None:
+    with pytest.raises(ExtractionError) as info:
+        extract(make_inflating_pdf(80))  # 80 MB of blanks in 80 KB
     assert info.value.code == "too_large_unpacked"

@@ -2,11 +2,12 @@ import io
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from matchmaker import runtime
 from matchmaker.db import count_rows
 from matchmaker.importing import operations as importing
-from matchmaker.models import Achievement, Job, JobState, ListingState, Role
+from matchmaker.models import Achievement, Job, JobState, ListingState, Role, User
 from tests import factories
 from tests.unit.test_import_tables import HEADER
 
@@ -129,3 +130,64 @@ def test_template_download(client, researcher) -> None:
     response = client.get("/my/achievement/import/template.xlsx")
     assert response.status_code == 200
     assert response.data.startswith(b"PK")
+
+
+def test_a_sign_in_during_an_import_is_not_held_up_by_it(app, client, researcher, monkeypatch):
+    """SQLite has one writer at a time: a sign-in (it records the time) in the middle of an
+    import must not wait for the import's write transaction, let alone fail on it."""
+    import threading
+
+    from matchmaker.listings import operations as listings
+    from web import db
+
+    rows = "".join(f"成果{n},介绍{n},新材料,5,技术转让,10,20,上海市\n" for n in range(1, 11))
+    with app.app_context():
+        s = db.session()
+        owner = s.scalar(sa.select(User).where(User.email == "r@example.com"))
+        job = importing.preview(s, owner, (HEADER + rows).encode(), "x.csv")
+        importing.confirm(s, owner, job, submit_for_review=True)
+        s.commit()
+        job_id = job.id
+
+    paused, resume = threading.Event(), threading.Event()
+    create = listings.create
+    made = 0
+
+    def pausing_on_the_fourth_row(*args, **kwargs):
+        nonlocal made
+        made += 1
+        if made == 4:  # three rows imported, seven to come
+            paused.set()
+            resume.wait(timeout=60)
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(listings, "create", pausing_on_the_fourth_row)
+    failures: list[BaseException] = []
+
+    def run_import() -> None:
+        try:
+            with runtime.database().transaction() as session:
+                importing.run(
+                    session,
+                    session.get(Job, job_id),
+                    settings=runtime.settings(),
+                    engine=runtime.search_engine(),
+                )
+        except BaseException as exc:  # reported by the test thread
+            failures.append(exc)
+
+    worker = threading.Thread(target=run_import)
+    worker.start()
+    try:
+        assert paused.wait(timeout=60)
+        response = client.post(
+            "/login", data={"email": "other@example.com", "password": factories.PASSWORD}
+        )
+    finally:
+        resume.set()
+        worker.join(timeout=120)
+    assert response.status_code == 302 and "/login" not in response.location
+    assert not failures
+    with app.app_context():
+        done = db.session().get(Job, job_id)
+        assert done.state == JobState.SUCCEEDED and done.done == 10

@@ -1,8 +1,10 @@
 import io
+import re
 import zipfile
 
 import pytest
 
+from matchmaker.importing import tables
 from matchmaker.importing.achievements import template_workbook, validate
 from matchmaker.importing.tables import MAX_ROWS, TableError, read_table, safe_cell
 from tests.documents import make_docx
@@ -151,3 +153,56 @@ def test_cooperation_modes_the_template_lists_are_read_whole() -> None:
     assert rows[0].values["cooperation_modes"] == ["technical_service"]
     assert rows[1].values["cooperation_modes"] == ["transfer", "technical_service"]
     assert rows[2].values["cooperation_modes"] == ["transfer", "license"]
+
+
+def declaring(data: bytes, dimension: str) -> bytes:
+    """The same workbook with its sheet declaring another used range."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = re.sub(
+                    rb'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"'.encode(), body
+                )
+            target.writestr(info.filename, body)
+    return out.getvalue()
+
+
+@pytest.fixture
+def cells_built(monkeypatch) -> list[int]:
+    """Counts the cells openpyxl builds for the reader; fails as soon as a file costs more
+    than the bounds allow (an unbounded reader would go through a billion empty cells)."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    built = [0]
+    original = ReadOnlyWorksheet._cells_by_row
+    budget = tables.MAX_COLUMNS * (tables.MAX_BLANK_ROWS + 10)
+
+    def counting(sheet, *args, **kwargs):
+        for row in original(sheet, *args, **kwargs):
+            built[0] += len(row)
+            assert built[0] <= budget, "more cells read than the bounds allow"
+            yield row
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", counting)
+    return built
+
+
+def test_a_huge_declared_range_with_one_far_cell_is_read_within_bounds(cells_built) -> None:
+    header = HEADER.strip().split(",")
+    rows: list[list[object]] = [header, GOOD.strip().split(",")]
+    rows += [[] for _ in range(59_997)]
+    rows.append(["远处的一格"])
+    data = declaring(xlsx(rows), "A1:XFD60000")
+    assert len(data) < 10_000
+    records = read_table(data)
+    assert [r["成果名称"] for r in records] == ["耐盐碱水稻"]
+    assert 0 < cells_built[0] <= tables.MAX_COLUMNS * (tables.MAX_BLANK_ROWS + 2)
+
+
+def test_columns_past_the_bound_are_ignored() -> None:
+    wide = ",".join(f"c{i}" for i in range(5000)) + "\n" + ",".join("x" * 5000) + "\n"
+    (record,) = read_table(wide.encode())
+    assert len(record) == tables.MAX_COLUMNS

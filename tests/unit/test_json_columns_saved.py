@@ -20,15 +20,14 @@ class WorkerKilled(Exception):
 def test_import_progress_of_every_batch_is_saved(
     database: Database, session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The row→achievement record grows with every batch, not only the first (the worker
-    resumes from it: a lost batch would be imported twice)."""
+    """The row→achievement record grows with every committed row, not only the first (the
+    worker resumes from it: a lost row would be imported twice)."""
     rows = "".join(f"成果{n},介绍{n},新材料,5,技术转让,10,20,上海市\n" for n in range(1, 6))
     owner = factories.user(session, Role.RESEARCHER)
     job = importing.preview(session, owner, (HEADER + rows).encode(), "x.csv")
     importing.confirm(session, owner, job, submit_for_review=False)
     session.commit()
 
-    monkeypatch.setattr(importing, "BATCH", 2)
     create = importing.listings.create
     made = 0
 
@@ -43,7 +42,7 @@ def test_import_progress_of_every_batch_is_saved(
     with pytest.raises(WorkerKilled):
         importing.run(
             session, job, settings=runtime.settings(), engine=runtime.search_engine()
-        )  # two batches committed, the third dies
+        )  # four rows committed, the fifth dies
     session.rollback()
 
     with database.session() as fresh:

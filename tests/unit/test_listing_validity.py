@@ -214,7 +214,7 @@ def test_the_beat_task_expires_through_the_worker_code(database, fake_clock) -> 
         need = factories.need(s, expires_at=START + timedelta(days=1))
         need_id = need.id
     clock.advance(timedelta(days=2))
-    assert listing_lifecycle.delay().get() == {"expired": 1, "nudged": 0}
+    assert listing_lifecycle.delay().get() == {"expired": 1, "nudged": 0, "uploads_removed": 0}
     with database.session() as s:
         assert s.get(type(need), need_id).state == ListingState.EXPIRED
 

@@ -298,6 +298,35 @@ def test_scanned_pdf_is_explained(client, people) -> None:
     assert "扫描件" in page
 
 
+def test_costly_pdfs_get_a_clear_message_and_a_small_pending_upload(
+    client, people, settings
+) -> None:
+    import io
+    import json
+
+    from tests.documents import make_inflating_pdf, make_shared_stream_pdf
+
+    login(client, people["researcher"])
+    response = client.post(
+        "/my/achievement/from-file",
+        data={"document": (io.BytesIO(make_inflating_pdf(80)), "bomb.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert "文件解压后体积异常" in response.get_data(as_text=True)
+
+    data = make_shared_stream_pdf(pages=150, repeats=2500)
+    response = client.post(
+        "/my/achievement/from-file",
+        data={"document": (io.BytesIO(data), "shared.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    (sidecar,) = (settings.upload_dir / "pending").glob("*.json")
+    assert sidecar.stat().st_size < 100_000  # was ~15 MB of repeated text
+    assert len(json.loads(sidecar.read_text("utf-8"))["text"]) <= 20_000
+
+
 def test_oversize_upload_is_refused(app, client, people) -> None:
     import io
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import time
+from datetime import timedelta
+
 import pytest
 
 from matchmaker.listings import uploads
@@ -54,3 +58,31 @@ def test_keys_that_are_paths_or_belong_to_someone_else_attach_nothing(tmp_path, 
         assert uploads.attach_pending(session, root, stranger, key, listing) is None
     assert uploads.attach_pending(session, root, stranger, pending.key, listing) is None
     assert (root / "pending" / pending.key).is_file()  # still the owner's to attach
+
+
+def test_pending_uploads_older_than_a_day_are_removed(tmp_path, session) -> None:
+    owner = factories.user(session, Role.RESEARCHER)
+    root = tmp_path / "uploads"
+    old = uploads.store_pending(root, owner, b"%PDF-1.4", "old.pdf", "pdf", "x" * 50_000)
+    sidecar = root / "pending" / f"{old.key}.json"
+    assert sidecar.stat().st_size < 25_000  # only the bounded text is kept
+    two_days_ago = time.time() - timedelta(days=2).total_seconds()
+    for path in (root / "pending").iterdir():
+        os.utime(path, (two_days_ago, two_days_ago))
+    fresh = uploads.store_pending(root, owner, b"%PDF-1.4", "new.pdf", "pdf", "")
+    left = sorted(p.name for p in (root / "pending").iterdir())
+    assert left == sorted([fresh.key, f"{fresh.key}.json"])  # the old pair went with this upload
+    assert uploads.remove_stale_pending(root) == 0
+
+
+def test_the_daily_task_removes_stale_pending_uploads(settings, session) -> None:
+    from matchmaker.listings.tasks import listing_lifecycle
+
+    owner = factories.user(session, Role.RESEARCHER)
+    session.commit()
+    uploads.store_pending(settings.upload_dir, owner, b"%PDF-1.4", "a.pdf", "pdf", "")
+    two_days_ago = time.time() - timedelta(days=2).total_seconds()
+    for path in (settings.upload_dir / "pending").iterdir():
+        os.utime(path, (two_days_ago, two_days_ago))
+    assert listing_lifecycle.delay().get()["uploads_removed"] == 2
+    assert not list((settings.upload_dir / "pending").iterdir())

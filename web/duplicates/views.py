@@ -53,10 +53,14 @@ def _pairs(cluster: duplicates.Cluster) -> list[dict[str, object]]:
 @bp.route("/staff/duplicates")
 @staff_required
 def duplicate_clusters() -> str:
-    clusters = duplicates.open_clusters(db.session())
+    page = duplicates.cluster_page(db.session(), max(request.args.get("page", 1, type=int), 1))
     return render_template(
         "duplicates/clusters.html",
-        clusters=[(cluster, _pairs(cluster)) for cluster in clusters],
+        clusters=[(cluster, _pairs(cluster)) for cluster in page.clusters],
+        page=page.page,
+        pages=page.pages,
+        total=page.total,
+        open_flags=page.open_flags,
     )
 
 

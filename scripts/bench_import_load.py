@@ -1,0 +1,213 @@
+"""A bulk import while people sign in and browse, on the embedded default (one SQLite file).
+
+    python scripts/bench_import_load.py [--rows 3000] [--users 10] [--loops 40] [--no-search]
+
+The site runs in its own process (werkzeug, threaded, loopback only) on a fresh SQLite file;
+this process imports the rows as the worker does (importing.run, rows submitted for review, so
+every row gets the near-duplicate check) while `--users` threads each sign in, open the
+dashboard and two listing pages and sign out, at most `--loops` times. Prints errors, sign-in
+and page p50/p95 and import rows/s. Goal (issue 17): 0 errors, sign-in p95 <= 1 s, import
+>= 20 rows/s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import multiprocessing
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from matchmaker import migrate, runtime  # noqa: E402
+from matchmaker.config import Settings  # noqa: E402
+from matchmaker.importing import operations as importing  # noqa: E402
+from matchmaker.models import Job, Role  # noqa: E402
+from tests import factories  # noqa: E402
+
+HEADER = "成果名称,成果介绍,技术领域,成熟度(1-9),合作方式,价格下限(万元),价格上限(万元),所在地区\n"
+TOPICS = [
+    "氮化铝陶瓷基板",
+    "耐盐碱水稻",
+    "碳化硅栅氧",
+    "锂电池隔膜",
+    "工业视觉检测",
+    "生物降解塑料",
+]
+
+
+def settings_for(instance: Path, search: bool) -> Settings:
+    return Settings(
+        instance_dir=instance,
+        database_url=f"sqlite:///{instance / 'matchmaker.sqlite'}",
+        secret_key="bench-secret",
+        load_demo_data=False,
+        celery_always_eager=False,
+        search_enabled=search,
+    )
+
+
+def serve(instance: str, search: bool, port: int) -> None:
+    from werkzeug.serving import make_server
+
+    from web import create_app
+
+    app = create_app(settings_for(Path(instance), search), WTF_CSRF_ENABLED=False)
+    make_server("127.0.0.1", port, app, threaded=True).serve_forever()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+class Visitor(threading.Thread):
+    def __init__(self, base: str, email: str, loops: int, stop: threading.Event) -> None:
+        super().__init__(daemon=True)
+        self.base, self.email, self.loops, self.stop = base, email, loops, stop
+        self.sign_ins: list[float] = []
+        self.pages: list[float] = []
+        self.errors: list[str] = []
+
+    def _open(self, opener, path: str, data: dict[str, str] | None = None) -> float:  # type: ignore[no-untyped-def]
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        started = time.perf_counter()
+        try:
+            with opener.open(self.base + path, data=body, timeout=60) as response:
+                response.read()
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except OSError as exc:
+            self.errors.append(f"{path}: {exc}")
+            return time.perf_counter() - started
+        if status >= 400:
+            self.errors.append(f"{path}: {status}")
+        return time.perf_counter() - started
+
+    def run(self) -> None:
+        for _ in range(self.loops):
+            if self.stop.is_set():
+                return
+            opener = urllib.request.build_opener(
+                urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+            )
+            self.sign_ins.append(
+                self._open(opener, "/login", {"email": self.email, "password": factories.PASSWORD})
+            )
+            for path in ("/dashboard", "/achievements", "/needs"):
+                self.pages.append(self._open(opener, path))
+            self._open(opener, "/logout", {})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=3000)
+    parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--loops", type=int, default=40)
+    parser.add_argument("--no-search", action="store_true", help="search off (no index)")
+    args = parser.parse_args()
+    search = not args.no_search
+
+    instance = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    settings = settings_for(instance, search)
+    migrate.upgrade(settings.database_url)
+    database = runtime.configure(settings)
+    with database.transaction() as session:
+        importer = factories.user(session, Role.RESEARCHER, email="importer@example.com")
+        emails = []
+        for n in range(args.users):
+            role = Role.RESEARCHER if n % 2 else Role.ENTERPRISE
+            emails.append(factories.user(session, role, email=f"user{n}@example.com").email)
+        for n in range(30):  # other organisations' listings, some alike the imported rows
+            factories.achievement(
+                session, title=f"{TOPICS[n % len(TOPICS)]}技术{n}", description=f"说明{n}" * 20
+            )
+        rows = "".join(
+            f"{TOPICS[n % len(TOPICS)]}成果{n},{TOPICS[n % len(TOPICS)]}的制备方法与应用{n},"
+            f"新材料,5,技术转让,10,20,上海市\n"
+            for n in range(args.rows)
+        )
+        job = importing.preview(session, importer, (HEADER + rows).encode(), "bench.csv")
+        importing.confirm(session, importer, job, submit_for_review=True)
+        job_id = job.id
+
+    port = free_port()
+    server = multiprocessing.get_context("spawn").Process(
+        target=serve, args=(str(instance), search, port), daemon=True
+    )
+    server.start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/login", timeout=2).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+
+    stop = threading.Event()
+    visitors = [Visitor(base, email, args.loops, stop) for email in emails]
+    started = time.perf_counter()
+    for visitor in visitors:
+        visitor.start()
+    import_error = ""
+    try:
+        with database.transaction() as session:
+            importing.run(
+                session,
+                session.get(Job, job_id),
+                settings=settings,
+                engine=runtime.search_engine(),
+            )
+    except Exception as exc:  # reported below
+        import_error = repr(exc)
+    import_seconds = time.perf_counter() - started
+    stop.set()
+    for visitor in visitors:
+        visitor.join(timeout=120)
+    server.terminate()
+    server.join(timeout=10)
+
+    with database.session() as session:
+        done = session.get(Job, job_id).done
+    sign_ins = [t for v in visitors for t in v.sign_ins]
+    pages = [t for v in visitors for t in v.pages]
+    errors = [e for v in visitors for e in v.errors]
+    print(f"search: {'on (local index)' if search else 'off'}; users: {args.users}")
+    print(
+        f"import: {done}/{args.rows} rows in {import_seconds:.1f} s = "
+        f"{done / import_seconds:.1f} rows/s {import_error}"
+    )
+    print(
+        f"sign-ins: {len(sign_ins)}, p50 {statistics.median(sign_ins):.3f} s, "
+        f"p95 {percentile(sign_ins, 0.95):.3f} s, max {max(sign_ins):.3f} s"
+    )
+    print(
+        f"pages: {len(pages)}, p50 {statistics.median(pages):.3f} s, "
+        f"p95 {percentile(pages, 0.95):.3f} s"
+    )
+    print(f"errors: {len(errors)}")
+    for error in errors[:10]:
+        print("  ", error)
+
+
+if __name__ == "__main__":
+    main()
