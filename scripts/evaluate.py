@@ -151,9 +151,11 @@ def metrics(ranking: list[str], relevant: set[str]) -> dict[str, float]:
     }
 
 
-def ranked(base: dict[str, float], prob: dict[str, float], adjust: dict[str, float]) -> list[str]:
+def ranked(
+    base: dict[str, float], prob: dict[str, float], adjust: dict[str, float], weight: float
+) -> list[str]:
     """The matcher's order (scoring.rank_value) of the candidates."""
-    value = {d: scoring.rank_value(base[d], prob[d], adjust[d]) for d in base}
+    value = {d: scoring.rank_value(base[d], prob[d], adjust[d], weight) for d in base}
     return sorted(base, key=lambda d: (-value[d], d))
 
 
@@ -236,6 +238,12 @@ def main() -> None:
         "--no-field", action="store_true", help="leave out the field feature in the hybrid line"
     )
     parser.add_argument(
+        "--rank-relevance",
+        type=float,
+        default=None,
+        help="weight of the relevance probability in the order (default: the product's)",
+    )
+    parser.add_argument(
         "--calibration",
         type=Path,
         default=None,
@@ -253,6 +261,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.tokens:
         text.set_lexical_mode(args.tokens)
+    if args.rank_relevance is not None:
+        scoring.RELEVANCE_IN_RANK = args.rank_relevance
     dense_weight = args.dense_weight  # None: the product's choice by query length
 
     corpus = read_jsonl(args.data / "corpus.jsonl")
@@ -347,12 +357,13 @@ def main() -> None:
             prob = {d: model.probability(f) for d, f in found.items()}
             bonus = {d: 0.0 if args.no_field else field_bonus(d, query) for d in base}
 
-            hybrid = ranked(base, prob, bonus)
+            weight = scoring.relevance_weight_for(query["text"])
+            hybrid = ranked(base, prob, bonus, weight)
             systems = [
                 ("lexical", [h.id for h in result.lexical]),
                 ("dense", [h.id for h in result.dense]),
                 ("hybrid", hybrid),
-                ("hybrid-nofield", ranked(base, prob, dict.fromkeys(base, 0.0))),
+                ("hybrid-nofield", ranked(base, prob, dict.fromkeys(base, 0.0), weight)),
             ]
             if bilingual.is_english(query["text"]):
                 systems.append(("english", hybrid))
