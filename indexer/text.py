@@ -7,6 +7,7 @@ lexical scores do not depend on which search engine analyses the text.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
@@ -73,6 +74,47 @@ def cut(text: str | None) -> list[str]:
         return []
     with _lock:  # jieba's tokenizer is not safe to initialise from two threads at once
         return _tokenizer().lcut(clean)
+
+
+def is_dictionary_word(word: str) -> bool:
+    """A word of jieba's dictionary or the project's user dictionary, or a run of Latin letters
+    and digits (an English word, a model number): never a fragment such as 池负 or 器人 that only
+    character pairs or jieba's guesses for unknown text produce."""
+    if not word:
+        return False
+    if not _CJK.search(word):
+        return bool(_HAS_WORD_CHAR.search(word))
+    return bool(_tokenizer().FREQ.get(word))
+
+
+@lru_cache(maxsize=8192)
+def subwords(word: str) -> tuple[str, ...]:
+    """The words of two characters or more that a longer Chinese word is made of, by the most
+    probable split of it into dictionary words other than itself (jieba's dictionary
+    frequencies): 硅碳负极 → 负极, 焊接机器人 → 焊接, 机器人; never a dictionary word that
+    straddles two parts (接机 in 焊接机器人)."""
+    if len(word) <= 2 or not _CJK.fullmatch(word[0]) or not _CJK_RUN.fullmatch(word):
+        return ()
+    tokenizer = _tokenizer()
+    log_total = math.log(tokenizer.total)
+    n = len(word)
+    # best[i] = (log-probability of the best split of word[i:], end of its first piece)
+    best: list[tuple[float, int]] = [(0.0, n)] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        options = []
+        for j in range(i + 1, n + 1):
+            if i == 0 and j == n:
+                continue
+            count = tokenizer.FREQ.get(word[i:j]) or (1 if j == i + 1 else 0)
+            if count:
+                options.append((math.log(count) - log_total + best[j][0], j))
+        best[i] = max(options)
+    pieces, i = [], 0
+    while i < n:
+        j = best[i][1]
+        pieces.append(word[i:j])
+        i = j
+    return tuple(p for p in pieces if len(p) >= 2 and _is_content(p))
 
 
 def words_of(tokens: Iterable[str]) -> list[str]:

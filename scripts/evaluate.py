@@ -3,13 +3,27 @@
     python scripts/evaluate.py --data ../shared/eval/needs [--backend local|elasticsearch]
 
 DIR holds corpus.jsonl, queries.jsonl, qrels.tsv and exclude.tsv. Prints one line per system:
-`<system> ndcg@10=<x> recall@10=<x> recall@100=<x> mrr@10=<x>` for lexical, dense and hybrid.
+`<system> ndcg@10=<x> recall@10=<x> recall@100=<x> mrr@10=<x>` for
+- lexical, dense: each retriever alone;
+- hybrid: the matcher's ranking, with the field as a person would pick it: the data set's
+  discipline mapped onto the product's 12 fields (DISCIPLINE_FIELDS), never the fine label;
+- hybrid-nofield: the same without any field;
+- english: the hybrid line over the English queries only (when there are any);
+then `calibration strong_recall=<x> strong_false=<x> proposed_recall=<x> proposed_false=<x>
+auc=<x>`: every query is run as is and with its relevant documents removed from the candidates
+(it then has no right answer). strong_recall / proposed_recall: share of queries whose right
+answer is among the candidates the matcher would show (PROPOSALS_PER_LISTING) at the strong band /
+at the proposal floor; strong_false / proposed_false: share of answer-removed runs that still
+show a candidate at that level; auc: ROC AUC of the best shown probability, as-is runs against
+answer-removed runs.
 Document embeddings are cached on disk (keyed by model and text), so a re-run takes seconds.
+`--dump-pairs FILE` writes every candidate's relevance features for scripts/fit_relevance.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import csv
 import json
 import math
@@ -24,20 +38,80 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer import text  # noqa: E402
+from indexer import bilingual, text  # noqa: E402
 from indexer.backends import IndexDocument, open_index  # noqa: E402
 from indexer.documents import ListingText, prepare  # noqa: E402
 from indexer.embedder import DEFAULT_MODEL, Embedder  # noqa: E402
 from indexer.embedding_cache import CachedEmbedder  # noqa: E402
 from matchmaker.matching import compatibility, scoring  # noqa: E402
+from matchmaker.matching.operations import PROPOSALS_PER_LISTING  # noqa: E402
 from matchmaker.matching.ranker import FUSED_MAX  # noqa: E402
 from matchmaker.models import Achievement, Need  # noqa: E402
-from matchmaker.search import retrieval  # noqa: E402
+from matchmaker.search import relevance, retrieval  # noqa: E402
 from matchmaker.search.fusion import score_fusion  # noqa: E402
 from matchmaker.search.retrieval import retrieve  # noqa: E402
 
 CACHE = Path(os.environ.get("MATCHMAKER_MODEL_CACHE_DIR", Path.home() / ".cache" / "matchmaker"))
 K = 100
+
+# The data sets' disciplines (CSL's, about 67) as a person filling in the form would pick among
+# the product's 12 fields (matchmaker/taxonomy.py). Disciplines with no fitting field are
+# "other", which the field check treats as unknown (no bonus, no penalty), like an empty field.
+DISCIPLINE_FIELDS = {
+    "材料科学与工程": "new_materials",
+    "冶金工程": "new_materials",
+    "纺织科学与工程": "new_materials",
+    "化学/化学工程与技术": "new_materials",
+    "机械工程": "smart_manufacturing",
+    "控制科学与工程": "smart_manufacturing",
+    "计算机科学与技术": "electronics",
+    "信息与通信工程": "electronics",
+    "电子科学与技术": "electronics",
+    "光学工程": "electronics",
+    "电气工程": "new_energy",
+    "核科学与技术": "new_energy",
+    "动力工程及工程热物理": "energy_saving",
+    "环境科学与工程": "energy_saving",
+    "航空宇航科学与技术": "aerospace",
+    "兵器科学与技术": "aerospace",
+    "船舶与海洋工程": "marine",
+    "海洋科学": "marine",
+    "食品科学与工程": "modern_agriculture",
+    "农业工程": "modern_agriculture",
+    "园艺学": "modern_agriculture",
+    "作物学": "modern_agriculture",
+    "水产": "modern_agriculture",
+    "林学/林业工程": "modern_agriculture",
+    "畜牧学/兽医学": "modern_agriculture",
+    "农业资源利用": "modern_agriculture",
+    "植物保护": "modern_agriculture",
+    "中医学/中药学": "biomedicine",
+    "基础医学/临床医学": "biomedicine",
+    "药学": "biomedicine",
+    "口腔医学": "biomedicine",
+    "公共卫生与预防医学": "biomedicine",
+    "生物学/生物科学与工程": "biomedicine",
+}
+
+
+def product_field(discipline: str | None) -> str | None:
+    """The product field of a data-set discipline; None when the data set has none."""
+    if not discipline:
+        return None
+    return DISCIPLINE_FIELDS.get(discipline, "other")
+
+
+def roc_auc(positives: list[float], negatives: list[float]) -> float:
+    """Probability that a positive scores above a negative (ties count half)."""
+    if not positives or not negatives:
+        return float("nan")
+    ordered = sorted(negatives)
+    total = 0.0
+    for value in positives:
+        below = bisect.bisect_left(ordered, value)
+        ties = bisect.bisect_right(ordered, value) - below
+        total += below + ties / 2
+    return total / (len(positives) * len(negatives))
 
 
 def resolve_link(path: Path) -> Path:
@@ -78,6 +152,61 @@ def metrics(ranking: list[str], relevant: set[str]) -> dict[str, float]:
     }
 
 
+def ranked(
+    base: dict[str, float], prob: dict[str, float], adjust: dict[str, float], weight: float
+) -> list[str]:
+    """The matcher's order (scoring.rank_value) of the candidates."""
+    value = {d: scoring.rank_value(base[d], prob[d], adjust[d], weight) for d in base}
+    return sorted(base, key=lambda d: (-value[d], d))
+
+
+class Calibrating:
+    """The calibration line: each query as is and with its relevant documents removed."""
+
+    def __init__(self) -> None:
+        self.queries = 0
+        self.strong_recall = 0
+        self.proposed_recall = 0
+        self.strong_false = 0
+        self.proposed_false = 0
+        self.top_as_is: list[float] = []
+        self.top_removed: list[float] = []
+
+    def add(
+        self,
+        shown: list[str],
+        relevant: set[str],
+        prob: dict[str, float],
+        scores: dict[str, float],
+        model: relevance.Calibration,
+    ) -> None:
+        as_is = shown[:PROPOSALS_PER_LISTING]
+        removed = [d for d in shown if d not in relevant][:PROPOSALS_PER_LISTING]
+
+        def proposed(docs: list[str]) -> list[str]:
+            return [d for d in docs if relevance.proposable(prob[d], scores[d], model)]
+
+        right = [d for d in proposed(as_is) if d in relevant]
+        others = proposed(removed)
+        self.queries += 1
+        self.strong_recall += any(scores[d] >= model.strong for d in right)
+        self.proposed_recall += bool(right)
+        self.strong_false += any(scores[d] >= model.strong for d in others)
+        self.proposed_false += bool(others)
+        self.top_as_is.append(max((scores[d] for d in as_is), default=0.0))
+        self.top_removed.append(max((scores[d] for d in removed), default=0.0))
+
+    def line(self) -> str:
+        n = self.queries or 1
+        auc = roc_auc(self.top_as_is, self.top_removed)
+        return (
+            f"calibration strong_recall={self.strong_recall / n:.3f} "
+            f"strong_false={self.strong_false / n:.3f} "
+            f"proposed_recall={self.proposed_recall / n:.3f} "
+            f"proposed_false={self.proposed_false / n:.3f} auc={auc:.3f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -106,7 +235,24 @@ def main() -> None:
         default=None,
         help="share of the dense list in the fusion (default: the product's)",
     )
-    parser.add_argument("--no-field", action="store_true", help="leave out the field feature")
+    parser.add_argument(
+        "--no-field", action="store_true", help="leave out the field feature in the hybrid line"
+    )
+    parser.add_argument(
+        "--rank-relevance",
+        type=float,
+        default=None,
+        help="weight of the relevance probability in the order (default: the product's)",
+    )
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        default=None,
+        help="relevance calibration JSON (default: the one shipped in the package)",
+    )
+    parser.add_argument(
+        "--dump-pairs", type=Path, default=None, help="write candidate features (JSON lines)"
+    )
     parser.add_argument(
         "--field-weight",
         type=float,
@@ -116,6 +262,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.tokens:
         text.set_lexical_mode(args.tokens)
+    if args.rank_relevance is not None:
+        scoring.RELEVANCE_IN_RANK = args.rank_relevance
     dense_weight = args.dense_weight  # None: the product's choice by query length
 
     corpus = read_jsonl(args.data / "corpus.jsonl")
@@ -136,15 +284,25 @@ def main() -> None:
         f"# corpus prepared and embedded in {time.perf_counter() - started:.0f}s", file=sys.stderr
     )
 
-    fields = {d["id"]: (d.get("labels") or {}).get("discipline") or None for d in corpus}
+    fields = {d["id"]: product_field((d.get("labels") or {}).get("discipline")) for d in corpus}
+    texts = {d["id"]: p.text for d, p in zip(corpus, prepared, strict=True)}
+    doc_vectors = dict(zip((d["id"] for d in corpus), vectors, strict=True))
+
+    model = relevance.load(args.calibration) if args.calibration else relevance.calibration()
+    profiles: dict[str, relevance.Profile] = {}
+
+    def profile_of(doc: str) -> relevance.Profile:
+        found = profiles.get(doc)
+        if found is None:
+            found = profiles[doc] = relevance.profile_uncached(texts[doc])
+        return found
 
     def field_bonus(doc: str, query: dict) -> float:
-        """The matcher's field feature, on the data set's discipline labels."""
-        if args.no_field:
-            return 0.0
+        """The matcher's field feature, on the product fields of the data set's disciplines."""
         checks = [
             compatibility.field_check(
-                Achievement(field=fields.get(doc)), Need(field=query.get("discipline") or None)
+                Achievement(field=fields.get(doc)),
+                Need(field=product_field(query.get("discipline"))),
             )
         ]
         weights = dict(scoring.weights_for(query["text"]))
@@ -166,16 +324,20 @@ def main() -> None:
             for d, p, v in zip(corpus, prepared, vectors, strict=True)
         )
         totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        counts: dict[str, int] = defaultdict(int)
+        calibration = Calibrating()
+        dump = args.dump_pairs.open("w", encoding="utf-8") if args.dump_pairs else None
         started = time.perf_counter()
         for query in queries:
             relevant = qrels.get(query["id"], set())
             if not relevant:
                 continue
+            dropped = excluded.get(query["id"], set())
             result = retrieve(
                 index,
                 embedder,
                 query["text"],
-                k=K + len(excluded.get(query["id"], ())),
+                k=K + len(dropped),
                 dense_weight=dense_weight,
             )
             if args.fusion == "score":
@@ -188,27 +350,62 @@ def main() -> None:
                 base = {h.id: h.score for h in fused}
             else:
                 base = {h.id: h.score / FUSED_MAX for h in result.fused}
-            hybrid = sorted(base, key=lambda d: (-(base[d] + field_bonus(d, query)), d))
-            systems = (
+            need = relevance.profile(query["text"])
+            found = {
+                d: relevance.pair_features(need, profile_of(d), result.query_vector, doc_vectors[d])
+                for d in base
+            }
+            prob = {d: model.probability(f) for d, f in found.items()}
+            bonus = {d: 0.0 if args.no_field else field_bonus(d, query) for d in base}
+
+            weight = scoring.relevance_weight_for(query["text"])
+            hybrid = ranked(base, prob, bonus, weight)
+            systems = [
                 ("lexical", [h.id for h in result.lexical]),
                 ("dense", [h.id for h in result.dense]),
                 ("hybrid", hybrid),
-            )
+                ("hybrid-nofield", ranked(base, prob, dict.fromkeys(base, 0.0), weight)),
+            ]
+            if bilingual.is_english(query["text"]):
+                systems.append(("english", hybrid))
             for system, hits in systems:
-                ranking = [d for d in hits if d not in excluded.get(query["id"], set())]
+                ranking = [d for d in hits if d not in dropped]
+                counts[system] += 1
                 for name, value in metrics(ranking, relevant).items():
                     totals[system][name] += value
+            shown = [d for d in hybrid if d not in dropped]
+            scores = {d: relevance.adjust(prob[d], bonus[d], model) for d in base}
+            calibration.add(shown, relevant, prob, scores, model)
+            if dump:
+                position = {d: i for i, d in enumerate(shown)}
+                for d in shown:
+                    row = {
+                        "query": query["id"],
+                        "doc": d,
+                        "label": int(d in relevant),
+                        "rank": position[d],
+                        "retrieval": round(base[d], 6),
+                        "field": round(bonus[d], 4),
+                        "english": int(bilingual.is_english(query["text"])),
+                        **{k: round(v, 6) for k, v in found[d].items()},
+                    }
+                    dump.write(json.dumps(row) + "\n")
+        if dump:
+            dump.close()
         count = sum(1 for q in queries if qrels.get(q["id"]))
         print(
             f"# {count} queries in {time.perf_counter() - started:.1f}s ({args.backend})",
             file=sys.stderr,
         )
-        for system in ("lexical", "dense", "hybrid"):
+        for system in ("lexical", "dense", "hybrid", "hybrid-nofield", "english"):
+            if not counts[system]:
+                continue
             values = " ".join(
-                f"{m}={totals[system][m] / count:.3f}"
+                f"{m}={totals[system][m] / counts[system]:.3f}"
                 for m in ("ndcg@10", "recall@10", "recall@100", "mrr@10")
             )
             print(f"{system} {values}")
+        print(calibration.line())
         if hasattr(index, "drop"):
             index.drop()
 

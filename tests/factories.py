@@ -119,7 +119,8 @@ def match(
         achievement=achievement_item,
         score=score,
         components=kw.pop(
-            "components", {"retrieval": score, "compatibility": 0.0, "feedback": 0.0}
+            "components",
+            {"retrieval": score, "relevance": score, "compatibility": 0.0, "feedback": 0.0},
         ),
         explanation=kw.pop(
             "explanation",

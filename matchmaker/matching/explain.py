@@ -35,22 +35,39 @@ def _analyse(value: str) -> _Analysis:
         for s, words in zip(sentences, sentence_words, strict=True)
         if len(s) >= MIN_SENTENCE_CHARS
     ]
+    words = frozenset().union(*sentence_words)
     return _Analysis(
         lowered=value.lower(),
-        words=frozenset().union(*sentence_words),
+        words=words,
         key_terms=tuple(text.key_terms_of([t for c in cuts for t in c], KEY_TERMS)),
         sentences=tuple(grams[:MAX_SENTENCES]),
     )
 
 
+def _holds(analysis: _Analysis, term: str) -> bool:
+    """The text has the term as a word, or a dictionary term inside one of its words (a
+    compound), never across two of them."""
+    if term in analysis.words:
+        return True
+    return text.is_dictionary_word(term) and any(term in word for word in analysis.words)
+
+
 def shared_terms(a_text: str, b_text: str, limit: int = 8) -> list[str]:
-    """Distinctive terms of either text that also occur in the other."""
+    """Distinctive whole words of either text that the other also has: a word both texts were
+    cut into, or a dictionary word inside a longer word of the other (电池 in 锂电池). Never a
+    pair of characters across two words (池负), nor one of jieba's guesses for unknown text
+    that only one side produced."""
     a, b = _analyse(a_text), _analyse(b_text)
     found: list[str] = []
-    for term in a.key_terms + b.key_terms:
-        if term in found:
+    terms = a.key_terms + b.key_terms
+    # then the dictionary words inside key terms: 负极 shared by 硅碳负极 and 负极材料
+    terms += tuple(part for term in terms for part in text.subwords(term))
+    for term in terms:
+        if any(term in other for other in found):
+            continue  # 机器 once 机器人 is shown
+        if not text.is_dictionary_word(term) and not (term in a.words and term in b.words):
             continue
-        if (term in a.words or term in a.lowered) and (term in b.words or term in b.lowered):
+        if _holds(a, term) and _holds(b, term):
             found.append(term)
     return found[:limit]
 

@@ -1,4 +1,11 @@
-"""Writing matches: one row per pair, upserted; decided pairs are never touched again."""
+"""Writing matches: one row per pair, upserted; decided pairs are never touched again.
+
+Only pairs that reach the proposal floor are proposed (ranker.Ranked.proposable; Match.score is
+the pair's probability of being related, matching/scoring.py). A listing none of whose
+candidates reaches it gets no proposal: it has no good match yet. An undecided proposal whose
+pair is scored again under the floor (the texts changed, or an older score) is withdrawn: the
+row and its history are deleted, as if it had never been proposed.
+"""
 
 from __future__ import annotations
 
@@ -94,11 +101,32 @@ def match_listing(
 ) -> dict[str, int]:
     """Propose matches for a published need (achievements) or achievement (needs)."""
     if listing.state != ListingState.PUBLISHED:
-        return {"created": 0, "updated": 0, "kept": 0}
+        return {"created": 0, "updated": 0, "kept": 0, "withdrawn": 0}
     ranked = ranker.for_listing(session, engine, listing, PROPOSALS_PER_LISTING, today)
-    counts = _upsert(session, [r for r in ranked if r.score >= scoring.MIN_PROPOSAL_SCORE])
+    counts = _upsert(session, [r for r in ranked if r.proposable])
+    counts["withdrawn"] = _withdraw(session, [r for r in ranked if not r.proposable])
     session.flush()
     return counts
+
+
+def _withdraw(session: Session, weak: list[ranker.Ranked]) -> int:
+    """Delete the undecided proposals of pairs now scored under the floor."""
+    if not weak:
+        return 0
+    stale = [m for m in _existing(session, weak).values() if m.state == MatchState.PROPOSED]
+    wanted = {(r.need.id, r.achievement.id) for r in weak}
+    removed = 0
+    for match in stale:
+        if (match.need_id, match.achievement_id) in wanted and match.assignee_id is None:
+            session.delete(match)
+            removed += 1
+    return removed
+
+
+def has_good_match(score: float | None) -> bool:
+    """Whether a listing whose best proposal scores `score` (None: it has none) has a match
+    worth showing; otherwise it has "no good match yet"."""
+    return score is not None and scoring.is_good_match(score)
 
 
 # needs loaded together in the batch job
@@ -112,7 +140,7 @@ def match_all(
     need_ids = session.scalars(
         sa.select(Need.id).where(Need.state == ListingState.PUBLISHED).order_by(Need.id)
     ).all()
-    totals = {"created": 0, "updated": 0, "kept": 0}
+    totals = {"created": 0, "updated": 0, "kept": 0, "withdrawn": 0}
     done = 0
     for start in range(0, len(need_ids), BATCH):
         chunk = need_ids[start : start + BATCH]
@@ -122,7 +150,7 @@ def match_all(
             if need is not None:
                 counts = match_listing(session, engine, need)
                 for key, value in counts.items():
-                    totals[key] += value
+                    totals[key] = totals.get(key, 0) + value
             session.commit()
             done += 1
             if progress:

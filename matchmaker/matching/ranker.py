@@ -1,7 +1,10 @@
 """Ranking candidates for a need (achievements) or for an achievement (needs).
 
-Retrieval is the reciprocal-rank fusion of BM25 and dense kNN; matching/scoring.py adds the
-compatibility and feedback adjustments and drops pairs a hard constraint rules out.
+Retrieval is the reciprocal-rank fusion of BM25 and dense kNN. Every candidate pair gets its
+relevance probability (matching/relevance.py, from the pair alone); matching/scoring.py moves it
+by the compatibility and feedback adjustments into the pair's score, drops pairs a hard
+constraint rules out and orders the rest (scoring.rank_value). `Ranked.proposable` says whether
+a pair reaches the proposal floor.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 from indexer.backends import Hit
 from matchmaker.matching import compatibility, explain, feedback, scoring
 from matchmaker.models import Achievement, ListingState, Need
+from matchmaker.search import relevance
 from matchmaker.search.documents import doc_id, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
 from matchmaker.search.fusion import RRF_K
@@ -32,10 +36,15 @@ Listing = TypeVar("Listing", Achievement, Need)
 class Ranked:
     achievement: Achievement
     need: Need
+    # P(related) after compatibility and feedback, in [0, 1] (what Match.score stores)
     score: float
     components: dict[str, float]
     checks: list[compatibility.Check]
     explanation: dict[str, Any] = field(default_factory=dict)
+    # relevance and score reach the proposal floor (scoring.MIN_PROPOSAL_SCORE)
+    proposable: bool = True
+    # the value candidates are ordered by (scoring.rank_value)
+    rank_value: float = 0.0
 
 
 def _stored_vector(engine: SearchEngine, source: Achievement | Need) -> np.ndarray | None:
@@ -52,36 +61,76 @@ def _load(session: Session, model: type[Listing], ids: list[int]) -> dict[int, L
     return {row.id: row for row in rows}
 
 
-def _explain(
-    achievement: Achievement, need: Need, checks: list[compatibility.Check], rank: int, score: float
-) -> dict[str, Any]:
-    need_text = listing_text(need).compose()
-    achievement_text = listing_text(achievement).compose()
+def _explain(item: Ranked, rank: int) -> dict[str, Any]:
+    need_text = listing_text(item.need).compose()
+    achievement_text = listing_text(item.achievement).compose()
     pair = explain.best_sentence_pair(need_text, achievement_text)
+    checks = item.checks
     return {
         "rank": rank,
-        "strength": scoring.strength(score),
+        "strength": scoring.strength(item.score),
+        "good_match": item.proposable,
         "shared_terms": explain.shared_terms(need_text, achievement_text),
         "sentences": {"need": pair[0], "achievement": pair[1]} if pair else None,
         "checks": [{"name": c.name, "result": str(c.result)} for c in checks],
     }
 
 
+def _relevance(
+    engine: SearchEngine,
+    source: Achievement | Need,
+    source_text: str,
+    source_vector: np.ndarray | None,
+    hits: list[Hit],
+    pairs: list[tuple[Achievement, Need]],
+) -> list[float]:
+    """Each pair's relevance probability, the need as the query side whichever side searched
+    (so both directions store the same value)."""
+    vectors = {key: doc.vector for key, doc in engine.index.get([h.id for h in hits]).items()}
+    probabilities = []
+    for hit, (achievement, need) in zip(hits, pairs, strict=True):
+        other_text = listing_text(achievement if source.kind == "need" else need).compose()
+        other_vector = vectors.get(hit.id)
+        if source.kind == "need":
+            args = (source_text, other_text, source_vector, other_vector)
+        else:
+            args = (other_text, source_text, other_vector, source_vector)
+        probabilities.append(relevance.probability(*args))
+    return probabilities
+
+
 def _score(
     fused: list[Hit],
     pairs: list[tuple[Achievement, Need]],
+    probabilities: list[float],
     today: date,
     fb_by_need: dict[int, feedback.Feedback],
     weights: dict[str, float],
 ) -> list[Ranked]:
     ranked: list[Ranked] = []
-    for hit, (achievement, need) in zip(fused, pairs, strict=True):
+    for hit, (achievement, need), p in zip(fused, pairs, probabilities, strict=True):
         scored = scoring.score_pair(
-            min(hit.score / FUSED_MAX, 1.0), achievement, need, today, fb_by_need[need.id], weights
+            min(hit.score / FUSED_MAX, 1.0),
+            p,
+            achievement,
+            need,
+            today,
+            fb_by_need[need.id],
+            weights,
         )
         if scored is not None:
-            ranked.append(Ranked(achievement, need, scored.score, scored.components, scored.checks))
-    ranked.sort(key=lambda r: (-r.score, r.achievement.id, r.need.id))
+            ranked.append(
+                Ranked(
+                    achievement,
+                    need,
+                    scored.score,
+                    scored.components,
+                    scored.checks,
+                    proposable=scored.proposable,
+                    rank_value=scored.rank,
+                )
+            )
+    ranked.sort(key=lambda r: (-r.rank_value, r.achievement.id, r.need.id))
     return ranked
 
 
@@ -125,9 +174,11 @@ def for_listing(
         pairs.append((achievement, need))  # type: ignore[arg-type]
         if need.id not in fb:
             fb[need.id] = feedback.for_need(session, need.id, need.trl_min)
-    ranked = _score(hits, pairs, today, fb, scoring.weights_for(source_text))[:limit]
+    probabilities = _relevance(engine, source, source_text, result.query_vector, hits, pairs)
+    ranked = _score(hits, pairs, probabilities, today, fb, scoring.weights_for(source_text))
+    ranked = ranked[:limit]
     for rank, item in enumerate(ranked, start=1):
-        item.explanation = _explain(item.achievement, item.need, item.checks, rank, item.score)
+        item.explanation = _explain(item, rank)
     return ranked
 
 

@@ -1,8 +1,10 @@
 """Apply a staff decision at once to the other open proposals of the same need.
 
-Retrieval strength is stored with each match, so re-scoring needs no search: the new feedback
-changes the compatibility and feedback parts only. A proposal the feedback now excludes
-("already cooperating" with that organisation) is withdrawn, with the reason in its history.
+Retrieval rank and relevance are stored with each match, so re-scoring needs no search: the
+new feedback changes the compatibility and feedback parts only. A match stored before relevance
+existed (no "relevance" component) keeps its score until the next re-match. A proposal the
+feedback now excludes ("already cooperating" with that organisation) is withdrawn, with the
+reason in its history.
 """
 
 from __future__ import annotations
@@ -30,13 +32,25 @@ def rescore_need(session: Session, need: Need, today: date | None = None) -> int
         sa.select(Match).where(Match.need_id == need.id, Match.state == MatchState.PROPOSED)
     ).all()
     for match in proposed:
-        retrieval = float((match.components or {}).get("retrieval", match.score))
-        scored = scoring.score_pair(retrieval, match.achievement, need, today, fb, weights)
+        components = match.components or {}
+        stored = components.get("relevance")
+        retrieval = float(components.get("retrieval", 0.0))
+        scored = scoring.score_pair(
+            retrieval,
+            float(stored) if stored is not None else 1.0,
+            match.achievement,
+            need,
+            today,
+            fb,
+            weights,
+        )
         if scored is None:
             match.reject_reason = "already_cooperating" if fb.excludes(match.achievement) else None
             session.add(match.move_to(MatchState.REJECTED, None, WITHDRAWN_NOTE))
             changed += 1
             continue
+        if stored is None:
+            continue  # scored before relevance existed: the next re-match scores it
         if abs(scored.score - match.score) > 1e-6:
             match.score = scored.score
             match.components = {**(match.components or {}), **scored.components}
@@ -45,6 +59,7 @@ def rescore_need(session: Session, need: Need, today: date | None = None) -> int
                 {"name": c.name, "result": str(c.result)} for c in scored.checks
             ]
             explanation["strength"] = scoring.strength(scored.score)
+            explanation["good_match"] = scored.proposable
             match.explanation = explanation
             changed += 1
     session.flush()

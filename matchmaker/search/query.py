@@ -16,6 +16,7 @@ from matchmaker import visibility
 from matchmaker.models import User
 from matchmaker.search.documents import KINDS, Listing, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
+from matchmaker.search.relevance import shared_words
 from matchmaker.search.retrieval import retrieve
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,11 @@ def search(
         fused = retrieve(engine.index, engine.embedder, query, filters=filters).fused
     except (IndexError_, OSError) as exc:
         log.warning("search index unavailable, answering from the database: %s", exc)
-        return SearchOutcome(_database_search(session, viewer, kind, tokens, facets, limit), True)
+        return SearchOutcome(
+            _database_search(session, viewer, kind, query, tokens, facets, limit), True
+        )
     model = KINDS[kind]
     results: list[Result] = []
-    wanted = set(tokens)
     for hit in fused:
         _kind, listing_id = parse_doc_id(hit.id)
         listing = session.get(model, listing_id)
@@ -67,23 +69,25 @@ def search(
             continue
         if not visibility.browsable_now(listing):
             continue
-        results.append(Result(listing, _shared_terms(wanted, listing)))
+        results.append(Result(listing, _shared_terms(query, listing)))
         if len(results) >= limit:
             break
     return SearchOutcome(results)
 
 
-def _shared_terms(wanted: set[str], listing: Listing) -> list[str]:
-    if not wanted:
+def _shared_terms(query: str, listing: Listing) -> list[str]:
+    """Whole words of the query (or, for an English query, their Chinese equivalents) that the
+    listing has: never character pairs across words (池负, 器人)."""
+    if not query:
         return []
-    present = set(text.lexical_tokens(listing_text(listing).compose()))
-    return sorted(wanted & present, key=len, reverse=True)[:8]
+    return shared_words(query, listing_text(listing).compose())
 
 
 def _database_search(
     session: Session,
     viewer: User | None,
     kind: str,
+    query: str,
     tokens: list[str],
     facets: Mapping[str, Any] | None,
     limit: int,
@@ -99,5 +103,4 @@ def _database_search(
         ]
         stmt = stmt.where(sa.or_(*conditions))
     listings = session.scalars(stmt.order_by(model.published_at.desc()).limit(limit)).all()
-    wanted = set(tokens)
-    return [Result(listing, _shared_terms(wanted, listing)) for listing in listings]
+    return [Result(listing, _shared_terms(query, listing)) for listing in listings]

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from indexer import text
+from indexer import bilingual, text
 from indexer.backends import Hit, SearchIndex
 from matchmaker.search.fusion import reciprocal_rank_fusion
 
@@ -49,6 +49,8 @@ class Retrieval:
     lexical: list[Hit]
     dense: list[Hit]
     fused: list[Hit]
+    # the query's embedding (given or computed), for pair relevance (matching/relevance.py)
+    query_vector: np.ndarray | None = None
 
 
 def retrieve(
@@ -67,7 +69,8 @@ def retrieve(
     `query_is_indexed`: the text is that of a document in the index (see SearchIndex.lexical)."""
 
     def lexical_hits() -> list[Hit]:
-        tokens = text.lexical_tokens(query_text)
+        # an English text also looks for the Chinese equivalents of its terms
+        tokens = text.lexical_tokens(query_text) + bilingual.lexical_expansion(query_text)
         return index.lexical(
             tokens, k, filters=filters, exclude=exclude, query_is_indexed=query_is_indexed
         )
@@ -84,4 +87,4 @@ def retrieve(
         lexical = pending.result()
     weight = dense_weight_for(query_text) if dense_weight is None else dense_weight
     fused = reciprocal_rank_fusion([lexical, dense], fusion_weights(weight))
-    return Retrieval(lexical=lexical, dense=dense, fused=fused)
+    return Retrieval(lexical=lexical, dense=dense, fused=fused, query_vector=query_vector)

@@ -7,7 +7,7 @@ from celery.schedules import crontab
 
 from matchmaker.celery_app import celery
 from matchmaker.db import utcnow
-from matchmaker.matching import rescore
+from matchmaker.matching import rescore, scoring
 from matchmaker.models import ListingState, MatchState, Notification, Role
 from matchmaker.review import dashboard as match_dashboard
 from matchmaker.review import pipeline, stuck_digest, tasks
@@ -99,9 +99,10 @@ def test_tab_counts_agree_with_the_lists_and_are_reused_only_when_asked(session)
 def test_filters_by_field_region_band_assignee_and_age(session) -> None:
     staff = factories.user(session, Role.STAFF)
     bio_need = factories.need(session, field="biomedicine", region="浙江省")
-    strong = factories.match(session, bio_need, score=1.2, assignee_id=staff.id)
-    weak = factories.match(session, score=0.5)
-    old = factories.match(session, score=1.05)
+    # scores are probabilities; the bands are the calibration's thresholds
+    strong = factories.match(session, bio_need, score=scoring.STRONG + 0.01, assignee_id=staff.id)
+    weak = factories.match(session, score=(scoring.MIN_PROPOSAL_SCORE + scoring.MEDIUM) / 2)
+    old = factories.match(session, score=(scoring.MEDIUM + scoring.STRONG) / 2)
     old.created_at = utcnow() - timedelta(days=40)
     assert ids(session, QueueFilter(field="biomedicine")) == [strong.id]
     assert ids(session, QueueFilter(region="浙江省")) == [strong.id]

@@ -1,0 +1,317 @@
+"""How likely a need and an achievement are really related: a probability per pair.
+
+The rank of a pair says which candidate is best; it cannot say whether the best one is any good.
+This module gives every (need, achievement) pair a probability that depends on the two texts and
+their embeddings only, never on what else is in the index: adding or removing other listings
+cannot change it, and both index backends give the same value.
+
+Features (all computed from the pair alone):
+- `cosine`: cosine of the two e5 embeddings;
+- `coverage`: share of the need's information that the achievement's words contain: the need's
+  content words (jieba with the project's user dictionary; an English need's words and phrases
+  with their Chinese equivalents, indexer/bilingual.py) weighted by a fixed IDF table (jieba's,
+  shipped with the package, so corpus size never enters) — BM25's idea normalised by what the
+  query itself could attain, with document statistics replaced by fixed ones;
+- `shared_mass`: the IDF mass of the shared words, log-scaled (a long need sharing many rare
+  words is evidence even when its coverage is small);
+- `cross_lingual`: 1 when one text is English and the other Chinese (cosines across languages
+  run lower with the small e5 model).
+
+A logistic model turns them into a probability; its coefficients and the band thresholds are data
+(`search/data/relevance.json`), refitted from labelled pairs with scripts/fit_relevance.py.
+Compatibility checks and staff feedback then move the log-odds a little (capped, see `adjust`),
+and never make a pair under the proposal floor proposable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer import bilingual, text
+
+FEATURES = ("cosine", "coverage", "shared_mass", "cross_lingual")
+_CACHE = 4096
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The fitted model and the thresholds that turn its probability into bands."""
+
+    features: tuple[str, ...]
+    coefficients: tuple[float, ...]
+    intercept: float
+    strong: float
+    medium: float
+    floor: float
+    # log-odds change per unit of compatibility/feedback adjustment, and its caps: a lift is
+    # capped tighter (compatibility cannot create relevance) than a penalty
+    adjustment_scale: float
+    adjustment_cap: float
+    adjustment_cap_down: float
+    meta: Mapping[str, Any]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Calibration:
+        model = data["model"]
+        features = tuple(model["features"])
+        coefficients = tuple(float(model["coefficients"][f]) for f in features)
+        unknown = set(features) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"unknown relevance features: {sorted(unknown)}")
+        bands = data["bands"]
+        calibration = cls(
+            features=features,
+            coefficients=coefficients,
+            intercept=float(model["intercept"]),
+            strong=float(bands["strong"]),
+            medium=float(bands["medium"]),
+            floor=float(bands["floor"]),
+            adjustment_scale=float(data["adjustment"]["scale"]),
+            adjustment_cap=float(data["adjustment"]["cap"]),
+            adjustment_cap_down=float(
+                data["adjustment"].get("cap_down", data["adjustment"]["cap"])
+            ),
+            meta={k: v for k, v in data.items() if k not in ("model", "bands", "adjustment")},
+        )
+        if not 0 < calibration.floor <= calibration.medium <= calibration.strong < 1:
+            raise ValueError("relevance bands must satisfy 0 < floor <= medium <= strong < 1")
+        return calibration
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.meta,
+            "model": {
+                "features": list(self.features),
+                "coefficients": dict(zip(self.features, self.coefficients, strict=True)),
+                "intercept": self.intercept,
+            },
+            "bands": {"strong": self.strong, "medium": self.medium, "floor": self.floor},
+            "adjustment": {
+                "scale": self.adjustment_scale,
+                "cap": self.adjustment_cap,
+                "cap_down": self.adjustment_cap_down,
+            },
+        }
+
+    def logit(self, features: Mapping[str, float]) -> float:
+        return self.intercept + sum(
+            c * float(features[f]) for f, c in zip(self.features, self.coefficients, strict=True)
+        )
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        return _sigmoid(self.logit(features))
+
+
+DATA_FILE = "relevance.json"
+
+
+def calibration_path() -> Path:
+    return Path(str(resources.files("matchmaker.search").joinpath("data", DATA_FILE)))
+
+
+@lru_cache(maxsize=1)
+def calibration() -> Calibration:
+    """The calibration shipped with the package (search/data/relevance.json)."""
+    return load(calibration_path())
+
+
+def load(path: Path) -> Calibration:
+    return Calibration.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _sigmoid(value: float) -> float:
+    if value >= 0:
+        return 1.0 / (1.0 + math.exp(-value))
+    e = math.exp(value)
+    return e / (1.0 + e)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+# --- text analysis -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a text contributes to pair features, computed once per text."""
+
+    english: bool
+    # the words a candidate text offers: its words, the dictionary words they are made of
+    # (电池 in 锂电池, text.subwords) and, for an English text, their Chinese equivalents
+    words: frozenset[str]
+    # the text as a query: (forms, weight) per concept; any form found counts the concept
+    concepts: tuple[tuple[tuple[str, ...], float], ...]
+
+    @property
+    def total(self) -> float:
+        return sum(w for _, w in self.concepts)
+
+
+def idf(word: str) -> float:
+    """Fixed IDF (jieba's table); a word it does not know counts as rare (its median)."""
+    extractor = text._keyword_extractor()
+    return float(extractor.idf_freq.get(word, extractor.median_idf))
+
+
+def _is_term(word: str) -> bool:
+    """A word worth matching: two characters or more (a single Chinese character is too
+    ambiguous alone), not a stop word, not a bare number."""
+    return len(word) >= 2 and not word.isdigit()
+
+
+def profile_uncached(value: str) -> Profile:
+    """The text's words and, as a query, its weighted concepts."""
+    every = text.words(value)
+    whole = [w for w in every if _is_term(w)]
+    words = list(dict.fromkeys([*whole, *(p for w in whole for p in text.subwords(w))]))
+    english = bilingual.is_english(value)
+    concepts: dict[str, tuple[tuple[str, ...], float]] = {}
+    if english:
+        covered: set[str] = set()
+        for term, chinese in bilingual.english_terms(value):
+            weight = max((idf(c) for c in chinese), default=idf(term))
+            concepts.setdefault(term, ((term, *chinese), weight))
+            covered.update(term.split())
+        for word in words:
+            if word not in covered and not bilingual.is_generic(word):
+                concepts.setdefault(word, ((word,), idf(word)))
+    else:
+        for word in words:
+            concepts.setdefault(word, ((word,), idf(word)))
+    # single characters too, for an English term whose only equivalent is one (enzyme → 酶)
+    offered = set(words) | set(every)
+    if english:
+        chinese = bilingual.expand(value)
+        offered.update(chinese)
+        offered.update(p for c in chinese for p in text.subwords(c))
+    return Profile(
+        english=english,
+        words=frozenset(offered),
+        concepts=tuple(concepts.values()),
+    )
+
+
+profile = lru_cache(maxsize=_CACHE)(profile_uncached)
+
+
+def shared_concepts(query: Profile, candidate: Profile) -> list[tuple[str, float]]:
+    """The query's concepts the candidate contains: (the form found, weight)."""
+    found: list[tuple[str, float]] = []
+    for forms, weight in query.concepts:
+        hit = next((f for f in forms if f in candidate.words), None)
+        if hit is not None:
+            found.append((hit, weight))
+    return found
+
+
+# --- features and probability --------------------------------------------------------------
+
+
+def cosine(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    if a is None or b is None:
+        return 0.0
+    a = np.asarray(a, dtype=np.float32)
+    b = np.asarray(b, dtype=np.float32)
+    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b) / norm if norm else 0.0
+
+
+def features(
+    need_text: str,
+    achievement_text: str,
+    need_vector: np.ndarray | None,
+    achievement_vector: np.ndarray | None,
+) -> dict[str, float]:
+    """The pair's features; the need is the query side (the same value from either side)."""
+    return pair_features(
+        profile(need_text), profile(achievement_text), need_vector, achievement_vector
+    )
+
+
+def pair_features(
+    need: Profile,
+    achievement: Profile,
+    need_vector: np.ndarray | None,
+    achievement_vector: np.ndarray | None,
+) -> dict[str, float]:
+    """`features` of texts already analysed (`profile`)."""
+    shared = shared_concepts(need, achievement)
+    mass = sum(w for _, w in shared)
+    total = need.total
+    return {
+        "cosine": cosine(need_vector, achievement_vector),
+        "coverage": mass / total if total else 0.0,
+        "shared_mass": math.log1p(mass),
+        "cross_lingual": float(need.english != achievement.english),
+    }
+
+
+def probability(
+    need_text: str,
+    achievement_text: str,
+    need_vector: np.ndarray | None,
+    achievement_vector: np.ndarray | None,
+    model: Calibration | None = None,
+) -> float:
+    """P(related) for the pair, from its texts and embeddings alone."""
+    model = model or calibration()
+    return model.probability(features(need_text, achievement_text, need_vector, achievement_vector))
+
+
+def adjust(p: float, adjustment: float, model: Calibration | None = None) -> float:
+    """The probability moved by compatibility and feedback (`adjustment`, in the units of
+    compatibility.WEIGHTS): `scale` log-odds per unit, up by at most `cap`, down by at most
+    `cap_down`."""
+    model = model or calibration()
+    shift = adjustment * model.adjustment_scale
+    shift = max(-model.adjustment_cap_down, min(model.adjustment_cap, shift))
+    return _sigmoid(_logit(p) + shift)
+
+
+def band(p: float, model: Calibration | None = None) -> str:
+    """ "high" / "medium" / "low" at or above the floor; "none" below it (not proposed)."""
+    model = model or calibration()
+    if p >= model.strong:
+        return "high"
+    if p >= model.medium:
+        return "medium"
+    if p >= model.floor:
+        return "low"
+    return "none"
+
+
+def proposable(relevance: float, adjusted: float, model: Calibration | None = None) -> bool:
+    """A pair is proposed only when its own relevance (before compatibility) reaches the floor
+    and the adjusted probability still does."""
+    model = model or calibration()
+    return relevance >= model.floor and adjusted >= model.floor
+
+
+def shared_words(need_text: str, achievement_text: str, limit: int = 8) -> list[str]:
+    """The need's words (an English need's: or their Chinese equivalents) that the achievement
+    has as whole words, rarest first: for search results and highlighting. The need may be any
+    query text."""
+    found = shared_concepts(profile(need_text), profile(achievement_text))
+    ordered = sorted(dict(found).items(), key=lambda item: (-item[1], -len(item[0])))
+    kept: list[str] = []
+    for word, _weight in sorted(ordered, key=lambda item: -len(item[0])):
+        if not any(word in longer for longer in kept):  # 机器 once 机器人 is there
+            kept.append(word)
+    return [w for w, _ in ordered if w in kept][:limit]
+
+
+def matrix(rows: Sequence[Mapping[str, float]], names: Sequence[str] = FEATURES) -> np.ndarray:
+    """Feature rows as a matrix, for fitting (scripts/fit_relevance.py)."""
+    return np.array([[float(r[n]) for n in names] for r in rows], dtype=np.float64)
