@@ -10,12 +10,13 @@ row and its history are deleted, as if it had never been proposed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from matchmaker.db import utcnow
 from matchmaker.matching import ranker, scoring
 from matchmaker.models import Achievement, ListingState, Match, MatchState, Need
 from matchmaker.search.engine import SearchEngine
@@ -121,6 +122,37 @@ def _withdraw(session: Session, weak: list[ranker.Ranked]) -> int:
             session.delete(match)
             removed += 1
     return removed
+
+
+def best_score(session: Session, listing: Achievement | Need) -> float | None:
+    """The best score of the listing's matches that are still in play (None: it has none)."""
+    column = Match.need_id if isinstance(listing, Need) else Match.achievement_id
+    return session.scalar(
+        sa.select(sa.func.max(Match.score)).where(
+            column == listing.id, Match.state != MatchState.REJECTED
+        )
+    )
+
+
+def unmet_needs(session: Session, settled: timedelta = timedelta(minutes=10)) -> list[Need]:
+    """Published needs without a good match (what to recruit achievements or experts for),
+    oldest first; needs published in the last minutes are left out (matching is under way)."""
+    good = (
+        sa.select(Match.need_id)
+        .where(Match.state != MatchState.REJECTED, Match.score >= scoring.MIN_PROPOSAL_SCORE)
+        .scalar_subquery()
+    )
+    return list(
+        session.scalars(
+            sa.select(Need)
+            .where(
+                Need.state == ListingState.PUBLISHED,
+                Need.published_at < utcnow() - settled,
+                Need.id.not_in(good),
+            )
+            .order_by(Need.published_at, Need.id)
+        )
+    )
 
 
 def has_good_match(score: float | None) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.core import audit
 from matchmaker.core.errors import PermissionDenied, ValidationFailed
+from matchmaker.matching import scoring
 from matchmaker.models import (
     Achievement,
     LineupItem,
@@ -179,6 +180,8 @@ def coverage(session: Session, roadshow: Roadshow) -> _Coverage:
         .where(
             Match.need_id.in_(found.needs),
             Match.state.in_(SCORING_STATES),
+            # a proposal counts once it is of medium strength; staff's approval always counts
+            sa.or_(Match.state == MatchState.APPROVED, Match.score >= scoring.MEDIUM),
             Achievement.state == ListingState.PUBLISHED,
         )
     )

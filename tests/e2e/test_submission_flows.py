@@ -152,3 +152,39 @@ def test_researcher_bulk_imports_excel_and_sees_the_bad_row(page, live_server) -
     assert page.locator(".job-count").inner_text() == "2 / 2"
     page.goto(live_server + "/dashboard")
     assert page.locator("tr", has_text="畜禽粪污快速堆肥菌剂").count() == 1
+
+
+def test_a_need_nothing_fits_shows_no_good_match_yet(page, live_server) -> None:
+    """A published need whose best candidate is below the proposal floor gets no proposal, and
+    its owner is told so plainly, with what would help."""
+    title = "宠物猫砂结团速度与粉尘控制"
+    sign_in(page, live_server, DEMO_LOGINS[Role.ENTERPRISE])
+    page.click("[data-action=new]")
+    page.fill("input[name=title]", title)
+    page.fill(
+        "textarea[name=description]",
+        "我司生产膨润土猫砂，希望结团更快、倒砂时粉尘更少，同时不增加成本，适合家庭使用。",
+    )
+    page.select_option("select[name=field]", "modern_agriculture")
+    page.click("[data-action=save]")
+    page.click("[data-action=submit]")
+    edit_url = page.url
+    page.click("text=退出")
+
+    sign_in(page, live_server, DEMO_LOGINS[Role.STAFF])
+    page.click("text=审核提交内容")
+    page.locator("tr", has_text=title).locator("[data-action=publish]").click()
+    assert page.locator(".flash-success").inner_text() == "已发布。"
+    page.click("text=退出")
+
+    sign_in(page, live_server, DEMO_LOGINS[Role.ENTERPRISE])
+    deadline = time.monotonic() + 90
+    while True:  # the worker indexes and matches the need in the background
+        page.goto(edit_url)
+        notice = page.locator("[data-testid=no-good-match]")
+        if notice.count() == 1 or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert notice.count() == 1
+    assert "暂无合适匹配" in notice.inner_text()
+    screenshot(page, "need-no-good-match-zh")

@@ -181,3 +181,43 @@ def test_no_answer_on_a_signed_deal(client, app, people, approved_match) -> None
         from matchmaker.models import Notification
 
         assert db.session().query(Notification).filter_by(message_key="match_response").count() == 0
+
+
+def test_no_good_match_yet_for_the_owner_and_unmet_demand_for_staff(client, app, people) -> None:
+    from datetime import timedelta
+
+    from matchmaker.db import utcnow
+    from matchmaker.matching import scoring
+    from matchmaker.models import Match, User
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        owner = s.query(User).filter_by(email=people["enterprise"]).one()
+        need = factories.need(s, owner, title="宠物猫砂结团")
+        need.published_at = utcnow() - timedelta(days=1)
+        weak = factories.achievement(s, title="离题的成果")
+        factories.match(s, need, weak, score=scoring.MIN_PROPOSAL_SCORE / 2)
+        s.commit()
+        need_id, weak_id = need.id, weak.id
+    client.post("/lang/zh")
+    login(client, people["enterprise"])
+    page = client.get(f"/my/need/{need_id}/edit").get_data(as_text=True)
+    assert 'data-testid="no-good-match"' in page and "No good match yet" in page  # locale en
+    login(client, people["staff"])
+    board = client.get("/dashboard").get_data(as_text=True)
+    unmet = board.split('data-testid="unmet-needs"')[1].split("</section>")[0]
+    assert "宠物猫砂结团" in unmet
+
+    with app.app_context():
+        s = db.session()
+        s.query(Match).filter_by(
+            need_id=need_id, achievement_id=weak_id
+        ).one().score = scoring.MEDIUM
+        s.commit()
+    board = client.get("/dashboard").get_data(as_text=True)
+    assert "宠物猫砂结团" not in board.split('data-testid="unmet-needs"')[1].split("</section>")[0]
+    login(client, people["enterprise"])
+    assert 'data-testid="no-good-match"' not in client.get(f"/my/need/{need_id}/edit").get_data(
+        as_text=True
+    )

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from matchmaker.duplicates import guards as duplicates
 from matchmaker.listings import pages, validity
+from matchmaker.matching import operations as matching
 from matchmaker.models import Achievement, ListingState, MatchState, Need, Role
 from matchmaker.review import dashboard as match_figures
 from web import db
@@ -54,4 +55,5 @@ def dashboard() -> str:
         context["expiring"] = validity.upcoming_expiries(s, days=EXPIRY_HORIZON_DAYS)
         context["expiry_horizon"] = EXPIRY_HORIZON_DAYS
         context["open_duplicates"] = duplicates.open_count(s)
+        context["unmet_needs"] = matching.unmet_needs(s)
     return render_template("main/dashboard.html", **context)

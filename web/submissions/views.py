@@ -17,6 +17,7 @@ from matchmaker import runtime, visibility
 from matchmaker.duplicates import guards as duplicates
 from matchmaker.listings import operations as listings
 from matchmaker.listings import pages, uploads, validity
+from matchmaker.matching import operations as matching
 from matchmaker.models import (
     Achievement,
     IPType,
@@ -226,6 +227,10 @@ def edit(kind: str, listing_id: int) -> str | Response:
         kind=kind,
         similar=similar,
         editable=listing.state in listings.EDITABLE_STATES,
+        no_good_match=(
+            listing.state == ListingState.PUBLISHED
+            and not matching.has_good_match(matching.best_score(db.session(), listing))
+        ),
         alert=saved_searches.alert_of(db.session(), listing) if kind == "need" else None,
     )
 
