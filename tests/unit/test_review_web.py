@@ -20,8 +20,8 @@ def world(app):
         other_staff = factories.user(s, Role.STAFF, email="staff2@example.com", name="李雷")
         admin = factories.user(s, Role.ADMIN, email="admin@example.com")
         need = factories.need(s, region="江苏省", title='=HYPERLINK("http://x")功率模块散热')
-        first = factories.match(s, need, score=1.2)
-        second = factories.match(s, need, score=0.9)
+        first = factories.match(s, need, score=0.9)
+        second = factories.match(s, need, score=0.2)
         s.commit()
         return {
             "staff": staff.email,
