@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.config import Settings
+from matchmaker.core.numbers import whole_number
 from matchmaker.db import utcnow
 from matchmaker.models import OutboxMail
 
@@ -19,7 +20,8 @@ BATCH = 100
 
 def _server(setting: str) -> tuple[str, int]:
     host, _, port = setting.rpartition(":")
-    return (host, int(port)) if host and port.isdigit() else (setting, 25)
+    number = whole_number(port, maximum=65535)
+    return (host, number) if host and number is not None else (setting, 25)
 
 
 def deliver_pending(session: Session, settings: Settings) -> int:

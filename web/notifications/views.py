@@ -10,6 +10,7 @@ from flask import Flask, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from matchmaker.core.numbers import whole_number
 from matchmaker.notifications import inbox
 from matchmaker.notifications.notify import render
 from web import db
@@ -32,7 +33,8 @@ def index() -> str:
 @login_required
 def mark_read() -> Response:
     """Mark the notifications the page showed as read (not any that arrived since)."""
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][: inbox.LIST_LIMIT]
+    ids = [n for i in request.form.getlist("ids") if (n := whole_number(i)) is not None]
+    ids = ids[: inbox.LIST_LIMIT]
     with committing():
         inbox.mark_read(db.session(), current_user, ids)
     return redirect(url_for("notifications.index"))
