@@ -180,7 +180,10 @@ def test_a_rejection_reason_adjusts_the_feature_it_names(local_world, reason) ->
             assert affected, "some other candidate shares the rejected feature"
             for achievement_id in affected:
                 assert after[achievement_id].components["feedback"] < 0
-                assert after[achievement_id].score < old[achievement_id].score
+                # the candidate moves down; its strength never rises (a pair under the proposal
+                # floor keeps its own relevance as its score, so that one may stay equal)
+                assert after[achievement_id].rank_value < old[achievement_id].rank_value
+                assert after[achievement_id].score <= old[achievement_id].score
 
 
 def _applies(reason, achievement, ranked) -> bool:
