@@ -86,6 +86,30 @@ def decode_csv(data: bytes) -> str:
         return str(best)
 
 
+def _utf16(data: bytes) -> str | None:
+    """Text saved as UTF-16 ("Unicode text" in Excel: tab-separated), with or without its byte
+    order mark; None for anything else. Its NUL bytes would otherwise read as a binary file."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        # without a mark: the NUL bytes of its ASCII characters (tabs, line ends, digits) all
+        # sit on one side of the 2-byte units, which no binary file keeps up for long
+        head = data[: 4096 - 4096 % 2]
+        nuls = [i for i, byte in enumerate(head) if byte == 0]
+        if len(nuls) < 4 or len(head) % 2:
+            return None
+        if all(i % 2 for i in nuls):
+            encoding = "utf-16-le"
+        elif not any(i % 2 for i in nuls):
+            encoding = "utf-16-be"
+        else:
+            return None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise TableError("encoding") from None
+
+
 def read_table(data: bytes) -> list[dict[str, str]]:
     kind = sniff(data)
     if kind == "xlsx":
@@ -112,9 +136,11 @@ def read_table(data: bytes) -> list[dict[str, str]]:
     if kind is not None or data.startswith((b"%PDF", b"\xd0\xcf\x11\xe0")):
         # another office format (a DOCX, an old .xls) was sent instead of a spreadsheet
         raise TableError("unsupported_type")
-    if b"\x00" in data[:4096]:
-        raise TableError("unsupported_type")
-    text = decode_csv(data)
+    text = _utf16(data)
+    if text is None:
+        if b"\x00" in data[:4096]:
+            raise TableError("unsupported_type")
+        text = decode_csv(data)
     dialect: type[csv.Dialect] = csv.excel
     with contextlib.suppress(csv.Error):  # fall back to plain commas
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")

@@ -206,3 +206,19 @@ def test_columns_past_the_bound_are_ignored() -> None:
     wide = ",".join(f"c{i}" for i in range(5000)) + "\n" + ",".join("x" * 5000) + "\n"
     (record,) = read_table(wide.encode())
     assert len(record) == tables.MAX_COLUMNS
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_text_as_excel_saves_it_is_read(encoding: str) -> None:
+    """Excel's "Unicode text" is tab-separated UTF-16 (with a byte order mark); before, its NUL
+    bytes made it look like a binary file and it was refused as an unsupported type."""
+    text = "成果名称\t成果介绍\t技术领域\r\n氮化铝基板\t高导热陶瓷基板\t新材料\r\n"
+    assert read_table(text.encode(encoding)) == [
+        {"成果名称": "氮化铝基板", "成果介绍": "高导热陶瓷基板", "技术领域": "新材料"}
+    ]
+
+
+def test_binary_files_are_still_refused() -> None:
+    with pytest.raises(TableError) as err:
+        read_table(b"\x00\x01\x02\x03binary\x00\x00\xff" * 20)
+    assert err.value.code == "unsupported_type"
