@@ -45,6 +45,12 @@ MESSAGES = {
     ),
     "empty": _l("The document contains no text."),
     "too_large_unpacked": _l("The document unpacks to an unreasonable size and was refused."),
+    "too_slow": _l(
+        "Reading this file took too long and was stopped. Save it again as a plain PDF, DOCX "
+        "or spreadsheet without empty formatted areas and upload it again."
+    ),
+    "busy": _l("Several files are being read right now. Please upload again in a minute."),
+    "too_large": _l("Reading this file needed too much memory and was stopped."),
     "no_header": _l("The first row must hold the column names; see the template."),
     "too_many_rows": _l("At most %(max)s rows can be imported at once; please split the file."),
     "encoding": _l("The text encoding of this CSV file could not be recognised; save it as UTF-8."),

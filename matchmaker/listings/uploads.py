@@ -18,7 +18,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from indexer.extract import Extracted, ExtractionError, extract
 from matchmaker import clock
+from matchmaker.core import bounded
 from matchmaker.models import Achievement, Attachment, Need, User
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,60}$")
@@ -46,6 +48,15 @@ def display_name(filename: str | None) -> str:
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
     name = name.strip(" .")
     return name[:200] or "upload"
+
+
+def read_document(data: bytes) -> Extracted:
+    """The text of an uploaded DOCX/PDF, parsed in a child process with a time limit
+    (ExtractionError 'too_slow', 'busy' or 'too_large' when a bound is hit)."""
+    try:
+        return bounded.call(extract, data)
+    except bounded.TooSlow as exc:
+        raise ExtractionError(exc.code) from None
 
 
 def store_pending(

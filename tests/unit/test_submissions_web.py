@@ -327,6 +327,25 @@ def test_costly_pdfs_get_a_clear_message_and_a_small_pending_upload(
     assert len(json.loads(sidecar.read_text("utf-8"))["text"]) <= 20_000
 
 
+def test_an_upload_that_reads_too_long_gets_a_clear_message_and_nothing_is_kept(
+    client, people, settings, monkeypatch
+) -> None:
+    import io
+
+    from matchmaker.core import bounded
+    from tests.documents import make_docx
+
+    monkeypatch.setattr(bounded, "PARSE_SECONDS", 0.001)
+    login(client, people["researcher"])
+    page = client.post(
+        "/my/achievement/from-file",
+        data={"document": (io.BytesIO(make_docx(["标题", "正文"])), "slow.docx")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "读取该文件耗时过长" in page
+    assert not list((settings.upload_dir / "pending").glob("*"))
+
+
 def test_oversize_upload_is_refused(app, client, people) -> None:
     import io
 

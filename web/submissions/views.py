@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from indexer.extract import ExtractionError, extract, guess_title
+from indexer.extract import ExtractionError, guess_title
 from matchmaker import runtime, visibility
 from matchmaker.duplicates import guards as duplicates
 from matchmaker.listings import operations as listings
@@ -169,7 +169,7 @@ def achievement_from_file() -> str | Response:
     if file_form.validate_on_submit():
         data = file_form.document.data.read()
         try:
-            extracted = extract(data)
+            extracted = uploads.read_document(data)
         except ExtractionError as exc:
             flash(message_for(exc), "error")
         else:
