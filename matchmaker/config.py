@@ -65,6 +65,9 @@ class Settings:
     # a running job with no progress for this long is taken for dead and sent again; longer
     # than the slowest step between two progress reports (one import batch, one index batch)
     job_stale_seconds: int = 600
+    # the worker runs at this lower CPU priority (nice), so an import or a rebuild uses the
+    # cores the site leaves idle instead of slowing sign-ins and page views
+    worker_niceness: int = 10
     default_locale: str = "zh"
     upload_max_bytes: int = 20 * 1024 * 1024
     load_demo_data: bool = True
@@ -140,5 +143,6 @@ class Settings:
             renewal_nudge_days=_int_tuple(_env("RENEWAL_NUDGE_DAYS", "14,3") or "14,3"),
             site_url=(_env("SITE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
             api_rate_limit=int(_env("API_RATE_LIMIT", "600") or 0),
+            worker_niceness=int(_env("WORKER_NICENESS", "10") or 0),
         )
         return replace(settings, **overrides) if overrides else settings

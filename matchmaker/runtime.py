@@ -6,6 +6,8 @@ Nothing connects at import time; `configure()` is called once by the entry point
 
 from __future__ import annotations
 
+import os
+
 from matchmaker.config import Settings
 from matchmaker.db import Database
 from matchmaker.search.engine import SearchEngine
@@ -55,3 +57,8 @@ def search_engine() -> SearchEngine:
     if _search is None:
         _search = SearchEngine(settings())
     return _search
+
+
+def yield_to_the_site(niceness: int) -> int:
+    """Lower this process's CPU priority (the worker's); returns the new niceness."""
+    return os.nice(max(0, niceness))

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from celery.signals import setup_logging, worker_ready
+from celery.signals import setup_logging, worker_init, worker_ready
 
 from matchmaker import logs, runtime
 from matchmaker.celery_app import celery
@@ -18,6 +18,12 @@ if settings.log_format == "json":
     def _structured_logs(**_kwargs: Any) -> None:
         # connecting this signal stops Celery from installing its own text handlers
         logs.configure("json")
+
+
+@worker_init.connect
+def _lower_priority(**_kwargs: Any) -> None:
+    # before the pool starts: its processes inherit the priority
+    runtime.yield_to_the_site(settings.worker_niceness)
 
 
 @worker_ready.connect

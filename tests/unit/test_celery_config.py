@@ -66,3 +66,37 @@ def test_returning_to_an_earlier_broker_gets_live_connections(settings) -> None:
                 }
     finally:
         configure_celery(settings)
+
+
+def test_the_worker_runs_at_a_lower_cpu_priority_than_the_site(tmp_path) -> None:
+    """An import or a rebuild must not slow sign-ins: the worker process (and the pool it
+    forks) starts at MATCHMAKER_WORKER_NICENESS."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import os\n"
+        "from celery.signals import worker_init\n"
+        "import matchmaker.worker\n"
+        "before = os.nice(0)\n"
+        "worker_init.send(sender=None)\n"
+        "print(os.nice(0) - before)\n"
+    )
+    env = {
+        **os.environ,
+        "MATCHMAKER_INSTANCE_DIR": str(tmp_path),
+        "MATCHMAKER_WORKER_NICENESS": "7",
+        "MATCHMAKER_SEARCH_ENABLED": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "7"
