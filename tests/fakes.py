@@ -48,3 +48,18 @@ def index_all(session, fake: FakeEngine) -> None:  # type: ignore[no-untyped-def
     listings = list(indexing.indexable_listings(session))
     if listings:
         fake.index.upsert(indexing.build_documents(fake, listings))  # type: ignore[arg-type]
+
+
+def calibration():  # type: ignore[no-untyped-def]
+    """A relevance calibration for HashingEmbedder's vectors (the shipped one is fitted to e5,
+    whose unrelated texts already sit at a cosine of ~0.8): word coverage decides, the hashed
+    cosine helps a little. Bands as shipped."""
+    from matchmaker.search import relevance
+
+    shipped = relevance.load(relevance.calibration_path()).to_dict()
+    shipped["model"] = {
+        "features": ["cosine", "coverage", "cross_lingual"],
+        "coefficients": {"cosine": 4.0, "coverage": 8.0, "cross_lingual": 0.0},
+        "intercept": -7.0,
+    }
+    return relevance.Calibration.from_dict(shipped)

@@ -36,6 +36,7 @@ from matchmaker.models import (
 )
 from matchmaker.notifications import notify
 from matchmaker.saved_searches import operations as saved_searches
+from matchmaker.search import query as search_query
 from matchmaker.search.documents import KINDS, Listing, filters_for, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
 from matchmaker.search.retrieval import retrieve
@@ -145,13 +146,18 @@ def _query_items(
     ranked_ids: list[int],
     fresh: dict[int, Listing],
     terms_for: _Terms,
+    confident: set[int] | None = None,
 ) -> list[DigestItem]:
+    """`confident`: the listings of medium relevance or more to the query (None: a
+    facets-only search, where every listing with the facets counts)."""
     since = cutoff(saved)
     items: list[DigestItem] = []
     for listing_id in ranked_ids:
         listing = fresh.get(listing_id)
         if listing is None or not _is_new(listing, since) or listing.owner_id == user.id:
             continue
+        if confident is not None and listing_id not in confident:
+            continue  # weakly related: not worth a mail
         if not visibility.can_see(user, listing):
             continue
         terms = terms_for(saved.query, listing, saved.facets or {})
@@ -175,6 +181,8 @@ def _need_items(
         achievement = item.achievement
         if not _is_new(achievement, since):
             continue
+        if not item.proposable or not search_query.is_confident(item.score):
+            continue  # what staff would not propose as a good match is not mailed either
         if not visibility.can_see(saved.user, achievement):
             continue  # matched, but only staff may introduce a confidential one
         terms = list(item.explanation.get("shared_terms") or [])
@@ -319,16 +327,27 @@ def run(
         allowed = visibility.index_filter(members[0].user)  # one audience per group
         if allowed is not None:
             filters["visibility"] = allowed
+        confident: set[int] | None = None
         if query:
             result = retrieve(
                 engine.index, engine.embedder, query, filters=filters, vector=vectors.get(query)
             )
             report.retrievals += 1
             ranked_ids = [parse_doc_id(hit.id)[1] for hit in result.fused]
+            candidates = [fresh[kind][i] for i in ranked_ids if i in fresh[kind]]
+            rated = search_query.relevance_of(engine, query, result.query_vector, candidates)
+            confident = {
+                item.id
+                for item, probability in zip(candidates, rated, strict=True)
+                if search_query.is_confident(probability)
+            }
         else:
             ranked_ids = _newest_matching(fresh[kind].values(), filters)
         for saved in members:
-            finish(saved, _query_items(saved, saved.user, ranked_ids, fresh[kind], terms_for))
+            finish(
+                saved,
+                _query_items(saved, saved.user, ranked_ids, fresh[kind], terms_for, confident),
+            )
         if pending >= COMMIT_EVERY:
             session.commit()
             pending = 0

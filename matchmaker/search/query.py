@@ -14,7 +14,8 @@ from indexer import text
 from indexer.backends import IndexError_
 from matchmaker import visibility
 from matchmaker.models import User
-from matchmaker.search.documents import KINDS, Listing, listing_text, parse_doc_id
+from matchmaker.search import relevance as pair_relevance
+from matchmaker.search.documents import KINDS, Listing, doc_id, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
 from matchmaker.search.relevance import shared_words
 from matchmaker.search.retrieval import retrieve
@@ -22,10 +23,24 @@ from matchmaker.search.retrieval import retrieve
 log = logging.getLogger(__name__)
 
 
+CONFIDENT_BANDS = ("high", "medium")
+
+
 @dataclass
 class Result:
     listing: Listing
     matched_terms: list[str]
+    # the same calibrated probability as a match proposal's (query as the need side); None
+    # when the database answered instead of the index
+    relevance: float | None = None
+
+    @property
+    def band(self) -> str | None:
+        return None if self.relevance is None else pair_relevance.band(self.relevance)
+
+    @property
+    def confident(self) -> bool:
+        return self.relevance is None or is_confident(self.relevance)
 
 
 @dataclass
@@ -33,6 +48,17 @@ class SearchOutcome:
     results: list[Result] = field(default_factory=list)
     # True when the index could not be used and the database answered instead
     degraded: bool = False
+
+    @property
+    def confident(self) -> list[Result]:
+        """What the page shows first: results of medium relevance or more."""
+        return [r for r in self.results if r.confident]
+
+    @property
+    def weak(self) -> list[Result]:
+        """The weakly related tail, shown folded (or alone, with a notice, when nothing is
+        confident)."""
+        return [r for r in self.results if not r.confident]
 
 
 def search(
@@ -53,7 +79,7 @@ def search(
     if allowed is not None:
         filters["visibility"] = allowed
     try:
-        fused = retrieve(engine.index, engine.embedder, query, filters=filters).fused
+        found = retrieve(engine.index, engine.embedder, query, filters=filters)
     except (IndexError_, OSError) as exc:
         log.warning("search index unavailable, answering from the database: %s", exc)
         return SearchOutcome(
@@ -61,7 +87,7 @@ def search(
         )
     model = KINDS[kind]
     results: list[Result] = []
-    for hit in fused:
+    for hit in found.fused:
         _kind, listing_id = parse_doc_id(hit.id)
         listing = session.get(model, listing_id)
         # the database is the authority: skip anything the index has not caught up on
@@ -72,7 +98,43 @@ def search(
         results.append(Result(listing, _shared_terms(query, listing)))
         if len(results) >= limit:
             break
+    _rate(engine, query, found.query_vector, results)
+    # the most relevant first: fusion ranks, the probability is what the page groups by
+    results.sort(key=lambda r: not r.confident)
     return SearchOutcome(results)
+
+
+def _rate(engine: SearchEngine, query: str, query_vector: Any, results: list[Result]) -> None:
+    probabilities = relevance_of(engine, query, query_vector, [r.listing for r in results])
+    for result, probability in zip(results, probabilities, strict=True):
+        result.relevance = probability
+
+
+def relevance_of(
+    engine: SearchEngine, query: str, query_vector: Any, listings: list[Listing]
+) -> list[float]:
+    """Each listing's relevance probability to the query text (the query as the need side),
+    from its stored embedding and its words."""
+    if not listings:
+        return []
+    stored = engine.index.get([doc_id(item.kind, item.id) for item in listings])
+    probabilities = []
+    for item in listings:
+        document = stored.get(doc_id(item.kind, item.id))
+        probabilities.append(
+            pair_relevance.probability(
+                query,
+                listing_text(item).compose(),
+                query_vector,
+                document.vector if document is not None else None,
+            )
+        )
+    return probabilities
+
+
+def is_confident(probability: float) -> bool:
+    """Medium relevance or more: what is listed, mailed and counted without a caveat."""
+    return pair_relevance.band(probability) in CONFIDENT_BANDS
 
 
 def _shared_terms(query: str, listing: Listing) -> list[str]:

@@ -185,3 +185,50 @@ def test_search_facets_filter_by_maturity_and_mode(tmp_path) -> None:
             facets={"modes": "joint_development"},
         )
         assert [r.listing.id for r in joint.results] == [ids[0]]
+
+
+def test_search_shows_confident_results_and_folds_the_weak_tail(tmp_path) -> None:
+    """The page groups by the calibrated relevance (the same as a proposal's), not by rank:
+    an unrelated listing that happens to be in the index is folded, not listed as a result."""
+    from web import create_app
+
+    settings = make_settings(tmp_path, search_enabled=True)
+    migrate.upgrade(settings.database_url)
+    db = runtime.configure(settings)
+    engine = runtime.search_engine()
+    with db.transaction() as session:
+        owner = factories.user(session, Role.RESEARCHER)
+        related = factories.achievement(
+            session,
+            owner,
+            title="高导热氮化铝陶瓷基板制备技术",
+            description="流延成型制备氮化铝陶瓷基板，热导率 180 W/(m·K)，用于功率模块散热。",
+        )
+        unrelated = factories.achievement(
+            session,
+            owner,
+            title="耐盐碱粳稻新品种选育",
+            description="在含盐 0.6% 的滩涂地亩产 550 公斤的水稻品种。",
+        )
+        ids = (related.id, unrelated.id)
+    with db.session() as session:
+        indexing.rebuild(session, engine)
+        outcome = search_query.search(
+            session, engine, None, "achievement", "氮化铝陶瓷基板 功率模块散热"
+        )
+        assert [r.listing.id for r in outcome.confident] == [ids[0]]
+        assert ids[1] not in [r.listing.id for r in outcome.confident]
+        assert all(r.band not in ("high", "medium") for r in outcome.weak)
+
+    app = create_app(settings)
+    page = (
+        app.test_client()
+        .get("/search?kind=achievement&q=氮化铝陶瓷基板 功率模块散热")
+        .get_data(as_text=True)
+    )
+    confident = page.split('data-testid="confident-results"')[1].split("</ol>")[0]
+    assert f'data-id="achievement:{ids[0]}"' in confident
+    assert f'data-id="achievement:{ids[1]}"' not in confident
+    if '"weak-results"' in page:
+        assert f'data-id="achievement:{ids[1]}"' in page.split('data-testid="weak-results"')[1]
+    assert "1 条相关结果" in page

@@ -45,7 +45,10 @@ def fake_clock():
 
 
 @pytest.fixture
-def engine(settings):
+def engine(settings, monkeypatch):
+    from matchmaker.search import relevance
+
+    monkeypatch.setattr(relevance, "calibration", fakes.calibration)
     return fakes.engine(settings.instance_dir / "index" / "test-index.sqlite")
 
 
@@ -260,3 +263,28 @@ def test_users_only_manage_their_own_saved_searches(client, app) -> None:
     assert client.get(f"/saved-searches/{saved_id}").status_code == 404
     with app.app_context():
         assert db.session().get(SavedSearch, saved_id) is not None
+
+
+def test_a_weakly_related_listing_is_not_mailed(session, engine, fake_clock) -> None:
+    """Sharing one word is not a match worth a mail: digests list what is of medium relevance
+    or more, the same bar as the search page's confident results."""
+    reader = factories.user(session, Role.RESEARCHER)
+    saved = saved_searches.create(
+        session, reader, kind="achievement", query="氮化铝陶瓷基板 功率模块散热 低温烧结"
+    )
+    session.commit()
+    clock.advance(timedelta(hours=1))
+    good = factories.achievement(session, **MATCHING)
+    weak = factories.achievement(
+        session,
+        title="功率模块驱动芯片",
+        summary="车规级栅极驱动芯片。",
+        description="隔离型栅极驱动芯片，用于电机控制器的功率模块，带过流保护。",
+    )
+    session.commit()
+    fakes.index_all(session, engine)
+    clock.advance(timedelta(days=1))
+    report = digests.run(session, engine, runtime.settings())
+    mailed = [item.id for item in report.per_search[saved.id]]
+    assert good.id in mailed
+    assert weak.id not in mailed
