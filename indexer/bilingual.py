@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
@@ -105,8 +106,29 @@ def _cedict_lines() -> Iterable[str]:
     return raw.decode("utf-8").splitlines()
 
 
-@lru_cache(maxsize=1)
+_building = threading.Lock()
+_built_lock = threading.Lock()
+_warming: threading.Thread | None = None
+
+
+def warm_in_background() -> None:
+    """Build the reverse dictionary (about 2.5 s on one core) in a background thread, once per
+    process, so the first English text a person submits or searches does not wait for it."""
+    global _warming
+    with _building:
+        if _warming is None:
+            _warming = threading.Thread(target=_cedict, name="bilingual-warm-up", daemon=True)
+            _warming.start()
+
+
 def _cedict() -> dict[str, tuple[str, ...]]:
+    # one build per process: a second caller waits for the first instead of building again
+    with _built_lock:
+        return _cedict_built()
+
+
+@lru_cache(maxsize=1)
+def _cedict_built() -> dict[str, tuple[str, ...]]:
     """English sense → simplified headwords, best first: a headword whose first sense this is
     before one that lists it later, then the more common word (jieba's dictionary frequency:
     温度 before 体温 for "temperature")."""

@@ -13,6 +13,7 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
+from indexer import bilingual
 from matchmaker import logs, runtime
 from matchmaker.accounts import operations as accounts
 from matchmaker.config import Settings
@@ -67,6 +68,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from web.extensions import babel, csrf, login_manager
 
     db.init_app(app, runtime.configure(settings))
+    if settings.search_enabled:
+        bilingual.warm_in_background()
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)

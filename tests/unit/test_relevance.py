@@ -167,3 +167,20 @@ def test_no_proposal_when_nothing_reaches_the_floor(session, tmp_path) -> None:
     assert session.query(Match).filter_by(need_id=need.id).count() == 0
     assert not matching.has_good_match(max(r.score for r in ranked))
     assert all(r.explanation["good_match"] is False for r in ranked)
+
+
+def test_the_site_builds_the_bilingual_dictionary_when_it_starts(settings, monkeypatch) -> None:
+    """The first English need or search must not wait seconds for the reverse dictionary."""
+    from dataclasses import replace
+
+    from web import create_app
+
+    bilingual._cedict_built.cache_clear()
+    monkeypatch.setattr(bilingual, "_warming", None)
+    create_app(replace(settings, search_enabled=True))
+    assert bilingual._warming is not None
+    bilingual._warming.join(timeout=60)
+    assert bilingual._cedict_built.cache_info().currsize == 1
+    started = bilingual._warming
+    create_app(replace(settings, search_enabled=True))
+    assert bilingual._warming is started  # once per process
