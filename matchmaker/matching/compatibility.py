@@ -68,6 +68,11 @@ RELATED_FIELDS = {
 }
 # An asking price this many times the budget is "far above" it; up to it is negotiable.
 PRICE_TOLERANCE = 1.5
+# Terms no negotiation bridges: a price this many times the budget, or a maturity this many
+# levels under the need's minimum (a preclinical platform for a need that wants a product in
+# clinical trials). Such a pair may be related, but it is not a strong proposal.
+PRICE_OUT_OF_REACH = 3.0
+TRL_OUT_OF_REACH = 2
 
 
 def field_check(achievement: Achievement, need: Need) -> Check:
@@ -131,6 +136,22 @@ def evaluate(
         region_check(achievement, need),
         deadline_check(need, today),
     ]
+
+
+def terms_out_of_reach(
+    achievement: Achievement, need: Need, required_trl: int | None = None
+) -> bool:
+    """The asking price or the maturity is so far from what the need can take that the pair
+    is at most of medium strength, however related its texts are."""
+    price, budget = achievement.price_min, need.budget_max
+    if price is not None and budget is not None and price > budget * PRICE_OUT_OF_REACH:
+        return True
+    minimum = required_trl if required_trl is not None else need.trl_min
+    return (
+        achievement.trl is not None
+        and minimum is not None
+        and achievement.trl <= minimum - TRL_OUT_OF_REACH
+    )
 
 
 def adjustment(checks: list[Check], weights: dict[str, float] | None = None) -> float:

@@ -6,6 +6,8 @@ Match.score is a probability in [0, 1]:
     score      = relevance with its log-odds moved by the compatibility adjustment
                  (compatibility.WEIGHTS; SHORT_SOURCE_WEIGHTS for short sources) plus the feedback
                  adjustment (feedback.Feedback), scaled and capped (relevance.adjust)
+A pair whose price or maturity is out of the need's reach scores at most mid-medium
+(compatibility.terms_out_of_reach): related, but not a strong proposal.
 A pair is proposed only when its relevance reaches the floor (MIN_PROPOSAL_SCORE) and its score
 still does: compatibility can lower a pair out of the queue, never lift one in (a pair under the
 floor keeps a score no higher than its relevance, so score ≥ floor ⇔ proposable). The bands staff
@@ -37,6 +39,9 @@ MEDIUM = _CALIBRATION.medium
 # listing with no candidate above it has "no good match yet".
 MIN_PROPOSAL_SCORE = _CALIBRATION.floor
 BANDS = ("high", "medium", "low")
+# the score of a pair whose terms are out of reach (compatibility.terms_out_of_reach) stops
+# here, in the middle of the medium band
+OUT_OF_REACH_CAP = relevance.between(MEDIUM, STRONG)
 
 
 def weights_for(source_text: str) -> dict[str, float]:
@@ -108,6 +113,8 @@ def score_pair(
     if relevance_p < MIN_PROPOSAL_SCORE:
         # under the floor compatibility can only lower a pair: score ≥ floor ⇔ proposable
         score = min(score, relevance_p)
+    if compatibility.terms_out_of_reach(achievement, need, fb.required_trl):
+        score = min(score, OUT_OF_REACH_CAP)
     return Scored(
         score,
         {

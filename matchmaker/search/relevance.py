@@ -280,6 +280,11 @@ def adjust(p: float, adjustment: float, model: Calibration | None = None) -> flo
     return _sigmoid(_logit(p) + shift)
 
 
+def between(low: float, high: float) -> float:
+    """The probability halfway between two in log-odds."""
+    return _sigmoid((_logit(low) + _logit(high)) / 2)
+
+
 def band(p: float, model: Calibration | None = None) -> str:
     """ "high" / "medium" / "low" at or above the floor; "none" below it (not proposed)."""
     model = model or calibration()

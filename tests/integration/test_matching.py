@@ -270,3 +270,40 @@ def test_a_pair_inserted_meanwhile_by_another_worker_is_kept(local_world) -> Non
         rows = session.scalars(sa.select(Match).where(Match.need_id == need.id)).all()
         assert sorted(m.achievement_id for m in rows) == sorted(r.achievement.id for r in ranked)
         assert next(m for m in rows if m.achievement_id == ranked[1].achievement.id).score == 0.5
+
+
+def test_the_demo_proposes_nothing_strong_that_its_labels_call_wrong(local_world) -> None:
+    """What a new user sees first (`bash scripts/run.sh`): no 强 proposal for a pair the demo's
+    own labels call a near miss, and none but its right answer for the English spinal-cage
+    need (it once got a LAMP test kit as 强)."""
+    from matchmaker.search import relevance
+
+    with local_world.session() as session:
+        matching.match_all(session, runtime.search_engine())
+        session.commit()
+        a_ids, n_ids = listing_ids(session)
+        bands = {
+            (m.need_id, m.achievement_id): relevance.band(m.score)
+            for m in session.scalars(sa.select(Match))
+        }
+    wrong_but_strong = {
+        f"{pair['need']} → {pair['achievement']}"
+        for pair in loader.read("pairs.json")
+        if pair["kind"] == "near_miss"
+        and bands.get((n_ids[pair["need"]], a_ids[pair["achievement"]])) == "high"
+    }
+    # Same topic, wrong technology, every term compatible: only reading the texts as an
+    # engineer would tells these apart (sodium-ion vs high-nickel cathodes; a coating vs
+    # machining the holes through it). Known misses of the features (issue 18 note); the
+    # business-term near misses (price 10x the budget, preclinical for a clinical need) are
+    # capped at medium and must stay out of this set.
+    known = {"n_hengtai_cycle → a_sodium_cathode", "n_xinghang_holes → a_thermal_barrier"}
+    assert wrong_but_strong <= known
+    cage = n_ids["n_novida_implant"]
+    right = {
+        a_ids[pair["achievement"]]
+        for pair in loader.read("pairs.json")
+        if pair["need"] == "n_novida_implant" and pair["kind"] == "true"
+    }
+    strong = {a for (need, a), band in bands.items() if need == cage and band == "high"}
+    assert strong <= right  # the labelled right answer (a porous titanium implant) may be

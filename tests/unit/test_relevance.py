@@ -184,3 +184,25 @@ def test_the_site_builds_the_bilingual_dictionary_when_it_starts(settings, monke
     started = bilingual._warming
     create_app(replace(settings, search_enabled=True))
     assert bilingual._warming is started  # once per process
+
+
+@pytest.mark.parametrize(
+    ("achievement", "need"),
+    [
+        # asking 800 万元 of a need with 80 万元 to spend
+        (dict(price_min=800, trl=6), dict(budget_max=80, trl_min=5)),
+        # a preclinical platform (TRL 4) for a need that wants a product in trials (TRL 7)
+        (dict(price_min=None, trl=4), dict(budget_max=None, trl_min=7)),
+    ],
+)
+def test_terms_out_of_reach_keep_a_related_pair_out_of_the_strong_band(achievement, need) -> None:
+    common = dict(field="electronics", cooperation_modes=["license"])
+    far = Achievement(**common, **achievement)
+    wanted = Need(field="electronics", cooperation_modes=["license"], **need)
+    scored = scoring.score_pair(1.0, 0.97, far, wanted, date(2025, 1, 1), Feedback())
+    assert scored is not None and scored.proposable
+    assert relevance.band(scored.score) == "medium"
+    # the same pair within reach keeps its strength
+    near = Achievement(**common, price_min=50, trl=need["trl_min"] or 6)
+    within = scoring.score_pair(1.0, 0.97, near, wanted, date(2025, 1, 1), Feedback())
+    assert within is not None and relevance.band(within.score) == "high"
