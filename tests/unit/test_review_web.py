@@ -197,3 +197,22 @@ def test_parties_see_contacts_once_introduced(client, app, world) -> None:
     login(client, world["enterprise"])
     page = client.get("/my/matches").get_data(as_text=True)
     assert world["researcher"] in page
+
+
+@pytest.mark.parametrize("second_target", ["approved", "rejected"])
+def test_losing_a_race_on_the_same_decision_says_someone_else_changed_it(
+    client, app, world, second_target
+) -> None:
+    first = world["first"]
+    login(client, world["staff"])
+    client.post(f"/review/matches/{first}/decide", data={"target": "approved", "version": "1"})
+    # the colleague loaded the card while it was still proposed (version 1)
+    login(client, world["other_staff"])
+    page = client.post(
+        f"/review/matches/{first}/decide",
+        data={"target": second_target, "version": "1", "reason": "field_mismatch"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "其他人刚刚修改了这个对接" in page
+    assert "当前状态下不能进行此操作" not in page
+    assert state_of(app, first) == MatchState.APPROVED

@@ -205,7 +205,9 @@ def decide(match_id: int) -> Response:
     s = db.session()
     match = _load(match_id)
     back = url_for("review.card", match_id=match_id)
-    if request.form.get("target") not in {t.value for t in pipeline.allowed_targets(match.state)}:
+    # only an unknown target is refused here: whether a known one is allowed is the pipeline's
+    # rule, checked after the version (a colleague who decided first is a conflict, not a refusal)
+    if request.form.get("target") not in {t.value for t in MatchState}:
         flash(message_for(OperationError("transition_not_allowed")), "error")
         return redirect(back)
     with committing(flash_error=False) as outcome:
