@@ -248,3 +248,22 @@ def test_two_known_different_provinces_show_as_different_not_unknown(client, app
     login(client, enterprise)
     mine = client.get("/my/matches").get_data(as_text=True)
     assert "Region: different" in mine or "所在地区: 不同" in mine
+
+
+def test_dashboard_funnel_stages_say_they_are_cumulative(client, world) -> None:
+    """The funnel counts every match that ever reached a stage: 110 labelled 待审核 next to a
+    "to decide" tile of 105 read as a contradiction."""
+    login(client, world["staff"])
+    client.post(
+        f"/review/matches/{world['first']}/decide", data={"target": "approved", "version": "1"}
+    )
+    page = client.get("/review/dashboard").get_data(as_text=True)
+    funnel = page[page.index('data-testid="funnel-table"') :]
+    funnel = funnel[: funnel.index("</table>")]
+    assert "<th>累计进入审核</th>" in funnel and "<th>累计通过</th>" in funnel
+    assert "待审核" not in funnel and "已通过" not in funnel
+    groups = page[page.index('data-testid="funnel-groups"') :]
+    assert "<th>累计进入审核</th>" in groups[: groups.index("</thead>")]
+    client.get("/lang/en")
+    page = client.get("/review/dashboard").get_data(as_text=True)
+    assert "<th>Ever entered review</th>" in page and "<th>Ever approved</th>" in page
