@@ -1,6 +1,7 @@
 """Who may see what. Every view that shows a listing goes through these rules.
 
-- Anonymous visitors: published PUBLIC listings, summary fields only.
+- Anonymous visitors: published PUBLIC listings, summary fields only; a published MEMBERS
+  listing is one they may see after signing in (`sign_in_to_see`: its page asks them to).
 - Signed-in users: published PUBLIC and MEMBERS listings in full (except confidential notes).
 - CONFIDENTIAL listings and confidential notes: the owner and staff only.
 - Drafts, submissions under review and archived listings: the owner and staff only.
@@ -54,6 +55,18 @@ def access(user: User | None, listing: Listing) -> Access:
 def can_see(user: User | None, listing: Listing) -> bool:
     """Whether anything of the listing, its title included, may be shown to `user`."""
     return access(user, listing) != Access.NONE
+
+
+def sign_in_to_see(user: User | None, listing: Listing) -> bool:
+    """Whether an anonymous visitor who may not see the listing could see it as any signed-in
+    member: a published MEMBERS listing. Anything else hidden (confidential, unpublished) stays
+    hidden as if it did not exist."""
+    return (
+        user is None
+        and access(None, listing) == Access.NONE
+        and listing.state == ListingState.PUBLISHED
+        and listing.visibility == Visibility.MEMBERS
+    )
 
 
 def levels(user: User | None) -> tuple[Visibility, ...] | None:

@@ -72,58 +72,102 @@ def _snapshot(listing: Listing) -> dict[str, Any]:
     }
 
 
-def _move_matches(
-    session: Session, kind: str, keep: Listing, drop: Listing, r: MergeReport
-) -> None:
+@dataclass
+class MergePlan:
+    """What merging `drop` into `keep` will do, worked out without changing anything: shown to
+    staff before they confirm, and what `merge` then carries out."""
+
+    keep: Listing
+    drop: Listing
+    matches: list[Match] = field(default_factory=list)
+    staying_matches: list[Match] = field(default_factory=list)  # survivor has the same pair
+    lineup: list[LineupItem] = field(default_factory=list)
+    staying_lineup: list[LineupItem] = field(default_factory=list)  # survivor is in that roadshow
+    attachments: list[Attachment] = field(default_factory=list)
+    alert: SavedSearch | None = None
+
+
+def _plan_matches(session: Session, kind: str, p: MergePlan) -> None:
     own, other = ("need_id", "achievement_id") if kind == "need" else ("achievement_id", "need_id")
     taken = set(
         session.scalars(
-            sa.select(getattr(Match, other)).where(getattr(Match, own) == keep.id)
+            sa.select(getattr(Match, other)).where(getattr(Match, own) == p.keep.id)
         ).all()
     )
     for match in session.scalars(
-        sa.select(Match).where(getattr(Match, own) == drop.id).order_by(Match.id)
+        sa.select(Match).where(getattr(Match, own) == p.drop.id).order_by(Match.id)
     ).all():
-        if getattr(match, other) in taken:
-            r.unmoved_matches.append(match.id)
-            continue
-        setattr(match, own, keep.id)
-        note = f"moved from {kind} #{drop.id}, merged into #{keep.id} as a duplicate"
-        session.add(match.record(None, note))
-        r.moved_matches.append(match.id)
+        (p.staying_matches if getattr(match, other) in taken else p.matches).append(match)
 
 
-def _move_lineup(session: Session, keep: Listing, drop: Listing, r: MergeReport) -> None:
+def _plan_lineup(session: Session, p: MergePlan) -> None:
     taken = set(
         session.scalars(
-            sa.select(LineupItem.roadshow_id).where(LineupItem.achievement_id == keep.id)
+            sa.select(LineupItem.roadshow_id).where(LineupItem.achievement_id == p.keep.id)
         ).all()
     )
     for item in session.scalars(
-        sa.select(LineupItem).where(LineupItem.achievement_id == drop.id).order_by(LineupItem.id)
+        sa.select(LineupItem).where(LineupItem.achievement_id == p.drop.id).order_by(LineupItem.id)
     ).all():
-        if item.roadshow_id in taken:
-            r.unmoved_lineup.append(item.id)
-            continue
-        item.achievement_id = keep.id
-        r.moved_lineup.append(item.id)
+        (p.staying_lineup if item.roadshow_id in taken else p.lineup).append(item)
 
 
-def _move_attachments(
-    session: Session, kind: str, keep: Listing, drop: Listing, r: MergeReport
-) -> None:
+def _plan_attachments(session: Session, kind: str, p: MergePlan) -> None:
     column = Attachment.need_id if kind == "need" else Attachment.achievement_id
-    for attachment in session.scalars(sa.select(Attachment).where(column == drop.id)).all():
-        setattr(attachment, column.key, keep.id)
-        r.moved_attachments.append(attachment.id)
+    p.attachments = list(
+        session.scalars(sa.select(Attachment).where(column == p.drop.id).order_by(Attachment.id))
+    )
 
 
-def _move_alert(session: Session, keep: Listing, drop: Listing, r: MergeReport) -> None:
-    alert = session.scalar(sa.select(SavedSearch).where(SavedSearch.need_id == drop.id))
-    survivor = session.scalar(sa.select(SavedSearch).where(SavedSearch.need_id == keep.id))
+def _plan_alert(session: Session, p: MergePlan) -> None:
+    alert = session.scalar(sa.select(SavedSearch).where(SavedSearch.need_id == p.drop.id))
+    survivor = session.scalar(sa.select(SavedSearch).where(SavedSearch.need_id == p.keep.id))
     if alert is not None and survivor is None:
-        alert.need_id = keep.id
-        r.moved_alert = alert.id
+        p.alert = alert
+
+
+def plan(session: Session, actor: User, flag: DuplicateFlag, keep_id: int) -> MergePlan:
+    """Check that the merge may happen and work out what it will move; changes nothing."""
+    if not actor.is_staff:
+        raise PermissionDenied("staff_only")
+    if flag.status != DuplicateStatus.OPEN:
+        raise ValidationFailed("flag_closed")
+    if keep_id not in (flag.first_id, flag.second_id):
+        raise ValidationFailed("keep_not_in_pair")
+    model = KINDS[flag.kind]
+    drop_id = flag.second_id if keep_id == flag.first_id else flag.first_id
+    keep, drop = session.get(model, keep_id), session.get(model, drop_id)
+    if keep is None or drop is None:
+        raise ValidationFailed("listing_missing")
+    p = MergePlan(keep=keep, drop=drop)
+    _plan_matches(session, flag.kind, p)
+    if flag.kind == "achievement":
+        _plan_lineup(session, p)
+    else:
+        _plan_alert(session, p)
+    _plan_attachments(session, flag.kind, p)
+    return p
+
+
+def _carry_out(session: Session, kind: str, p: MergePlan, r: MergeReport) -> None:
+    own = "need_id" if kind == "need" else "achievement_id"
+    for match in p.matches:
+        setattr(match, own, p.keep.id)
+        note = f"moved from {kind} #{p.drop.id}, merged into #{p.keep.id} as a duplicate"
+        session.add(match.record(None, note))
+        r.moved_matches.append(match.id)
+    r.unmoved_matches = [m.id for m in p.staying_matches]
+    for item in p.lineup:
+        item.achievement_id = p.keep.id
+        r.moved_lineup.append(item.id)
+    r.unmoved_lineup = [item.id for item in p.staying_lineup]
+    if p.alert is not None:
+        p.alert.need_id = p.keep.id
+        r.moved_alert = p.alert.id
+    column = "need_id" if kind == "need" else "achievement_id"
+    for attachment in p.attachments:
+        setattr(attachment, column, p.keep.id)
+        r.moved_attachments.append(attachment.id)
 
 
 def _retarget_flags(
@@ -166,27 +210,12 @@ def _retarget_flags(
 
 
 def merge(session: Session, actor: User, flag: DuplicateFlag, keep_id: int) -> MergeReport:
-    if not actor.is_staff:
-        raise PermissionDenied("staff_only")
-    if flag.status != DuplicateStatus.OPEN:
-        raise ValidationFailed("flag_closed")
-    if keep_id not in (flag.first_id, flag.second_id):
-        raise ValidationFailed("keep_not_in_pair")
-    kind = flag.kind
-    model = KINDS[kind]
-    drop_id = flag.second_id if keep_id == flag.first_id else flag.first_id
-    keep, drop = session.get(model, keep_id), session.get(model, drop_id)
-    if keep is None or drop is None:
-        raise ValidationFailed("listing_missing")
+    p = plan(session, actor, flag, keep_id)
+    kind, keep, drop = flag.kind, p.keep, p.drop
     report = MergeReport(kept_id=keep.id, merged_id=drop.id)
     snapshot = _snapshot(drop)
 
-    _move_matches(session, kind, keep, drop, report)
-    if kind == "achievement":
-        _move_lineup(session, keep, drop, report)
-    else:
-        _move_alert(session, keep, drop, report)
-    _move_attachments(session, kind, keep, drop, report)
+    _carry_out(session, kind, p, report)
     _retarget_flags(session, kind, keep, drop, flag, actor, report)
 
     drop.state = ListingState.ARCHIVED

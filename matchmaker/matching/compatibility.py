@@ -7,9 +7,11 @@ place where their size is decided.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from matchmaker.models import Achievement, Need
 
@@ -157,3 +159,22 @@ def terms_out_of_reach(
 def adjustment(checks: list[Check], weights: dict[str, float] | None = None) -> float:
     weights = weights or WEIGHTS
     return sum(weights.get(c.name, 0.0) * SCORE_OF[c.result] for c in checks if not c.hard)
+
+
+# Checks shown as the two listings are now instead of as stored with the proposal: the region
+# never counts against a pair, and explanations stored before "different" existed say "unknown"
+# for two known provinces that differ (内蒙古 vs 江苏).
+SHOWN_AS_NOW: dict[str, Callable[[Achievement, Need], Check]] = {"region": region_check}
+
+
+def shown_checks(
+    stored: Sequence[Mapping[str, Any]], achievement: Achievement, need: Need
+) -> list[dict[str, str]]:
+    """The stored checks of a match's explanation, those in SHOWN_AS_NOW evaluated again."""
+    shown = []
+    for entry in stored:
+        name, result = str(entry.get("name", "")), str(entry.get("result", ""))
+        if name in SHOWN_AS_NOW:
+            result = str(SHOWN_AS_NOW[name](achievement, need).result)
+        shown.append({"name": name, "result": result})
+    return shown

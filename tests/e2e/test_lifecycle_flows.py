@@ -116,6 +116,15 @@ def test_staff_merge_a_duplicate_from_another_organisation(
     assert pair.locator("mark.diff").count() > 0
     screenshot(page, "duplicates-zh")
     pair.locator(f"[data-action=keep-{original_id}]").click()
+    # a confirmation page says what will happen; nothing is merged before its button
+    plan = page.locator("[data-testid=merge-plan]").inner_text()
+    assert f"#{copy_id}" in plan and f"#{original_id}" in plan
+    with _db(live_instance) as conn:
+        (still,) = conn.execute(
+            "SELECT merged_into_id FROM achievements WHERE id = ?", (copy_id,)
+        ).fetchone()
+    assert still is None
+    page.click("[data-action=confirm-merge]")
     assert "已将" in page.locator(".flash-success").inner_text()
     with _db(live_instance) as conn:
         state, merged_into = conn.execute(

@@ -83,6 +83,7 @@ ACCESS: dict[str, set[str] | str] = {
     "review.dashboard": STAFF,
     "duplicates.duplicate_clusters": STAFF,
     "duplicates.duplicate_decide": STAFF,
+    "duplicates.merge_confirm": STAFF,
     "notifications.outbox": STAFF,
     # roadshows: the list, event page, registration and one's own ticket are public (a ticket of
     # someone else is a 404, see tests/unit/test_roadshow_web.py); meetings need an account

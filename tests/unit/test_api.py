@@ -170,6 +170,7 @@ def test_a_retried_post_does_not_file_the_need_twice(client, db_session) -> None
         ({"visibility": "everyone"}, "visibility"),
         ({"keywords": {"a": 1}}, "keywords"),
         ({"trl_min": 42}, "trl_min"),
+        ({"budget_max": 5_000_000}, "budget_max"),  # 500亿元
     ],
 )
 def test_bad_needs_get_422_with_field_errors(client, db_session, change, field) -> None:
@@ -283,3 +284,18 @@ def test_a_token_past_its_rate_limit_gets_429_and_others_do_not(app, client, db_
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     assert limited.get_json()["retry_after"] == int(limited.headers["Retry-After"])
     assert client.get("/api/v1/needs", headers=other_headers).status_code == 200
+
+
+def test_the_documented_budget_bounds_are_the_forms(client, db_session) -> None:
+    from matchmaker.listings.amounts import AMOUNT_MAX
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    body = document["paths"]["/api/v1/needs"]["post"]["requestBody"]
+    properties = body["content"]["application/json"]["schema"]["properties"]
+    for name in ("budget_min", "budget_max"):
+        assert properties[name]["minimum"] == 0 and properties[name]["maximum"] == AMOUNT_MAX
+    _, headers = make_user(db_session, Role.ENTERPRISE)
+    body = {**NEED_BODY, "budget_max": AMOUNT_MAX + 1}
+    response = client.post("/api/v1/needs", json=body, headers=headers)
+    assert response.status_code == 422
+    assert "1,000,000" in response.get_json()["fields"]["budget_max"][0]

@@ -209,6 +209,24 @@ def test_merge_moves_everything_and_loses_nothing(session) -> None:
     assert entry.data["report"]["moved_matches"] == [moved.id]
 
 
+def test_the_merge_plan_shows_what_a_merge_will_do_and_changes_nothing(session) -> None:
+    staff, keep, drop, flag, moved, clash, lineup, lineup_clash, _meeting, attachment = _world(
+        session
+    )
+    plan = merge.plan(session, staff, flag, keep.id)
+    assert plan.keep is keep and plan.drop is drop
+    assert plan.matches == [moved] and plan.staying_matches == [clash]
+    assert plan.lineup == [lineup] and plan.staying_lineup == [lineup_clash]
+    assert plan.attachments == [attachment]
+    session.flush()
+    assert moved.achievement_id == drop.id and drop.state != ListingState.ARCHIVED
+    assert flag.status == DuplicateStatus.OPEN
+    # what the plan said is what the merge does
+    report = merge.merge(session, staff, flag, keep.id)
+    assert report.moved_matches == [moved.id] and report.unmoved_matches == [clash.id]
+    assert report.moved_lineup == [lineup.id] and report.moved_attachments == [attachment.id]
+
+
 def test_side_by_side_marks_only_the_differences() -> None:
     left, right = textdiff.side_by_side("采用流延成型工艺", "使用流延成型工艺")
     assert left == [(True, "采"), (False, "用流延成型工艺")]
@@ -234,7 +252,22 @@ def test_staff_page_shows_the_pair_and_merges(client, app) -> None:
     page = client.get("/staff/duplicates").get_data(as_text=True)
     assert 'data-testid="cluster"' in page and "<mark class='diff'>" in page
     assert TEXT["title"][:6] in page
-    client.post(f"/staff/duplicates/{flag_id}/merge", data={"keep": str(keep_id)})
+    # the button on the page only opens the confirmation (a GET: nothing changes yet)
+    assert f'action="/staff/duplicates/{flag_id}/merge/confirm"' in page
+    confirm = client.get(f"/staff/duplicates/{flag_id}/merge/confirm?keep={keep_id}")
+    text = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and 'data-testid="merge-confirm"' in text
+    assert f"#{drop_id}" in text and f"#{keep_id}" in text and COPY["title"] in text
+    assert 'name="confirmed" value="yes"' in text
+    # a merge posted without the confirmation merges nothing and asks for it
+    response = client.post(f"/staff/duplicates/{flag_id}/merge", data={"keep": str(keep_id)})
+    assert response.status_code == 302
+    assert response.location == f"/staff/duplicates/{flag_id}/merge/confirm?keep={keep_id}"
+    with app.app_context():
+        assert db.session().get(Achievement, drop_id).merged_into_id is None
+    client.post(
+        f"/staff/duplicates/{flag_id}/merge", data={"keep": str(keep_id), "confirmed": "yes"}
+    )
     with app.app_context():
         s = db.session()
         assert s.get(Achievement, drop_id).merged_into_id == keep_id

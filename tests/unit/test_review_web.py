@@ -197,3 +197,73 @@ def test_parties_see_contacts_once_introduced(client, app, world) -> None:
     login(client, world["enterprise"])
     page = client.get("/my/matches").get_data(as_text=True)
     assert world["researcher"] in page
+
+
+@pytest.mark.parametrize("second_target", ["approved", "rejected"])
+def test_losing_a_race_on_the_same_decision_says_someone_else_changed_it(
+    client, app, world, second_target
+) -> None:
+    first = world["first"]
+    login(client, world["staff"])
+    client.post(f"/review/matches/{first}/decide", data={"target": "approved", "version": "1"})
+    # the colleague loaded the card while it was still proposed (version 1)
+    login(client, world["other_staff"])
+    page = client.post(
+        f"/review/matches/{first}/decide",
+        data={"target": second_target, "version": "1", "reason": "field_mismatch"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "其他人刚刚修改了这个对接" in page
+    assert "当前状态下不能进行此操作" not in page
+    assert state_of(app, first) == MatchState.APPROVED
+
+
+def test_two_known_different_provinces_show_as_different_not_unknown(client, app) -> None:
+    """Explanations stored before the region check could say "different" hold "unknown" for
+    内蒙古 vs 江苏; the card, the queue and the parties' page show the region as it is now."""
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        factories.user(s, Role.STAFF, email="staff@example.com")
+        need = factories.need(s, region="江苏省")
+        achievement = factories.achievement(s, region="内蒙古自治区")
+        stored = {
+            "checks": [
+                {"name": "field", "result": "passed"},
+                {"name": "region", "result": "unknown"},
+            ]
+        }
+        match = factories.match(s, need, achievement, explanation=stored, state=MatchState.APPROVED)
+        enterprise, match_id = need.owner.email, match.id
+        s.commit()
+    login(client, "staff@example.com")
+    card = client.get(f"/review/matches/{match_id}").get_data(as_text=True)
+    assert "所在地区: 不同" in card and "所在地区: 未知" not in card
+    queue = client.get("/review/matches?state=approved").get_data(as_text=True)
+    assert 'class="check-different" title="不同">所在地区<' in queue
+    client.get("/lang/en")
+    card = client.get(f"/review/matches/{match_id}").get_data(as_text=True)
+    assert "Region: different" in card and "Region: unknown" not in card
+    login(client, enterprise)
+    mine = client.get("/my/matches").get_data(as_text=True)
+    assert "Region: different" in mine or "所在地区: 不同" in mine
+
+
+def test_dashboard_funnel_stages_say_they_are_cumulative(client, world) -> None:
+    """The funnel counts every match that ever reached a stage: 110 labelled 待审核 next to a
+    "to decide" tile of 105 read as a contradiction."""
+    login(client, world["staff"])
+    client.post(
+        f"/review/matches/{world['first']}/decide", data={"target": "approved", "version": "1"}
+    )
+    page = client.get("/review/dashboard").get_data(as_text=True)
+    funnel = page[page.index('data-testid="funnel-table"') :]
+    funnel = funnel[: funnel.index("</table>")]
+    assert "<th>累计进入审核</th>" in funnel and "<th>累计通过</th>" in funnel
+    assert "待审核" not in funnel and "已通过" not in funnel
+    groups = page[page.index('data-testid="funnel-groups"') :]
+    assert "<th>累计进入审核</th>" in groups[: groups.index("</thead>")]
+    client.get("/lang/en")
+    page = client.get("/review/dashboard").get_data(as_text=True)
+    assert "<th>Ever entered review</th>" in page and "<th>Ever approved</th>" in page

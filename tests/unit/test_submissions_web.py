@@ -176,6 +176,47 @@ def test_bad_input_is_explained_and_nothing_saved(client, app, people, changes, 
         assert count_rows(db.session(), Achievement) == 0
 
 
+AMOUNT_MESSAGE_ZH = "请输入 0 到 1,000,000 万元之间的金额。"
+AMOUNT_MESSAGE_EN = "Please enter an amount from 0 to 1,000,000 ×10k CNY."
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "model", "changes"),
+    [
+        ("/my/need/new", NEED_FORM, Need, {"budget_max": "5000000"}),  # 500亿元
+        ("/my/need/new", NEED_FORM, Need, {"budget_min": "-1"}),
+        ("/my/achievement/new", ACHIEVEMENT_FORM, Achievement, {"price_max": "1000001"}),
+        ("/my/achievement/new", ACHIEVEMENT_FORM, Achievement, {"price_min": "-5"}),
+    ],
+)
+def test_amounts_out_of_range_are_refused_with_the_unit(
+    client, app, people, path, form, model, changes
+) -> None:
+    from web import db
+
+    who = "enterprise" if model is Need else "researcher"
+    login(client, people[who])
+    page = client.post(path, data={**form, **changes}).get_data(as_text=True)
+    assert AMOUNT_MESSAGE_ZH in page and "10000000.0" not in page
+    client.get("/lang/en")
+    page = client.post(path, data={**form, **changes}).get_data(as_text=True)
+    assert AMOUNT_MESSAGE_EN in page
+    with app.app_context():
+        assert count_rows(db.session(), model) == 0
+
+
+def test_the_largest_allowed_budget_is_accepted(client, app, people) -> None:
+    login(client, people["enterprise"])
+    form = client.get("/my/need/new").get_data(as_text=True)
+    budget_input = form[form.index('id="budget_max"') - 200 : form.index('id="budget_max"') + 200]
+    assert 'max="1000000"' in budget_input and 'min="0"' in budget_input
+    response = client.post(
+        "/my/need/new", data={**NEED_FORM, "budget_min": "0", "budget_max": "1000000"}
+    )
+    assert response.status_code == 302
+    assert float(only(app, Need).budget_max) == 1_000_000
+
+
 def test_double_submit_saves_once(client, app, people) -> None:
     from web import db
 

@@ -1,3 +1,5 @@
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from matchmaker.models import ListingState, Role, Visibility
@@ -43,10 +45,38 @@ def test_anonymous_sees_only_public_summaries(client, world) -> None:
     page = client.get(f"/needs/{world['public']}").get_data(as_text=True)
     assert "登录后可查看完整需求" in page
     assert "内部预算说明" not in page
-    for key in ("members", "confidential", "draft"):
+    for key in ("confidential", "draft"):
         assert status(client, world[key]) == 404
     listing = client.get("/needs").get_data(as_text=True)
     assert "公开需求" in listing and "会员需求" not in listing
+
+
+@pytest.mark.parametrize("kind", ["needs", "achievements"])
+def test_anonymous_visitor_of_a_members_only_listing_is_sent_to_sign_in_and_back(
+    client, app, world, kind
+) -> None:
+    from web import db
+
+    if kind == "achievements":
+        with app.app_context():
+            s = db.session()
+            item_id = factories.achievement(s, title="会员成果", visibility=Visibility.MEMBERS).id
+            s.commit()
+    else:
+        item_id = world["members"]
+    response = client.get(f"/{kind}/{item_id}")
+    assert response.status_code == 302
+    login_url = urlsplit(response.location)
+    assert login_url.path == "/login"
+    assert parse_qs(login_url.query) == {"next": [f"/{kind}/{item_id}"]}
+    # confidential and unpublished listings do not reveal that they exist
+    for key in ("confidential", "draft"):
+        assert status(client, world[key]) == 404
+    signed_in = client.post(
+        response.location, data={"email": "other@example.com", "password": factories.PASSWORD}
+    )
+    assert signed_in.status_code == 302 and signed_in.location == f"/{kind}/{item_id}"
+    assert client.get(signed_in.location).status_code == 200
 
 
 def test_other_enterprise_cannot_read_confidential_need(client, world) -> None:

@@ -52,12 +52,32 @@ def test_anonymous_users_are_sent_to_sign_in(client) -> None:
     assert response.status_code == 302 and "/login" in response.location
 
 
-def test_login_never_redirects_off_site(client, people) -> None:
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example.com/x",
+        "https://evil.example.com/x",
+        # browsers read a backslash as a slash and drop tabs and newlines: //evil.example.com
+        "/\\evil.example.com/x",
+        "/%09/evil.example.com/x",
+        "%2F%2Fevil.example.com",
+        "javascript:alert(1)",
+    ],
+)
+def test_login_never_redirects_off_site(client, people, target) -> None:
     response = client.post(
-        "/login?next=//evil.example.com/x",
+        f"/login?next={target}",
         data={"email": people[Role.STAFF], "password": factories.PASSWORD},
     )
     assert response.location.endswith("/dashboard")
+
+
+def test_login_goes_back_to_a_local_page(client, people) -> None:
+    response = client.post(
+        "/login?next=/needs/7%3Fx%3D1",
+        data={"email": people[Role.STAFF], "password": factories.PASSWORD},
+    )
+    assert response.location == "/needs/7?x=1"
 
 
 def test_registration_creates_an_account_and_signs_in(client, app) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from matchmaker import taxonomy
+from matchmaker.listings.amounts import AMOUNT_MAX, AMOUNT_MIN
 from web.submissions.forms import VALIDITY_CHOICES
 
 Schema = dict[str, Any]
@@ -81,6 +82,9 @@ def page_of(item: Schema) -> Schema:
     }
 
 
+# in 万元, bounded as in the web form (matchmaker/listings/amounts.py)
+AMOUNT: Schema = {"type": "number", "minimum": AMOUNT_MIN, "maximum": AMOUNT_MAX}
+
 NEED_INPUT: Schema = {
     "type": "object",
     "required": ["title", "field", "description"],
@@ -99,8 +103,8 @@ NEED_INPUT: Schema = {
         "current_approach": {"type": "string", "maxLength": 5000},
         "desired_outcome": {"type": "string", "maxLength": 5000},
         "trl_min": {"type": "integer", "minimum": 1, "maximum": 9},
-        "budget_min": {"type": "number", "minimum": 0, "maximum": 1e7},
-        "budget_max": {"type": "number", "minimum": 0, "maximum": 1e7},
+        "budget_min": AMOUNT,
+        "budget_max": AMOUNT,
         "deadline": {"type": "string", "format": "date"},
         "validity_days": {"type": "integer", "enum": list(VALIDITY_CHOICES)},
     },

@@ -21,10 +21,13 @@ from web.messages import message_for
 
 
 def _safe_next(default: str) -> str:
-    """Only same-site relative paths, so the login form cannot be used as an open redirect."""
+    """Only same-site relative paths, so the login form cannot be used as an open redirect.
+    Browsers read a backslash as a slash and drop tabs and line breaks ("/\\evil", "/\t/evil"
+    both become "//evil"), so no such character is accepted anywhere in the target."""
     target = request.args.get("next") or ""
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+    local = target.startswith("/") and not target.startswith("//") and not parts.netloc
+    if local and "\\" not in target and all(ch.isprintable() for ch in target):
         return target
     return default
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
+from matchmaker.core.errors import OperationError
 from matchmaker.duplicates import guards as duplicates
 from matchmaker.duplicates import merge, textdiff
 from matchmaker.search.documents import Listing
@@ -15,6 +16,7 @@ from web import db
 from web.access import staff_required
 from web.committing import committing
 from web.duplicates import bp
+from web.messages import message_for
 
 
 def _render(segments: list[textdiff.Segment]) -> Markup:
@@ -64,11 +66,29 @@ def duplicate_clusters() -> str:
     )
 
 
+@bp.route("/staff/duplicates/<int:flag_id>/merge/confirm")
+@staff_required
+def merge_confirm(flag_id: int) -> str | Response:
+    """What the merge will do, with the button that does it: nothing changes on this page."""
+    s = db.session()
+    try:
+        flag = duplicates.get_flag(s, flag_id)
+        plan = merge.plan(s, current_user, flag, request.args.get("keep", 0, type=int) or 0)
+    except OperationError as exc:
+        flash(message_for(exc), "error")
+        return redirect(url_for("duplicates.duplicate_clusters"))
+    return render_template("duplicates/merge_confirm.html", flag=flag, plan=plan)
+
+
 @bp.route("/staff/duplicates/<int:flag_id>/<decision>", methods=["POST"])
 @staff_required
 def duplicate_decide(flag_id: int, decision: str) -> Response:
     s = db.session()
     message = ""
+    if decision == "merge" and request.form.get("confirmed") != "yes":
+        # a merge is done only from its confirmation page, which shows what it will move
+        keep = request.form.get("keep", 0, type=int) or 0
+        return redirect(url_for("duplicates.merge_confirm", flag_id=flag_id, keep=keep))
     with committing() as outcome:
         flag = duplicates.get_flag(s, flag_id)
         if decision == "merge":

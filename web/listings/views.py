@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from matchmaker import taxonomy, visibility
 from matchmaker.listings import pages
 from matchmaker.models import Achievement, Need
 from web import db
+from web.extensions import login_manager
 from web.listings import bp
 
 PAGE_SIZE = 20
@@ -45,12 +47,15 @@ def _browse(model: type[Achievement] | type[Need], template: str) -> str:
     )
 
 
-def _detail(model: type[Achievement] | type[Need], item_id: int, template: str) -> str:
+def _detail(model: type[Achievement] | type[Need], item_id: int, template: str) -> str | Response:
     item = db.session().get(model, item_id)
     if item is None:
         abort(404)
-    level = visibility.access(_viewer(), item)
+    viewer = _viewer()
+    level = visibility.access(viewer, item)
     if level == visibility.Access.NONE:
+        if visibility.sign_in_to_see(viewer, item):
+            return login_manager.unauthorized()  # to sign in, with next= back to this page
         abort(404)  # not 403: do not reveal that a hidden listing exists
     return render_template(template, item=item, access=level.value)
 
@@ -61,7 +66,7 @@ def achievements() -> str:
 
 
 @bp.route("/achievements/<int:item_id>")
-def achievement(item_id: int) -> str:
+def achievement(item_id: int) -> str | Response:
     return _detail(Achievement, item_id, "listings/achievement.html")
 
 
@@ -71,5 +76,5 @@ def needs() -> str:
 
 
 @bp.route("/needs/<int:item_id>")
-def need(item_id: int) -> str:
+def need(item_id: int) -> str | Response:
     return _detail(Need, item_id, "listings/need.html")

@@ -16,6 +16,7 @@ from matchmaker.accounts import operations as accounts
 from matchmaker.core.errors import OperationError
 from matchmaker.core.numbers import whole_number
 from matchmaker.importing.tables import safe_cell
+from matchmaker.matching.compatibility import shown_checks
 from matchmaker.matching.feedback import REJECT_REASONS
 from matchmaker.models import Match, MatchState, User
 from matchmaker.review import pipeline
@@ -71,6 +72,7 @@ def queue() -> str:
         result=result,
         tabs=tabs,
         staff=_staff(s),
+        checks={m.id: _checks(m) for m in result.matches},
         reject_reasons=REJECT_REASONS,
         fields=review_queue.need_values(s, "field"),
         regions=review_queue.need_values(s, "region"),
@@ -126,6 +128,11 @@ def export() -> Response:
     return send_xlsx(workbook, f"matches-{date.today():%Y%m%d}.xlsx")
 
 
+def _checks(match: Match) -> list[dict[str, str]]:
+    stored = (match.explanation or {}).get("checks") or []
+    return shown_checks(stored, match.achievement, match.need)
+
+
 def _load(match_id: int) -> Match:
     match = db.session().get(Match, match_id)
     if match is None:
@@ -147,7 +154,7 @@ def card(match_id: int) -> str:
         achievement=match.achievement,
         terms=explanation.get("shared_terms") or [],
         sentences=explanation.get("sentences") or {},
-        checks=explanation.get("checks") or [],
+        checks=_checks(match),
         targets=pipeline.allowed_targets(match.state),
         reject_reasons=REJECT_REASONS,
         drop_reasons=pipeline.DROP_REASONS,
@@ -205,7 +212,9 @@ def decide(match_id: int) -> Response:
     s = db.session()
     match = _load(match_id)
     back = url_for("review.card", match_id=match_id)
-    if request.form.get("target") not in {t.value for t in pipeline.allowed_targets(match.state)}:
+    # only an unknown target is refused here: whether a known one is allowed is the pipeline's
+    # rule, checked after the version (a colleague who decided first is a conflict, not a refusal)
+    if request.form.get("target") not in {t.value for t in MatchState}:
         flash(message_for(OperationError("transition_not_allowed")), "error")
         return redirect(back)
     with committing(flash_error=False) as outcome:

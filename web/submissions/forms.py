@@ -18,10 +18,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from matchmaker import runtime, taxonomy
+from matchmaker.listings import amounts
 
 REQUIRED = _l("This field is required.")
 
@@ -94,6 +95,25 @@ def check_range(low: DecimalField, high: DecimalField) -> None:
         raise ValidationError(_l("The upper limit must not be below the lower limit."))
 
 
+class AmountInRange:
+    """Prices and budgets, in 万元, within the one bound of listings.amounts; the flags give the
+    input min and max attributes so browsers check them too."""
+
+    field_flags = {"min": amounts.AMOUNT_MIN, "max": amounts.AMOUNT_MAX}
+
+    def __call__(self, _form: object, field: DecimalField) -> None:
+        if field.data is not None and not amounts.in_range(field.data):
+            raise ValidationError(
+                _l(
+                    "Please enter an amount from %(min)s to %(max)s ×10k CNY.",
+                    **amounts.bounds_for_messages(),
+                )
+            )
+
+
+amount_in_range = AmountInRange()
+
+
 class _ListingForm(FlaskForm):
     title = StringField(
         _l("Title"), validators=[DataRequired(REQUIRED), visible_text, Length(max=200)]
@@ -159,10 +179,10 @@ class AchievementForm(_ListingForm):
         description=_l("e.g. ZL202110234567.8, separated by commas"),
     )
     price_min = DecimalField(
-        _l("Asking price from (×10k CNY)"), validators=[Optional(), NumberRange(min=0, max=1e7)]
+        _l("Asking price from (×10k CNY)"), validators=[Optional(), amount_in_range]
     )
     price_max = DecimalField(
-        _l("Asking price up to (×10k CNY)"), validators=[Optional(), NumberRange(min=0, max=1e7)]
+        _l("Asking price up to (×10k CNY)"), validators=[Optional(), amount_in_range]
     )
 
     def validate_price_max(self, field: DecimalField) -> None:
@@ -189,10 +209,10 @@ class NeedForm(_ListingForm):
         _l("Minimum maturity needed"), choices=trl_choices, validators=[Optional()]
     )
     budget_min = DecimalField(
-        _l("Budget from (×10k CNY)"), validators=[Optional(), NumberRange(min=0, max=1e7)]
+        _l("Budget from (×10k CNY)"), validators=[Optional(), amount_in_range]
     )
     budget_max = DecimalField(
-        _l("Budget up to (×10k CNY)"), validators=[Optional(), NumberRange(min=0, max=1e7)]
+        _l("Budget up to (×10k CNY)"), validators=[Optional(), amount_in_range]
     )
     deadline = DateField(_l("Deadline"), validators=[Optional()])
     validity_days = validity_field("need")

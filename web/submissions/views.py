@@ -18,6 +18,7 @@ from matchmaker.duplicates import guards as duplicates
 from matchmaker.listings import operations as listings
 from matchmaker.listings import pages, uploads, validity
 from matchmaker.matching import operations as matching
+from matchmaker.matching.compatibility import shown_checks
 from matchmaker.models import (
     Achievement,
     IPType,
@@ -322,6 +323,9 @@ def my_matches() -> str:
                 "mine": match.achievement if side == "achievement" else match.need,
                 "response": matches.latest_response(match, side or ""),
                 "can_respond": matches.can_respond(match),
+                "checks": shown_checks(
+                    (match.explanation or {}).get("checks") or [], match.achievement, match.need
+                ),
             }
         )
     return render_template("submissions/matches.html", cards=cards)
