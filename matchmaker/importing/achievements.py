@@ -9,6 +9,7 @@ from typing import Any
 
 from matchmaker import taxonomy
 from matchmaker.importing.tables import safe_cell
+from matchmaker.listings import amounts
 
 # (key, Chinese header, English header, required)
 COLUMNS = [
@@ -82,7 +83,7 @@ def _number(raw: str) -> float:
     value = float(
         raw.replace(",", "").replace("，", "").replace("万元", "").replace("万", "").strip()
     )
-    if value < 0 or value > 1e7:
+    if not amounts.in_range(value):
         raise ValueError(raw)
     return value
 

@@ -222,3 +222,14 @@ def test_binary_files_are_still_refused() -> None:
     with pytest.raises(TableError) as err:
         read_table(b"\x00\x01\x02\x03binary\x00\x00\xff" * 20)
     assert err.value.code == "unsupported_type"
+
+
+def test_imported_prices_have_the_forms_bounds() -> None:
+    """500亿元 is refused by the form; a spreadsheet must not let it in either."""
+    from matchmaker.listings import amounts
+
+    header = "成果名称,成果介绍,技术领域,价格下限(万元),价格上限(万元)\n"
+    rows = "A,介绍,新材料,100,5000000\nB,介绍,新材料,100,1000000\n"
+    results, _ = validate(read_table((header + rows).encode()))
+    assert results[0].errors == [("price_max", "bad_price")]
+    assert results[1].ok and results[1].values["price_max"] == amounts.AMOUNT_MAX

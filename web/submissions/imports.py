@@ -29,7 +29,7 @@ ROW_ERRORS = {
     "too_long": _l("too long"),
     "unknown_field": _l("unknown field"),
     "bad_trl": _l("must be a whole number from 1 to 9"),
-    "bad_price": _l("not a valid amount"),
+    "bad_price": _l("not a valid amount in 10k CNY (0 to 1,000,000)"),
     "price_order": _l("upper limit below lower limit"),
     "unknown_mode": _l("unknown cooperation mode"),
     "unknown_ip_type": _l("unknown type of intellectual property"),
