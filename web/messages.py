@@ -94,8 +94,18 @@ MESSAGES = {
         "Meetings were requested with this presentation; it cannot be removed."
     ),
     "lineup_empty": _l("Recommend or choose a lineup first."),
+    "lineup_locked": _l(
+        "The lineup is published: press “Edit lineup” first, so that registrants and invited "
+        "enterprises are told what changes."
+    ),
+    "meetings_start_range": _l("The 1:1 meetings must start between the start and the end."),
     "not_published": _l("Publish the roadshow first."),
     "registration_closed": _l("Registration for this roadshow is closed."),
+    "registration_not_open": _l("Registration for this roadshow is not open yet."),
+    "before_event_day": _l(
+        "The event day (%(date)s) has not come yet. To do this anyway, tick the confirmation; "
+        "it is recorded in the audit log."
+    ),
     "already_registered": _l("This e-mail address is already registered for this roadshow."),
     "registered_by_link": _l(
         "This e-mail address was registered without an account: open the link in the "
@@ -113,6 +123,13 @@ MESSAGES = {
     "schedule_conflict": _l(
         "This move would put someone in two places at once or double-book a table; "
         "nothing was changed."
+    ),
+    "schedule_table_taken": _l(
+        "Nothing was changed: table %(table)s is taken at %(time)s by “%(other)s”."
+    ),
+    "schedule_person_busy": _l(
+        "Nothing was changed: %(who)s already has a meeting at %(time)s (“%(other)s”, "
+        "table %(table)s)."
     ),
     "schedule_empty": _l("Generate the schedule first."),
     # why a match left the open review queue (listings.validity.expired_reason)
@@ -180,6 +197,8 @@ REASON_LABELS = {
     "terms": _l("Could not agree on terms"),
     "found_other": _l("Found another solution"),
     "other": _l("Other"),
+    # a match signed from a roadshow follow-up (matchmaker.roadshows.followup.ROADSHOW_NOTE)
+    "roadshow_followup": _l("Contract after the roadshow"),
 }
 
 ROLE_LABELS = {

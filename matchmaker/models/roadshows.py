@@ -36,6 +36,12 @@ class Roadshow(Base):
     capacity: Mapped[int] = mapped_column(default=100)
     presentation_slots: Mapped[int] = mapped_column(default=8)
     registration_deadline: Mapped[datetime | None] = mapped_column()
+    # when the 1:1 meetings begin; None: right after the presentations
+    meetings_start_at: Mapped[datetime | None] = mapped_column()
+    # achievements staff took out of the lineup: a re-run of the recommendation leaves them out
+    lineup_removed: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    # the lineup (achievement ids) when staff began editing it after publishing; None otherwise
+    lineup_snapshot: Mapped[list[int] | None] = mapped_column(JSONType)
     state: Mapped[RoadshowState] = mapped_column(
         enum_type(RoadshowState), default=RoadshowState.PLANNING
     )

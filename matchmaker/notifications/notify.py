@@ -69,7 +69,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "roadshow_invitation": (
         "诚邀您参加路演「{title}」：本场有 {count} 项成果与您的技术需求相关。",
-        "You are invited to the roadshow “{title}”: {count} presentations fit your needs.",
+        "You are invited to the roadshow “{title}”. Presented achievements that fit your needs: "
+        "{count}.",
+    ),
+    "roadshow_lineup_changed": (
+        "路演「{title}」的路演项目有调整：新增 {added} 项，移出 {removed} 项，请查看最新名单。",
+        "The lineup of the roadshow “{title}” changed (presentations added: {added}, removed: "
+        "{removed}). See the event page for the current lineup.",
     ),
     "roadshow_registered": (
         "您已报名路演「{title}」，签到码：{code}。入场时请出示签到码。",

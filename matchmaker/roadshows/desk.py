@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -26,6 +28,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.notifications import notify
+from matchmaker.roadshows import calendar
 from matchmaker.roadshows.planning.roster import (
     Roster,
     Seat,
@@ -46,6 +49,34 @@ class Applicant:
     email: str
     phone: str | None = None
     organisation: str | None = None
+
+
+class RegistrationState(StrEnum):
+    """What the event page shows and what a registration gets: one rule for both."""
+
+    NOT_YET_OPEN = "not_yet_open"  # still being planned
+    OPEN = "open"  # a seat is free
+    FULL = "full"  # open, but the next registration goes on the waitlist
+    CLOSED = "closed"  # after the deadline (or the start), or the event is over
+
+
+def registration_state(roadshow: Roadshow, now: datetime | None = None) -> RegistrationState:
+    if roadshow.state == RoadshowState.PLANNING:
+        return RegistrationState.NOT_YET_OPEN
+    if roadshow.state not in REGISTRABLE:
+        return RegistrationState.CLOSED
+    if (now or utcnow()) > (roadshow.registration_deadline or roadshow.starts_at):
+        return RegistrationState.CLOSED
+    seated = sum(1 for r in roadshow.registrations if r.status == RegistrationStatus.REGISTERED)
+    return RegistrationState.FULL if seated >= roadshow.capacity else RegistrationState.OPEN
+
+
+def _require_registrable(roadshow: Roadshow) -> None:
+    state = registration_state(roadshow)
+    if state == RegistrationState.NOT_YET_OPEN:
+        raise ValidationFailed("registration_not_open")
+    if state == RegistrationState.CLOSED:
+        raise ValidationFailed("registration_closed")
 
 
 @dataclass(frozen=True)
@@ -87,12 +118,8 @@ def register(
     """A seat or a place on the waitlist for a signed-in user. Without an account the
     registration is `pending` and holds no seat until the link mailed to the address is opened
     (`confirm`), so nobody can register someone else's e-mail (needs `secret` to sign the link).
-    Raises for closed events and repeated e-mails."""
-    if roadshow.state not in REGISTRABLE:
-        raise ValidationFailed("registration_closed")
-    deadline = roadshow.registration_deadline or roadshow.starts_at
-    if utcnow() > deadline:
-        raise ValidationFailed("registration_closed")
+    Raises for events not open (`registration_state`) and repeated e-mails."""
+    _require_registrable(roadshow)
     name = applicant.name.strip()
     email = applicant.email.strip()
     if not name:
@@ -210,10 +237,7 @@ def confirm(session: Session, registration: Registration, *, secret: str) -> Reg
     if registration.status != RegistrationStatus.PENDING:
         return registration
     roadshow = registration.roadshow
-    if roadshow.state not in REGISTRABLE or utcnow() > (
-        roadshow.registration_deadline or roadshow.starts_at
-    ):
-        raise ValidationFailed("registration_closed")
+    _require_registrable(roadshow)
     _lock(session, roadshow)
     change = _roster(roadshow).register(email_key(registration.email))
     registration.status = change.seat.status
@@ -351,8 +375,11 @@ def find_by_code(session: Session, roadshow: Roadshow, text: str) -> Registratio
     return found
 
 
-def check_in(session: Session, actor: User, roadshow: Roadshow, text: str) -> Registration:
-    """Mark the person with this code as arrived; raises with a clear code otherwise."""
+def check_in(
+    session: Session, actor: User, roadshow: Roadshow, text: str, *, override: bool = False
+) -> Registration:
+    """Mark the person with this code as arrived; raises with a clear code otherwise. Only
+    from the event day on, unless staff explicitly `override` it (audited)."""
     registration = find_by_code(session, roadshow, text)
     if registration.status == RegistrationStatus.CANCELLED:
         raise ValidationFailed("registration_cancelled")
@@ -360,8 +387,12 @@ def check_in(session: Session, actor: User, roadshow: Roadshow, text: str) -> Re
         raise ValidationFailed("registration_waitlisted")
     if registration.checked_in_at is not None:
         raise ValidationFailed("already_checked_in", name=registration.name)
+    early = calendar.require_event_day(roadshow, override=override)
     registration.checked_in_at = utcnow()
-    audit.record(session, actor, "roadshow.checked_in", "roadshow", roadshow.id, id=registration.id)
+    extra = {"override": True} if early else {}
+    audit.record(
+        session, actor, "roadshow.checked_in", "roadshow", roadshow.id, id=registration.id, **extra
+    )
     session.flush()
     return registration
 

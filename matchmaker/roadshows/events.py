@@ -33,6 +33,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.notifications import notify
+from matchmaker.roadshows import calendar
 from matchmaker.roadshows.planning import lineup as lineup_solver
 from matchmaker.roadshows.planning.timeslots import to_utc
 
@@ -57,6 +58,7 @@ class RoadshowForm:
     capacity: int = 100
     presentation_slots: int = 8
     registration_deadline: datetime | None = None
+    meetings_start: datetime | None = None  # None: right after the presentations
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ class Invitee:
     enterprise: User
     reasons: tuple[tuple[str, str], ...]  # (achievement title, need title)
     weight: float = 0.0
-    presentations: int = 0  # lineup items that fit at least one of the enterprise's needs
+    presentations: int = 0  # presented achievements that fit at least one of their needs
+    invited: bool = False  # an invitation to this roadshow was already sent
 
 
 @dataclass
@@ -100,6 +103,7 @@ def _clean(form: RoadshowForm) -> dict[str, object]:
             if form.registration_deadline
             else None
         )
+        meetings_start = to_utc(form.meetings_start, form.timezone) if form.meetings_start else None
     except ValueError:
         raise ValidationFailed("bad_datetime", field="starts_at") from None
     if ends <= starts:
@@ -110,6 +114,8 @@ def _clean(form: RoadshowForm) -> dict[str, object]:
         raise ValidationFailed("slots_range", field="presentation_slots")
     if deadline is not None and deadline > starts:
         raise ValidationFailed("deadline_after_start", field="registration_deadline")
+    if meetings_start is not None and not starts <= meetings_start < ends:
+        raise ValidationFailed("meetings_start_range", field="meetings_start")
     url = (form.online_url or "").strip() or None
     if url and not url.startswith(("https://", "http://")):
         raise ValidationFailed("bad_url", field="online_url")
@@ -126,6 +132,7 @@ def _clean(form: RoadshowForm) -> dict[str, object]:
         "capacity": form.capacity,
         "presentation_slots": form.presentation_slots,
         "registration_deadline": deadline,
+        "meetings_start_at": meetings_start,
     }
 
 
@@ -191,14 +198,27 @@ def coverage(session: Session, roadshow: Roadshow) -> _Coverage:
     return found
 
 
-def recommend(
-    session: Session, actor: User, roadshow: Roadshow, *, removed: set[int] | None = None
-) -> lineup_solver.Lineup:
-    """Re-run the recommender keeping pinned items and leaving out `removed` achievements."""
+def lineup_editable(roadshow: Roadshow) -> bool:
+    """While planning the lineup is free to change; once published only in an edit step
+    (`begin_lineup_edit` … `finish_lineup_edit`), which tells people what changed."""
+    return roadshow.state == RoadshowState.PLANNING or (
+        roadshow.state in EDITABLE_STATES and roadshow.lineup_snapshot is not None
+    )
+
+
+def _require_editable(roadshow: Roadshow) -> None:
+    if not lineup_editable(roadshow):
+        raise ValidationFailed("lineup_locked")
+
+
+def recommend(session: Session, actor: User, roadshow: Roadshow) -> lineup_solver.Lineup:
+    """Re-run the recommender keeping pinned items and leaving out the achievements staff
+    removed (stored on the roadshow, so no re-run brings them back)."""
     require_staff(actor)
+    _require_editable(roadshow)
     found = coverage(session, roadshow)
     pinned = {item.achievement_id for item in roadshow.lineup if item.is_pinned}
-    gone = set(removed or ()) - pinned
+    gone = set(roadshow.lineup_removed or ()) - pinned
     candidates = {s.achievement_id for s in found.scores}
     result = lineup_solver.recommend_lineup(
         candidates,
@@ -256,16 +276,129 @@ def set_pinned(session: Session, actor: User, item: LineupItem, pinned: bool) ->
 
 
 def remove_item(session: Session, actor: User, item: LineupItem) -> lineup_solver.Lineup:
-    """Take an achievement out and re-run, so the freed place goes to the next best."""
+    """Take an achievement out for good (until restored) and re-run, so the freed place goes
+    to the next best."""
     require_staff(actor)
+    roadshow = item.roadshow
+    _require_editable(roadshow)
     if _has_meetings(session, item):
         raise ValidationFailed("item_has_meetings")
-    roadshow = item.roadshow
     gone = item.achievement_id
+    removed = list(roadshow.lineup_removed or ())
+    if gone not in removed:
+        roadshow.lineup_removed = [*removed, gone]
     item.is_pinned = False
     roadshow.lineup.remove(item)
+    audit.record(session, actor, "roadshow.lineup_removed", "roadshow", roadshow.id, item=gone)
     session.flush()
-    return recommend(session, actor, roadshow, removed={gone})
+    return recommend(session, actor, roadshow)
+
+
+def restore_item(session: Session, actor: User, roadshow: Roadshow, achievement_id: int) -> None:
+    """Let the recommender choose a removed achievement again (from the next re-run on)."""
+    require_staff(actor)
+    _require_editable(roadshow)
+    removed = list(roadshow.lineup_removed or ())
+    if achievement_id not in removed:
+        raise ValidationFailed("not_found")
+    roadshow.lineup_removed = [a for a in removed if a != achievement_id]
+    audit.record(
+        session, actor, "roadshow.lineup_restored", "roadshow", roadshow.id, item=achievement_id
+    )
+    session.flush()
+
+
+def removed_achievements(session: Session, roadshow: Roadshow) -> list[Achievement]:
+    """The achievements staff took out of the lineup, in the order they did."""
+    ids = list(roadshow.lineup_removed or ())
+    if not ids:
+        return []
+    stmt = sa.select(Achievement).where(Achievement.id.in_(ids))
+    found = {a.id: a for a in session.scalars(stmt)}
+    return [found[i] for i in ids if i in found]
+
+
+def begin_lineup_edit(session: Session, actor: User, roadshow: Roadshow) -> None:
+    """After publishing, the lineup changes only in an explicit edit step; it remembers the
+    lineup as it was, so finishing can tell people what changed."""
+    require_staff(actor)
+    if roadshow.state != RoadshowState.OPEN:
+        raise ValidationFailed("transition_not_allowed")
+    if roadshow.lineup_snapshot is None:
+        roadshow.lineup_snapshot = [item.achievement_id for item in roadshow.lineup]
+        audit.record(session, actor, "roadshow.lineup_edit", "roadshow", roadshow.id)
+    session.flush()
+
+
+def finish_lineup_edit(session: Session, actor: User, roadshow: Roadshow) -> bool:
+    """End the edit step; when the lineup changed, registrants and invited enterprises are
+    told how many presentations came in and went out (the event page shows which). Returns
+    whether anything changed."""
+    require_staff(actor)
+    if roadshow.lineup_snapshot is None:
+        raise ValidationFailed("transition_not_allowed")
+    if not roadshow.lineup:
+        raise ValidationFailed("lineup_empty")
+    before = set(roadshow.lineup_snapshot)
+    after = {item.achievement_id for item in roadshow.lineup}
+    roadshow.lineup_snapshot = None
+    added, removed = len(after - before), len(before - after)
+    audit.record(
+        session,
+        actor,
+        "roadshow.lineup_changed",
+        "roadshow",
+        roadshow.id,
+        added=sorted(after - before),
+        removed=sorted(before - after),
+    )
+    if added or removed:
+        _tell_lineup_changed(session, roadshow, added, removed)
+    session.flush()
+    return bool(added or removed)
+
+
+def _tell_lineup_changed(session: Session, roadshow: Roadshow, added: int, removed: int) -> None:
+    from matchmaker.models import Registration, RegistrationStatus
+
+    link = f"/roadshows/{roadshow.id}"
+    users: dict[int, User] = {}
+    emails: set[str] = set()
+    live = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
+    for registration in session.scalars(
+        sa.select(Registration)
+        .where(Registration.roadshow_id == roadshow.id, Registration.status.in_(live))
+        .order_by(Registration.id)
+    ):
+        if registration.user is not None:
+            users[registration.user.id] = registration.user
+        else:
+            emails.add(registration.email)
+    for user_id in sorted(invited_ids(session, roadshow)):
+        user = session.get(User, user_id)
+        if user is not None and user.is_active:
+            users[user.id] = user
+    for user in users.values():
+        notify.notify(
+            session,
+            user,
+            "roadshow_lineup_changed",
+            link,
+            title=roadshow.title,
+            added=added,
+            removed=removed,
+        )
+    for email in sorted(emails):
+        session.add(
+            notify.mail_only(
+                email,
+                "roadshow_lineup_changed",
+                link,
+                title=roadshow.title,
+                added=added,
+                removed=removed,
+            )
+        )
 
 
 def publish(session: Session, actor: User, roadshow: Roadshow) -> None:
@@ -279,8 +412,16 @@ def publish(session: Session, actor: User, roadshow: Roadshow) -> None:
     session.flush()
 
 
-def set_state(session: Session, actor: User, roadshow: Roadshow, state: RoadshowState) -> None:
-    """Open → running (doors open) → done (follow-up and report)."""
+def set_state(
+    session: Session,
+    actor: User,
+    roadshow: Roadshow,
+    state: RoadshowState,
+    *,
+    override: bool = False,
+) -> None:
+    """Open → running (doors open) → done (follow-up and report), from the event day on;
+    earlier only with staff's explicit `override`, recorded in the audit log."""
     require_staff(actor)
     allowed = {
         RoadshowState.OPEN: (RoadshowState.RUNNING,),
@@ -288,8 +429,10 @@ def set_state(session: Session, actor: User, roadshow: Roadshow, state: Roadshow
     }
     if state not in allowed.get(roadshow.state, ()):
         raise ValidationFailed("transition_not_allowed")
+    early = calendar.require_event_day(roadshow, override=override)
     roadshow.state = state
-    audit.record(session, actor, "roadshow.state", "roadshow", roadshow.id, to=str(state))
+    extra = {"override": True} if early else {}
+    audit.record(session, actor, "roadshow.state", "roadshow", roadshow.id, to=str(state), **extra)
     session.flush()
 
 
@@ -314,13 +457,32 @@ def invitees(session: Session, roadshow: Roadshow) -> list[Invitee]:
                 continue
             owners[need.owner_id] = need.owner
             reasons[need.owner_id].append((item.achievement.title, need.title))
-            items[need.owner_id].add(item.id)
+            items[need.owner_id].add(item.achievement_id)
             weight[need.owner_id] += scores.get((item.achievement_id, need_id), 0.0)
     ranked = sorted(owners, key=lambda uid: (-len(reasons[uid]), -weight[uid], uid))
+    invited = invited_ids(session, roadshow)
     return [
-        Invitee(owners[uid], tuple(reasons[uid]), round(weight[uid], 3), len(items[uid]))
+        Invitee(
+            owners[uid],
+            tuple(reasons[uid]),
+            round(weight[uid], 3),
+            len(items[uid]),
+            uid in invited,
+        )
         for uid in ranked
     ]
+
+
+def invited_ids(session: Session, roadshow: Roadshow) -> set[int]:
+    """The users an invitation to this roadshow was sent to."""
+    return set(
+        session.scalars(
+            sa.select(Notification.user_id).where(
+                Notification.message_key == "roadshow_invitation",
+                Notification.link == f"/roadshows/{roadshow.id}",
+            )
+        )
+    )
 
 
 def send_invitations(session: Session, actor: User, roadshow: Roadshow) -> int:
@@ -329,14 +491,7 @@ def send_invitations(session: Session, actor: User, roadshow: Roadshow) -> int:
     if roadshow.state not in (RoadshowState.OPEN, RoadshowState.RUNNING):
         raise ValidationFailed("not_published")
     link = f"/roadshows/{roadshow.id}"
-    invited = set(
-        session.scalars(
-            sa.select(Notification.user_id).where(
-                Notification.message_key == "roadshow_invitation", Notification.link == link
-            )
-        )
-    )
-    people = [p for p in invitees(session, roadshow) if p.enterprise.id not in invited]
+    people = [p for p in invitees(session, roadshow) if not p.invited]
     for person in people:
         notify.notify(
             session,
@@ -344,7 +499,7 @@ def send_invitations(session: Session, actor: User, roadshow: Roadshow) -> int:
             "roadshow_invitation",
             link,
             title=roadshow.title,
-            count=person.presentations,  # presentations, not (presentation, need) pairs
+            count=person.presentations,  # presented achievements, not (achievement, need) pairs
         )
     audit.record(session, actor, "roadshow.invited", "roadshow", roadshow.id, count=len(people))
     session.flush()

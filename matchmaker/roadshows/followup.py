@@ -15,9 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -25,7 +23,6 @@ from sqlalchemy.orm import Session
 from matchmaker.accounts import operations as accounts
 from matchmaker.core import audit
 from matchmaker.core.errors import PermissionDenied, ValidationFailed
-from matchmaker.db import utcnow
 from matchmaker.models import (
     FollowUp,
     FollowUpIntent,
@@ -43,8 +40,11 @@ from matchmaker.models import (
 from matchmaker.notifications import notify
 from matchmaker.review import pipeline
 from matchmaker.review.pipeline import OPEN_PIPELINE, clean_note, contract_value_of
+from matchmaker.roadshows.calendar import event_day_reached, local_date
 
-ROADSHOW_NOTE = "roadshow:"
+# the match history note of a contract signed after a roadshow: "[reason] text", whose reason
+# the history translates at display ("Contract after the roadshow: 《title》")
+ROADSHOW_NOTE = "[roadshow_followup] 《{title}》"
 
 
 @dataclass(frozen=True)
@@ -64,16 +64,6 @@ class Report:
 
 # a meeting someone agreed to: the only kind that can have an outcome
 FOLLOWABLE = (MeetingState.ACCEPTED, MeetingState.SCHEDULED, MeetingState.HELD)
-
-
-def event_day_reached(roadshow: Roadshow, now: datetime | None = None) -> bool:
-    """Whether the event's first day has begun in its own time zone."""
-    zone = ZoneInfo(roadshow.timezone or "Asia/Shanghai")
-    start = roadshow.starts_at
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    day_start = datetime.combine(start.astimezone(zone).date(), time(0), tzinfo=zone)
-    return (now or utcnow()) >= day_start
 
 
 def is_party(session: Session, user: User, meeting: Meeting) -> bool:
@@ -202,7 +192,9 @@ def _sign(session: Session, actor: User, meeting: Meeting, value: Decimal) -> Ma
     need, achievement_id = _pair(session, meeting)
     if need is None:
         return None
-    note = f"{ROADSHOW_NOTE}{meeting.roadshow_id}"  # rendered as the event's name in history
+    roadshow = session.get(Roadshow, meeting.roadshow_id)
+    assert roadshow is not None
+    note = ROADSHOW_NOTE.format(title=roadshow.title)
     match = session.scalar(
         sa.select(Match).where(Match.need_id == need.id, Match.achievement_id == achievement_id)
     )
@@ -222,7 +214,7 @@ def _sign(session: Session, actor: User, meeting: Meeting, value: Decimal) -> Ma
     if match.state not in OPEN_PIPELINE:
         return None  # rejected, dropped or already signed: never moved back
     match.contract_value = value  # type: ignore[assignment]
-    match.signed_on = date.today()
+    match.signed_on = local_date(roadshow)  # the day it is where the event took place
     pipeline.transition(session, actor, match, MatchState.SIGNED, note)
     meeting.match_id = match.id
     session.flush()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -31,10 +31,12 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.notifications import notify
+from matchmaker.roadshows import calendar
 from matchmaker.roadshows.events import require_staff
 from matchmaker.roadshows.planning import schedule as scheduler
 from matchmaker.roadshows.planning.timeslots import Slot, make_slots
 
+PRESENTATION_MINUTES = 15  # each presentation slot; the meetings begin after them
 SLOT_MINUTES = 20
 GAP_MINUTES = 5
 MAX_SLOTS = 12
@@ -53,12 +55,22 @@ class AgendaEntry:
     achievement_title: str | None  # None: the user may not see it (shown as confidential)
 
 
+def meetings_start(roadshow: Roadshow) -> datetime:
+    """When the 1:1 meetings begin: the time staff set for the event, otherwise after the
+    presentation block (PRESENTATION_MINUTES per presentation slot), never after the end."""
+    if roadshow.meetings_start_at is not None:
+        return roadshow.meetings_start_at
+    block = timedelta(minutes=PRESENTATION_MINUTES * roadshow.presentation_slots)
+    return min(roadshow.starts_at + block, roadshow.ends_at)
+
+
 def slots(roadshow: Roadshow) -> list[Slot]:
-    """Meeting slots from the start of the event until its end (at most MAX_SLOTS)."""
+    """Meeting slots from `meetings_start` until the end of the event (at most MAX_SLOTS)."""
+    start = meetings_start(roadshow)
     step = timedelta(minutes=SLOT_MINUTES + GAP_MINUTES)
-    fit = int((roadshow.ends_at - roadshow.starts_at + timedelta(minutes=GAP_MINUTES)) / step)
+    fit = int((roadshow.ends_at - start + timedelta(minutes=GAP_MINUTES)) / step)
     return make_slots(
-        roadshow.starts_at,
+        start,
         max(min(fit, MAX_SLOTS), 0),
         timedelta(minutes=SLOT_MINUTES),
         timedelta(minutes=GAP_MINUTES),
@@ -287,11 +299,53 @@ def move(
     proposal.append(scheduler.Assignment(meeting.id, slot, table))
     broken = scheduler.validate(problem, proposal)
     if broken:
-        raise ValidationFailed("schedule_conflict", detail=broken[0].kind)
+        raise _conflict(session, roadshow, meeting, broken, meetings)
     meeting.slot_index, meeting.table_number = slot, table
     audit.record(session, actor, "roadshow.meeting_moved", "meeting", meeting.id, slot=slot)
     session.flush()
     return broken
+
+
+PERSON_CLASHES = ("participant_double_booked", "presenter_double_booked")
+
+
+def _conflict(
+    session: Session,
+    roadshow: Roadshow,
+    meeting: Meeting,
+    broken: list[scheduler.Violation],
+    meetings: list[Meeting],
+) -> ValidationFailed:
+    """The refusal of a move, naming who is busy (or which table is taken), when, and with
+    which meeting; a rule without a clash (out of range, over the cap) keeps the short code."""
+    clash = next((v for v in broken if v.kind in PERSON_CLASHES), None) or next(
+        (v for v in broken if v.kind == "table_double_booked"), None
+    )
+    others = [m for m in meetings if clash and m.id in clash.request_ids and m.id != meeting.id]
+    if clash is None or not others:
+        return ValidationFailed("schedule_conflict", detail=broken[0].kind)
+    other = others[0]
+    label = labels(session, [other]).get(other.id, "")
+    times = slots(roadshow)
+    slot = other.slot_index if other.slot_index is not None else 0
+    when = (
+        times[slot].start.astimezone(calendar.zone_of(roadshow)).strftime("%H:%M")
+        if 0 <= slot < len(times)
+        else ""
+    )
+    if clash.kind == "table_double_booked":
+        return ValidationFailed(
+            "schedule_table_taken", table=other.table_number, time=when, other=label
+        )
+    if clash.kind == "presenter_double_booked":
+        item = session.get(LineupItem, other.lineup_item_id)
+        who = item.achievement.owner.name if item is not None else ""
+    else:
+        registration = session.get(Registration, other.registration_id)
+        who = registration.name if registration is not None else ""
+    return ValidationFailed(
+        "schedule_person_busy", who=who, time=when, table=other.table_number, other=label
+    )
 
 
 def publish_schedule(session: Session, actor: User, roadshow: Roadshow) -> int:

@@ -89,14 +89,32 @@ def test_roadshow_from_lineup_to_report(page, browser, live_server, live_instanc
     assert enterprise.locator(".qr-box svg").count() == 1
     screenshot(enterprise, "roadshow-ticket-zh")
 
-    # staff check it in by the typed code; a second time is refused with a clear message
+    # a second desk shows the latest arrivals, refreshed together with the counts
+    desk = staff.context.new_page()
+    desk.goto(f"{live_server}/roadshows/{roadshow_id}/checkin")
+    # headless Chromium has no camera: the page says so instead of doing nothing
+    unavailable = desk.locator("[data-testid=scan-unavailable]")
+    assert unavailable.is_visible() and "摄像头" in unavailable.inner_text()
+    assert desk.locator("[data-testid=arrivals] li.muted").count() == 1  # nobody yet
+
+    # staff check it in by the typed code: the event is in 2030, so only with the explicit
+    # override (audited); a second time is refused with a clear message
     staff.goto(f"{live_server}/roadshows/{roadshow_id}/checkin")
+    assert staff.locator("[data-testid=before-event-day]").count() == 1
     staff.fill("input[name=code]", code.lower())
+    staff.click("[data-action=check-in]")
+    assert "尚未到来" in staff.locator(".flash-error").inner_text()
+    assert staff.locator("input[name=code]").input_value() == code.lower()  # kept for the retry
+    staff.check("[data-testid=checkin-override]")
     staff.click("[data-action=check-in]")
     assert "签到成功" in staff.locator(".flash").inner_text()
     assert staff.locator("[data-testid=checked-in]").inner_text() == "1"
     screenshot(staff, "roadshow-checkin-zh")
+    desk.locator("[data-testid=arrivals] li:not(.muted)").first.wait_for(timeout=15_000)
+    assert desk.locator("[data-testid=checked-in]").inner_text() == "1"
+    desk.close()
     staff.fill("input[name=code]", code)
+    staff.check("[data-testid=checkin-override]")
     staff.click("[data-action=check-in]")
     assert "已签到" in staff.locator(".flash-error").inner_text()
 
@@ -123,7 +141,8 @@ def test_roadshow_from_lineup_to_report(page, browser, live_server, live_instanc
     assert enterprise.locator("[data-testid=agenda] tbody tr").count() == 1
     agenda = enterprise.locator("[data-testid=agenda]").inner_text()
     start, end = re.search(r"2030-06-01 (\d\d:\d\d)–(\d\d:\d\d)", agenda).groups()  # type: ignore[union-attr]
-    assert (start, end) == ("09:00", "09:20")  # Shanghai wall-clock time, first slot
+    # Shanghai wall-clock time, first slot: after the presentations (4 slots × 15 minutes)
+    assert (start, end) == ("10:00", "10:20")
     # no follow-up before the meeting has happened; on the event day there is
     assert enterprise.locator("[data-testid=agenda] [data-action=followup]").count() == 0
     _event_day_arrives(live_instance, roadshow_id)

@@ -211,22 +211,23 @@ def test_check_in_errors_and_counts(session, world, open_roadshow) -> None:
     staff = world["staff"]
     person = seat(session, open_roadshow, applicant(1))
     waiting = [seat(session, open_roadshow, applicant(n)) for n in (2, 3)][1]
-    with pytest.raises(ValidationFailed) as err:
-        roadshow_desk.check_in(session, staff, open_roadshow, "NOT-A-CODE")
-    assert err.value.code == "code_invalid"
-    code = person.check_in_code
-    lowered = f"{code[:4].lower()}-{code[4:].lower()}"
-    assert roadshow_desk.check_in(session, staff, open_roadshow, lowered) is person
-    assert roadshow_desk.counts(session, open_roadshow).checked_in == 1
-    with pytest.raises(ValidationFailed) as err:
-        roadshow_desk.check_in(session, staff, open_roadshow, code)
-    assert err.value.code == "already_checked_in"
-    with pytest.raises(ValidationFailed) as err:
-        roadshow_desk.check_in(session, staff, open_roadshow, waiting.check_in_code)
-    assert err.value.code == "registration_waitlisted"
-    other = factories.roadshow(session, staff, state=RoadshowState.OPEN)
-    with pytest.raises(NotFound):
-        roadshow_desk.check_in(session, staff, other, code)
+    with clock.frozen_at(open_roadshow.starts_at):  # check-in opens on the event day
+        with pytest.raises(ValidationFailed) as err:
+            roadshow_desk.check_in(session, staff, open_roadshow, "NOT-A-CODE")
+        assert err.value.code == "code_invalid"
+        code = person.check_in_code
+        lowered = f"{code[:4].lower()}-{code[4:].lower()}"
+        assert roadshow_desk.check_in(session, staff, open_roadshow, lowered) is person
+        assert roadshow_desk.counts(session, open_roadshow).checked_in == 1
+        with pytest.raises(ValidationFailed) as err:
+            roadshow_desk.check_in(session, staff, open_roadshow, code)
+        assert err.value.code == "already_checked_in"
+        with pytest.raises(ValidationFailed) as err:
+            roadshow_desk.check_in(session, staff, open_roadshow, waiting.check_in_code)
+        assert err.value.code == "registration_waitlisted"
+        other = factories.roadshow(session, staff, state=RoadshowState.OPEN)
+        with pytest.raises(NotFound):
+            roadshow_desk.check_in(session, staff, other, code)
 
 
 @pytest.fixture
@@ -276,7 +277,7 @@ def test_schedule_generate_move_conflict_and_publish(session, world, accepted) -
     # moving the second meeting into the first one's slot puts the presenter in two places
     with pytest.raises(ValidationFailed) as err:
         roadshow_meetings.move(session, staff, second, accepted.slot_index, 2)
-    assert err.value.code == "schedule_conflict"
+    assert err.value.code == "schedule_person_busy"
     free_slot = max(accepted.slot_index, second.slot_index) + 1
     roadshow_meetings.move(session, staff, second, free_slot, 1)
     assert second.slot_index == free_slot
@@ -523,3 +524,205 @@ def test_an_anonymous_waitlisted_person_is_mailed_when_a_seat_opens(
     ).first()
     assert roadshow_desk.ticket_link("test-secret", waiting) in last.body
     assert "有空位" in last.subject + last.body
+
+
+# --- issue 19: workflow defects found by new users ------------------------------------------
+
+
+def _audit(session, action):
+    from matchmaker.models import AuditEntry
+
+    return session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id.desc())
+    ).first()
+
+
+def _day_start(roadshow):
+    """Midnight of the event's first day in its own zone (Shanghai by default)."""
+    zone = ZoneInfo(roadshow.timezone)
+    local = roadshow.starts_at.astimezone(zone)
+    return datetime.combine(local.date(), datetime.min.time(), tzinfo=zone)
+
+
+def test_start_finish_and_check_in_wait_for_the_event_day(session, world, open_roadshow) -> None:
+    staff = world["staff"]
+    person = seat(session, open_roadshow, applicant(1))
+    day = _day_start(open_roadshow)
+    with clock.frozen_at(day - timedelta(minutes=1)):
+        with pytest.raises(ValidationFailed) as err:
+            roadshow_events.set_state(session, staff, open_roadshow, RoadshowState.RUNNING)
+        assert err.value.code == "before_event_day"
+        with pytest.raises(ValidationFailed) as err:
+            roadshow_desk.check_in(session, staff, open_roadshow, person.check_in_code)
+        assert err.value.code == "before_event_day"
+    assert open_roadshow.state == RoadshowState.OPEN
+    assert roadshow_desk.counts(session, open_roadshow).checked_in == 0
+    # midnight in Shanghai is still the day before in UTC: the event's zone decides
+    with clock.frozen_at(day + timedelta(minutes=1)):
+        assert utcnow().astimezone(ZoneInfo("UTC")).date() < day.date()
+        roadshow_events.set_state(session, staff, open_roadshow, RoadshowState.RUNNING)
+        roadshow_desk.check_in(session, staff, open_roadshow, person.check_in_code)
+        roadshow_events.set_state(session, staff, open_roadshow, RoadshowState.DONE)
+    assert roadshow_desk.counts(session, open_roadshow).checked_in == 1
+    assert "override" not in _audit(session, "roadshow.checked_in").data
+
+
+def test_staff_may_override_the_event_day_and_the_audit_log_says_so(
+    session, world, open_roadshow
+) -> None:
+    staff = world["staff"]
+    person = seat(session, open_roadshow, applicant(1))
+    with clock.frozen_at(open_roadshow.starts_at - timedelta(days=15)):
+        roadshow_desk.check_in(session, staff, open_roadshow, person.check_in_code, override=True)
+        roadshow_events.set_state(
+            session, staff, open_roadshow, RoadshowState.RUNNING, override=True
+        )
+        with pytest.raises(ValidationFailed):
+            roadshow_events.set_state(session, staff, open_roadshow, RoadshowState.DONE)
+    assert open_roadshow.state == RoadshowState.RUNNING
+    checked = _audit(session, "roadshow.checked_in")
+    assert checked.data["override"] is True and checked.actor_id == staff.id
+    assert _audit(session, "roadshow.state").data["override"] is True
+
+
+def test_one_rule_decides_the_registration_state(session, world) -> None:
+    staff, roadshow = world["staff"], world["roadshow"]
+    state = roadshow_desk.registration_state
+    roadshow_events.recommend(session, staff, roadshow)
+    assert state(roadshow) == roadshow_desk.RegistrationState.NOT_YET_OPEN
+    with pytest.raises(ValidationFailed) as err:
+        seat(session, roadshow, applicant(1))
+    assert err.value.code == "registration_not_open"
+    roadshow_events.publish(session, staff, roadshow)
+    assert state(roadshow) == roadshow_desk.RegistrationState.OPEN
+    seat(session, roadshow, applicant(1))
+    seat(session, roadshow, applicant(2))  # capacity 2
+    assert state(roadshow) == roadshow_desk.RegistrationState.FULL
+    assert seat(session, roadshow, applicant(3)).status == RegistrationStatus.WAITLISTED
+    roadshow.registration_deadline = utcnow() + timedelta(days=1)
+    with clock.frozen_at(utcnow() + timedelta(days=2)):
+        assert state(roadshow) == roadshow_desk.RegistrationState.CLOSED
+        with pytest.raises(ValidationFailed) as err:
+            seat(session, roadshow, applicant(4))
+        assert err.value.code == "registration_closed"
+
+
+def test_invitation_counts_distinct_presented_achievements_in_both_languages(
+    session, world, open_roadshow
+) -> None:
+    enterprise = world["enterprise"]
+    enterprise.locale = "en"
+    extra = factories.need(session, enterprise, title="需求四")
+    factories.match(session, extra, world["a"], score=0.9)
+    factories.match(session, extra, world["c"], score=0.9)
+    item_a = next(i for i in open_roadshow.lineup if i.achievement_id == world["a"].id)
+    item_c = next(i for i in open_roadshow.lineup if i.achievement_id == world["c"].id)
+    item_a.covered_need_ids = [*item_a.covered_need_ids, extra.id]
+    item_c.covered_need_ids = [*item_c.covered_need_ids, extra.id]
+    roadshow_events.send_invitations(session, world["staff"], open_roadshow)
+    mails = {
+        m.recipient: m.body for m in session.scalars(sa.select(OutboxMail).order_by(OutboxMail.id))
+    }
+    # four pairs (A–1, A–2, A–4, C–4), two presented achievements
+    assert "Presented achievements that fit your needs: 2." in mails[enterprise.email]
+    assert "本场有 1 项成果与您的技术需求相关" in mails[world["other"].email]
+    people = roadshow_events.invitees(session, open_roadshow)
+    assert all(p.invited for p in people)
+
+
+def test_a_contract_note_names_the_roadshow_and_is_dated_in_the_event_zone(
+    session, world, accepted
+) -> None:
+    from datetime import date
+
+    staff, roadshow = world["staff"], world["roadshow"]
+    roadshow_meetings.generate(session, staff, roadshow)
+    roadshow_meetings.publish_schedule(session, staff, roadshow)
+    day = _day_start(roadshow)
+    # 00:30 in Shanghai on the event day is 16:30 UTC on the day before
+    with clock.frozen_at(day + timedelta(minutes=30)):
+        roadshow_followup.record(
+            session, staff, accepted, FollowUpIntent.CONTRACT, contract_value="50"
+        )
+    match = session.get(Match, accepted.match_id)
+    assert match.signed_on == date(day.year, day.month, day.day)
+    notes = session.scalars(sa.select(MatchEvent.note).where(MatchEvent.match_id == match.id))
+    assert set(notes) == {f"[roadshow_followup] 《{roadshow.title}》"}
+
+
+def test_meetings_start_after_the_presentations(session, world, open_roadshow) -> None:
+    roadshow = open_roadshow
+    first = roadshow_meetings.slots(roadshow)[0]
+    block = timedelta(minutes=roadshow_meetings.PRESENTATION_MINUTES * roadshow.presentation_slots)
+    assert first.start == roadshow.starts_at + block
+    roadshow.meetings_start_at = roadshow.starts_at + timedelta(minutes=100)
+    assert roadshow_meetings.slots(roadshow)[0].start == roadshow.starts_at + timedelta(minutes=100)
+
+
+def test_a_schedule_conflict_names_who_and_which_table(session, world, accepted) -> None:
+    staff, roadshow = world["staff"], world["roadshow"]
+    other = world["other"]
+    reg = roadshow_desk.register(
+        session, roadshow, roadshow_desk.Applicant(name="乙", email=other.email), user=other
+    )
+    item_a = next(i for i in roadshow.lineup if i.achievement_id == world["a"].id)
+    second = roadshow_meetings.request_meeting(session, reg, item_a, other)
+    roadshow_meetings.respond(session, world["a"].owner, second, accept=True)
+    roadshow_meetings.generate(session, staff, roadshow)
+    with pytest.raises(ValidationFailed) as err:
+        roadshow_meetings.move(session, staff, second, accepted.slot_index, 2)
+    assert err.value.code == "schedule_person_busy"
+    assert err.value.params["who"] == world["a"].owner.name
+    assert err.value.params["table"] == accepted.table_number
+    assert world["enterprise"].name in err.value.params["other"]
+    with pytest.raises(ValidationFailed) as err:
+        roadshow_meetings.move(session, staff, second, accepted.slot_index, accepted.table_number)
+    assert err.value.params["table"] == accepted.table_number
+
+
+def test_a_removed_item_stays_out_when_the_recommendation_runs_again(session, world) -> None:
+    staff, roadshow = world["staff"], world["roadshow"]
+    roadshow_events.recommend(session, staff, roadshow)
+    item_c = next(i for i in roadshow.lineup if i.achievement_id == world["c"].id)
+    roadshow_events.remove_item(session, staff, item_c)
+    roadshow_events.recommend(session, staff, roadshow)
+    assert world["c"].id not in {i.achievement_id for i in roadshow.lineup}
+    assert roadshow.lineup_removed == [world["c"].id]
+    roadshow_events.restore_item(session, staff, roadshow, world["c"].id)
+    roadshow_events.recommend(session, staff, roadshow)
+    assert world["c"].id in {i.achievement_id for i in roadshow.lineup}
+
+
+def test_a_published_lineup_changes_only_in_an_edit_step_and_people_hear_of_it(
+    session, world, open_roadshow
+) -> None:
+    staff, roadshow = world["staff"], open_roadshow
+    enterprise = world["enterprise"]
+    roadshow_desk.register(
+        session, roadshow, roadshow_desk.Applicant("甲", enterprise.email), user=enterprise
+    )
+    public = seat(session, roadshow, applicant(1))
+    roadshow_events.send_invitations(session, staff, roadshow)
+    item_c = next(i for i in roadshow.lineup if i.achievement_id == world["c"].id)
+    for action in (
+        lambda: roadshow_events.recommend(session, staff, roadshow),
+        lambda: roadshow_events.remove_item(session, staff, item_c),
+    ):
+        with pytest.raises(ValidationFailed) as err:
+            action()
+        assert err.value.code == "lineup_locked"
+    roadshow_events.begin_lineup_edit(session, staff, roadshow)
+    roadshow_events.remove_item(session, staff, item_c)
+    assert roadshow_events.finish_lineup_edit(session, staff, roadshow) is True
+    told = session.scalars(
+        sa.select(Notification).where(Notification.message_key == "roadshow_lineup_changed")
+    ).all()
+    # the registrant with an account and both invited enterprises, once each
+    assert sorted(n.user_id for n in told) == sorted({enterprise.id, world["other"].id})
+    assert all(n.params["removed"] == 1 and n.params["added"] == 1 for n in told)
+    mailed = session.scalars(
+        sa.select(OutboxMail).where(OutboxMail.recipient == public.email).order_by(OutboxMail.id)
+    ).all()
+    assert "路演项目有调整" in mailed[-1].body
+    with pytest.raises(ValidationFailed):
+        roadshow_events.recommend(session, staff, roadshow)  # locked again

@@ -16,6 +16,7 @@ from matchmaker.models import (
     Roadshow,
     RoadshowState,
     Role,
+    User,
     Visibility,
 )
 from matchmaker.roadshows import desk as roadshow_desk
@@ -234,14 +235,21 @@ def test_public_registration_is_confirmed_by_mail_then_shows_code_and_qr(
     # someone else's ticket stays private; a forged link is not found
     assert app.test_client().get(response.location).status_code == 404
     assert app.test_client().get(ticket_url + "x").status_code == 404
-    # the mailed link cancels too
-    fresh.post(ticket_url.rstrip("/") + "/cancel")
+    # the mailed link cancels too, after the confirmation step
+    asked = fresh.post(ticket_url.rstrip("/") + "/cancel")
+    assert 'data-action="confirm-cancel"' in asked.get_data(as_text=True)
+    fresh.post(ticket_url.rstrip("/") + "/cancel", data={"confirmed": "1"})
     with app.app_context():
         status = db.session().query(Registration).filter_by(email="qian@example.com").one().status
     assert status == "cancelled"
 
 
-def test_checkin_by_code_with_errors_and_counts(client, world) -> None:
+def test_checkin_by_code_with_errors_and_counts(client, app, world) -> None:
+    with clock.frozen_at(_starts_at(app, world["rid"])):
+        _checkin_by_code_with_errors_and_counts(client, world)
+
+
+def _checkin_by_code_with_errors_and_counts(client, world) -> None:
     login(client, world["staff"])
     url = f"/roadshows/{world['rid']}/checkin"
     wrong = client.post(url, data={"code": "AAAA-AAAA"}, follow_redirects=True)
@@ -385,7 +393,12 @@ def test_event_page_in_english(client, world) -> None:
     assert "路演项目" in client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)
 
 
-def test_registration_list_checks_people_in_by_hand(client, world) -> None:
+def test_registration_list_checks_people_in_by_hand(client, app, world) -> None:
+    with clock.frozen_at(_starts_at(app, world["rid"])):
+        _registration_list_checks_people_in_by_hand(client, world)
+
+
+def _registration_list_checks_people_in_by_hand(client, world) -> None:
     login(client, world["staff"])
     url = f"/roadshows/{world['rid']}/registrations"
     page = client.get(url).get_data(as_text=True)
@@ -410,3 +423,221 @@ def test_members_only_presentations_ask_visitors_to_sign_in(client, app, world) 
     assert "公开成果" not in visitor and "仅限会员查看的成果" in visitor
     login(client, world["researcher"])
     assert "公开成果" in client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)
+
+
+# --- issue 19: workflow defects found by new users ------------------------------------------
+
+
+def _edit(app, rid, **values):
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        roadshow = s.get(Roadshow, rid)
+        for name, value in values.items():
+            setattr(roadshow, name, value)
+        s.commit()
+
+
+def _starts_at(app, rid):
+    from web import db
+
+    with app.app_context():
+        return db.session().get(Roadshow, rid).starts_at
+
+
+def test_event_page_shows_the_registration_state_the_submit_applies(client, app, world) -> None:
+    from datetime import timedelta
+
+    from matchmaker.db import utcnow
+
+    url = f"/roadshows/{world['rid']}"
+    assert 'data-testid="register-form"' in client.get(url).get_data(as_text=True)
+    _edit(app, world["rid"], registration_deadline=utcnow() - timedelta(hours=1))
+    closed = client.get(url).get_data(as_text=True)
+    assert 'data-testid="register-form"' not in closed and "报名已截止" in closed
+    assert 'data-registration-state="closed"' in closed
+    _edit(app, world["rid"], registration_deadline=None, capacity=1)
+    full = client.get(url).get_data(as_text=True)
+    assert 'data-registration-state="full"' in full and "候补" in full
+    assert 'data-testid="register-form"' in full
+    login(client, world["staff"])
+    planning = client.get(f"/roadshows/{world['planning']}").get_data(as_text=True)
+    assert "尚未开放报名" in planning and "报名已截止" not in planning
+    assert 'data-registration-state="not_yet_open"' in planning
+
+
+def test_state_change_before_the_event_day_needs_an_explicit_override(client, app, world) -> None:
+    login(client, world["staff"])
+    url = f"/roadshows/{world['rid']}/state"
+    page = client.get(f"/roadshows/{world['rid']}").get_data(as_text=True)
+    assert 'name="override"' in page  # the early start asks for the confirmation
+    refused = client.post(url, data={"state": "running"}, follow_redirects=True)
+    assert "flash-error" in refused.get_data(as_text=True)
+    from web import db
+
+    with app.app_context():
+        assert db.session().get(Roadshow, world["rid"]).state == RoadshowState.OPEN
+    client.post(url, data={"state": "running", "override": "1"})
+    with app.app_context():
+        assert db.session().get(Roadshow, world["rid"]).state == RoadshowState.RUNNING
+
+
+def test_check_in_before_the_event_day_is_refused_without_the_override(client, world) -> None:
+    login(client, world["staff"])
+    url = f"/roadshows/{world['rid']}/checkin"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="override"' in page
+    early = client.post(url, data={"code": world["code"]}, follow_redirects=True)
+    assert "flash-error" in early.get_data(as_text=True)
+    assert client.get(url + "/counts.json").get_json()["checked_in"] == 0
+    client.post(url, data={"code": world["code"], "override": "1"})
+    assert client.get(url + "/counts.json").get_json()["checked_in"] == 1
+
+
+def test_invitations_page_shows_who_was_invited(client, world) -> None:
+    login(client, world["staff"])
+    url = f"/roadshows/{world['rid']}/invitations"
+    assert 'data-invited="yes"' not in client.get(url).get_data(as_text=True)
+    client.post(url + "/send")
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-invited="yes"' in page and "已邀请" in page
+
+
+def test_contract_history_reads_as_the_roadshow_in_both_languages(client, app, world) -> None:
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        meeting = s.get(Meeting, world["meeting"])
+        staff = s.query(User).filter_by(email=world["staff"]).one()
+        with clock.frozen_at(s.get(Roadshow, world["rid"]).starts_at):
+            roadshow_followup.record(
+                s, staff, meeting, FollowUpIntent.CONTRACT, contract_value="30"
+            )
+        s.commit()
+        match_id = s.get(Meeting, world["meeting"]).match_id
+    login(client, world["staff"])
+    page = client.get(f"/review/matches/{match_id}").get_data(as_text=True)
+    history = page[page.index('data-testid="history"') :]
+    assert "[roadshow_followup]" not in history and "roadshow:1" not in history
+    assert "路演后续签约" in history and "《路演&lt;script&gt;" in history
+    client.get("/lang/en")
+    english = client.get(f"/review/matches/{match_id}").get_data(as_text=True)
+    assert "Contract after the roadshow" in english
+
+
+def test_my_requests_list_shows_the_meetings_current_state(client, app, world) -> None:
+    login(client, world["enterprise"])
+    page = client.get(f"/roadshows/{world['rid']}/meetings").get_data(as_text=True)
+    listed = page[
+        page.index('data-testid="request-list"') : page.index(
+            "</ul>", page.index('data-testid="request-list"')
+        )
+    ]
+    assert 'data-state="scheduled"' in listed and "已排期" in listed
+    assert "已申请" not in listed
+
+
+def test_schedule_conflict_message_names_the_people_and_table(client, app, world) -> None:
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        roadshow = s.get(Roadshow, world["rid"])
+        other = factories.user(s, Role.ENTERPRISE, name="钱企业")
+        reg = roadshow_desk.register(
+            s, roadshow, roadshow_desk.Applicant(other.name, other.email), user=other
+        )
+        second = Meeting(
+            roadshow_id=roadshow.id,
+            registration_id=reg.id,
+            lineup_item_id=world["item"],
+            state=MeetingState.ACCEPTED,
+        )
+        s.add(second)
+        s.commit()
+        second_id = second.id
+    login(client, world["staff"])
+    moved = client.post(
+        f"/roadshows/{world['rid']}/schedule/move",
+        data={"meeting_id": second_id, "slot": "0", "table": "1"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    error = moved[moved.index("flash-error") :][:400]
+    assert "赵企业" in error and "1" in error
+
+
+def test_checkin_page_says_when_scanning_is_unavailable(client, world) -> None:
+    login(client, world["staff"])
+    page = client.get(f"/roadshows/{world['rid']}/checkin").get_data(as_text=True)
+    # shown without script; checkin.js hides it only where a camera can be used
+    assert re.search(r'<p[^>]*data-testid="scan-unavailable"(?![^>]*hidden)[^>]*>', page)
+
+
+def test_latest_arrivals_refresh_with_the_counts(client, app, world) -> None:
+    login(client, world["staff"])
+    url = f"/roadshows/{world['rid']}/checkin"
+    with clock.frozen_at(_starts_at(app, world["rid"])):
+        client.post(url, data={"code": world["code"]})
+    data = client.get(url + "/counts.json").get_json()
+    assert data["checked_in"] == 1
+    assert [a["name"] for a in data["arrivals"]] == ["赵企业"]
+
+
+def test_cancelling_a_registration_asks_for_confirmation_without_script(client, app, world) -> None:
+    from web import db
+
+    login(client, world["enterprise"])
+    url = f"/roadshows/{world['rid']}/ticket/{world['registration']}/cancel"
+    first = client.post(url)
+    assert first.status_code == 200 and 'data-action="confirm-cancel"' in first.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session().get(Registration, world["registration"]).status == "registered"
+    client.post(url, data={"confirmed": "1"})
+    with app.app_context():
+        assert db.session().get(Registration, world["registration"]).status == "cancelled"
+
+
+def test_staff_cancel_from_the_registration_list_with_confirmation(client, app, world) -> None:
+    from web import db
+
+    login(client, world["staff"])
+    page = client.get(f"/roadshows/{world['rid']}/registrations").get_data(as_text=True)
+    assert 'data-action="cancel-registration"' in page
+    url = f"/roadshows/{world['rid']}/registrations/{world['registration']}/cancel"
+    asked = client.post(url)
+    assert asked.status_code == 200 and 'data-action="confirm-cancel"' in asked.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session().get(Registration, world["registration"]).status == "registered"
+    done = client.post(url, data={"confirmed": "1"})
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session().get(Registration, world["registration"]).status == "cancelled"
+
+
+def test_published_lineup_needs_the_edit_step(client, app, world) -> None:
+    from web import db
+
+    with app.app_context():
+        roadshow = db.session().get(Roadshow, world["rid"])
+        free = next(i.id for i in roadshow.lineup if i.id != world["item"])  # no meetings
+    login(client, world["staff"])
+    lineup = f"/roadshows/{world['rid']}/lineup"
+    page = client.get(lineup).get_data(as_text=True)
+    assert 'data-action="edit-lineup"' in page and 'data-action="remove"' not in page
+    refused = client.post(f"{lineup}/{free}/remove", follow_redirects=True)
+    assert "flash-error" in refused.get_data(as_text=True)
+    client.post(f"{lineup}/edit")
+    editing = client.get(lineup).get_data(as_text=True)
+    assert 'data-action="remove"' in editing and 'data-action="finish-edit"' in editing
+    client.post(f"{lineup}/{free}/remove")
+    client.post(f"{lineup}/finish")
+    with app.app_context():
+        roadshow = db.session().get(Roadshow, world["rid"])
+        assert roadshow.lineup_snapshot is None
+        assert free not in {i.id for i in roadshow.lineup}

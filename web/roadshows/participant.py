@@ -18,6 +18,7 @@ from matchmaker.models import (
     Registration,
     Roadshow,
 )
+from matchmaker.roadshows import calendar as roadshow_calendar
 from matchmaker.roadshows import desk as roadshow_desk
 from matchmaker.roadshows import followup as roadshow_followup
 from matchmaker.roadshows import meetings as roadshow_meetings
@@ -59,7 +60,7 @@ def meetings(roadshow_id: int) -> str:
         r.id: r
         for r in s.scalars(sa.select(Registration).where(Registration.roadshow_id == roadshow.id))
     }
-    asked = {m.lineup_item_id for m in requested}
+    asked = {m.lineup_item_id: m.state for m in requested}  # shown as the meeting's state now
     return render_template(
         "roadshows/meetings.html",
         roadshow=roadshow,
@@ -131,7 +132,7 @@ def agenda(roadshow_id: int) -> str:
         "roadshows/agenda.html",
         roadshow=roadshow,
         entries=entries,
-        followup_open=roadshow_followup.event_day_reached(roadshow),
+        followup_open=roadshow_calendar.event_day_reached(roadshow),
     )
 
 

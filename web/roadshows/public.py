@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from matchmaker import runtime, visibility
 from matchmaker.core.errors import OperationError
 from matchmaker.models import Registration, Roadshow, Visibility
+from matchmaker.roadshows import calendar as roadshow_calendar
 from matchmaker.roadshows import desk as roadshow_desk
 from matchmaker.roadshows.planning.roster import format_check_in_code
 from matchmaker.visibility import Access, access
@@ -65,6 +66,9 @@ def event(roadshow_id: int) -> str:
         lineup=lineup_view(roadshow),
         mine=roadshow_desk.registration_of(roadshow, user),
         counts=counts,
+        registration_state=roadshow_desk.registration_state(roadshow),
+        event_day=roadshow_calendar.event_day_reached(roadshow),
+        event_date=roadshow_calendar.event_date(roadshow),
     )
 
 
@@ -113,11 +117,26 @@ def ticket(roadshow_id: int, rid: int) -> str:
     return _ticket_page(roadshow, _own_registration(roadshow, rid), None)
 
 
+def _confirm_cancel(roadshow: Roadshow, registration: Registration, back: str) -> str:
+    """The confirmation step of a cancellation: a page with the second, explicit submit
+    (works without script)."""
+    return render_template(
+        "roadshows/confirm_cancel.html",
+        roadshow=roadshow,
+        registration=registration,
+        action=request.path,
+        back=back,
+    )
+
+
 @bp.route("/<int:roadshow_id>/ticket/<int:rid>/cancel", methods=["POST"])
-def cancel(roadshow_id: int, rid: int) -> Response:
+def cancel(roadshow_id: int, rid: int) -> str | Response:
     s = db.session()
     roadshow = load(roadshow_id)
     registration = _own_registration(roadshow, rid)
+    if request.form.get("confirmed") != "1":
+        back = url_for("roadshows.ticket", roadshow_id=roadshow_id, rid=rid)
+        return _confirm_cancel(roadshow, registration, back)
     roadshow_desk.cancel(s, registration, actor=viewer(), secret=runtime.settings().secret_key)
     s.commit()
     flash(_("Your registration is cancelled."), "info")
@@ -169,9 +188,12 @@ def confirm_by_link(roadshow_id: int, token: str) -> str | Response:
 
 
 @bp.route("/<int:roadshow_id>/r/<token>/cancel", methods=["POST"])
-def cancel_by_link(roadshow_id: int, token: str) -> Response:
+def cancel_by_link(roadshow_id: int, token: str) -> str | Response:
     roadshow = load(roadshow_id)
     registration = _by_link(roadshow, token)
+    if request.form.get("confirmed") != "1":
+        back = url_for("roadshows.ticket_by_link", roadshow_id=roadshow_id, token=token)
+        return _confirm_cancel(roadshow, registration, back)
     with committing(_("Your registration is cancelled.")):
         roadshow_desk.cancel(db.session(), registration, secret=runtime.settings().secret_key)
     return redirect(url_for("roadshows.ticket_by_link", roadshow_id=roadshow_id, token=token))

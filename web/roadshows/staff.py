@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from matchmaker import runtime, taxonomy
 from matchmaker.models import LineupItem, Roadshow, RoadshowState
 from matchmaker.roadshows import events as roadshow_events
+from matchmaker.roadshows import meetings as roadshow_meetings
 from web import db
 from web.access import staff_required
 from web.committing import committing
@@ -35,6 +36,7 @@ def _form() -> roadshow_events.RoadshowForm:
         capacity=whole_number(f.get("capacity"), 0),
         presentation_slots=whole_number(f.get("presentation_slots"), 0),
         registration_deadline=local_datetime(f.get("registration_deadline")),
+        meetings_start=local_datetime(f.get("meetings_start")),
     )
 
 
@@ -46,6 +48,7 @@ def _render_form(roadshow: Roadshow | None, values: dict[str, object]) -> str:
         fields=taxonomy.FIELDS,
         regions=taxonomy.REGIONS,
         zones=ZONES,
+        presentation_minutes=roadshow_meetings.PRESENTATION_MINUTES,
     )
 
 
@@ -64,6 +67,7 @@ def _values(roadshow: Roadshow) -> dict[str, object]:
         "capacity": roadshow.capacity,
         "presentation_slots": roadshow.presentation_slots,
         "registration_deadline": input_value(roadshow.registration_deadline, zone),
+        "meetings_start": input_value(roadshow.meetings_start_at, zone),
     }
 
 
@@ -103,9 +107,15 @@ def edit(roadshow_id: int) -> str | Response:
 @bp.route("/<int:roadshow_id>/lineup")
 @staff_required
 def lineup(roadshow_id: int) -> str:
+    s = db.session()
     roadshow = load(roadshow_id)
-    needs = roadshow_events.lineup_needs(db.session(), roadshow)
-    return render_template("roadshows/lineup.html", roadshow=roadshow, needs=needs)
+    return render_template(
+        "roadshows/lineup.html",
+        roadshow=roadshow,
+        needs=roadshow_events.lineup_needs(s, roadshow),
+        editable=roadshow_events.lineup_editable(roadshow),
+        removed=roadshow_events.removed_achievements(s, roadshow),
+    )
 
 
 @bp.route("/<int:roadshow_id>/lineup/recommend", methods=["POST"])
@@ -132,6 +142,40 @@ def _item(roadshow: Roadshow, item_id: int) -> LineupItem:
     if item is None or item.roadshow_id != roadshow.id:
         abort(404)
     return item
+
+
+@bp.route("/<int:roadshow_id>/lineup/removed/<int:achievement_id>/restore", methods=["POST"])
+@staff_required
+def restore_item(roadshow_id: int, achievement_id: int) -> Response:
+    roadshow = load(roadshow_id)
+    with committing(_("It may be recommended again when you re-run the recommendation.")):
+        roadshow_events.restore_item(db.session(), current_user, roadshow, achievement_id)
+    return redirect(url_for("roadshows.lineup", roadshow_id=roadshow_id))
+
+
+@bp.route("/<int:roadshow_id>/lineup/edit", methods=["POST"])
+@staff_required
+def edit_lineup(roadshow_id: int) -> Response:
+    roadshow = load(roadshow_id)
+    with committing():
+        roadshow_events.begin_lineup_edit(db.session(), current_user, roadshow)
+    return redirect(url_for("roadshows.lineup", roadshow_id=roadshow_id))
+
+
+@bp.route("/<int:roadshow_id>/lineup/finish", methods=["POST"])
+@staff_required
+def finish_lineup_edit(roadshow_id: int) -> Response:
+    roadshow = load(roadshow_id)
+    with committing() as outcome:
+        changed = roadshow_events.finish_lineup_edit(db.session(), current_user, roadshow)
+    if outcome.ok:
+        flash(
+            _("Lineup saved. Registrants and invited enterprises were told what changed.")
+            if changed
+            else _("Lineup saved: nothing changed."),
+            "success",
+        )
+    return redirect(url_for("roadshows.lineup", roadshow_id=roadshow_id))
 
 
 @bp.route("/<int:roadshow_id>/lineup/<int:item_id>/<action>", methods=["POST"])
@@ -170,7 +214,9 @@ def change_state(roadshow_id: int) -> Response:
     except ValueError:
         abort(400)
     with committing():
-        roadshow_events.set_state(s, current_user, roadshow, target)
+        roadshow_events.set_state(
+            s, current_user, roadshow, target, override=request.form.get("override") == "1"
+        )
     return redirect(url_for("roadshows.event", roadshow_id=roadshow_id))
 
 

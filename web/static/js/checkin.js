@@ -1,7 +1,31 @@
-// Check-in desk: refresh the counts every few seconds; scan QR codes where BarcodeDetector exists.
+// Check-in desk: refresh the counts and the latest arrivals every few seconds; scan QR codes
+// where BarcodeDetector and a camera exist, and say so on the page where they do not.
 (function () {
   "use strict";
   var counts = document.getElementById("counts");
+  var arrivals = document.getElementById("arrivals");
+
+  var showArrivals = function (list) {
+    if (!arrivals || !Array.isArray(list)) { return; }
+    arrivals.textContent = "";
+    if (!list.length) {
+      var none = document.createElement("li");
+      none.className = "muted";
+      none.textContent = arrivals.dataset.empty || "";
+      arrivals.appendChild(none);
+      return;
+    }
+    list.forEach(function (person) {
+      var item = document.createElement("li");
+      item.appendChild(document.createTextNode(person.time + " " + person.name + " "));
+      var organisation = document.createElement("span");
+      organisation.className = "muted";
+      organisation.textContent = person.organisation || "";
+      item.appendChild(organisation);
+      arrivals.appendChild(item);
+    });
+  };
+
   if (counts) {
     var refresh = function () {
       fetch(counts.dataset.url, { credentials: "same-origin" })
@@ -12,6 +36,7 @@
             var value = data[el.dataset.count];
             if (value !== undefined) { el.textContent = String(value); }
           });
+          showArrivals(data.arrivals);
         })
         .catch(function () { /* offline for a moment: keep the last numbers */ });
     };
@@ -21,9 +46,13 @@
   var button = document.getElementById("scan");
   var video = document.getElementById("scanner");
   var form = document.getElementById("checkin-form");
-  if (!button || !video || !form || !("BarcodeDetector" in window) || !navigator.mediaDevices) {
-    return;
+  var unavailable = document.getElementById("scan-unavailable");
+  var canScan = "BarcodeDetector" in window && navigator.mediaDevices &&
+    typeof navigator.mediaDevices.getUserMedia === "function";
+  if (!button || !video || !form || !canScan) {
+    return;  // the page keeps saying that scanning is not available here
   }
+  if (unavailable) { unavailable.hidden = true; }
   button.hidden = false;
   button.addEventListener("click", function () {
     var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
@@ -44,6 +73,10 @@
         }).catch(function () { requestAnimationFrame(look); });
       };
       look();
-    }).catch(function () { button.hidden = true; });
+    }).catch(function () {
+      // no camera, or permission refused: say so instead of doing nothing
+      button.hidden = true;
+      if (unavailable) { unavailable.hidden = false; }
+    });
   });
 })();
