@@ -26,6 +26,22 @@ COLUMNS = [
     ("price_max", "价格上限(万元)", "Price up to (10k CNY)", False),
     ("region", "所在地区", "Region", False),
 ]
+# the template's example row: a spreadsheet that still has it is refused that row, not imported
+EXAMPLE_ROW = [
+    "高导热氮化铝陶瓷基板制备技术（示例，请删除本行）",
+    "可将功率模块结温降低 20℃ 的陶瓷基板",
+    "采用流延成型与低温烧结工艺，热导率 180 W/(m·K)，已完成中试。",
+    "新材料",
+    "氮化铝、陶瓷基板、散热",
+    6,
+    "发明专利",
+    "ZL202110234567.8",
+    "技术转让、许可使用",
+    50,
+    200,
+    "江苏省",
+]
+EXAMPLE_TITLES = {EXAMPLE_ROW[0], "高导热氮化铝陶瓷基板制备技术"}  # this and earlier templates
 LIST_SPLIT = re.compile(r"[,，;；、/\n]+")
 # cooperation modes: "/" is part of a label the template itself lists (技术服务/咨询), so a cell
 # is split on the other separators, and on "/" only where the whole piece is not a known mode
@@ -65,6 +81,13 @@ class RowResult:
     number: int  # the spreadsheet row (header is row 1)
     values: dict[str, Any] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column key, error code)
+    # the cell text an error is about, by column key, so the message can quote it
+    bad: dict[str, str] = field(default_factory=dict)
+
+    def refuse(self, key: str, code: str, value: str | None = None) -> None:
+        self.errors.append((key, code))
+        if value:
+            self.bad[key] = value[:60]
 
     @property
     def ok(self) -> bool:
@@ -102,9 +125,11 @@ def validate(records: list[dict[str, str]]) -> tuple[list[RowResult], list[str]]
         title = raw.get("title", "")
         if len(title) > 200:
             row.errors.append(("title", "too_long"))
+        if title.strip() in EXAMPLE_TITLES and raw.get("description", "").strip() == EXAMPLE_ROW[2]:
+            row.errors.append(("title", "example_row"))
         field_code = FIELD_NAMES.get(raw.get("field", "").lower())
         if raw.get("field") and field_code is None:
-            row.errors.append(("field", "unknown_field"))
+            row.refuse("field", "unknown_field", raw["field"])
         trl = None
         if raw.get("trl"):
             try:
@@ -112,30 +137,33 @@ def validate(records: list[dict[str, str]]) -> tuple[list[RowResult], list[str]]
                 if not 1 <= trl <= 9:
                     raise ValueError
             except ValueError:
-                row.errors.append(("trl", "bad_trl"))
+                row.refuse("trl", "bad_trl", raw["trl"])
         prices: dict[str, float | None] = {"price_min": None, "price_max": None}
         for key in prices:
             if raw.get(key):
                 try:
                     prices[key] = _number(raw[key])
                 except ValueError:
-                    row.errors.append((key, "bad_price"))
+                    row.refuse(key, "bad_price", raw[key])
         if None not in prices.values() and prices["price_min"] > prices["price_max"]:  # type: ignore[operator]
             row.errors.append(("price_max", "price_order"))
         modes = []
+        unknown_modes = []
         for name in _mode_names(raw.get("modes", "")):
             if name.strip():
                 code = MODE_NAMES.get(name.strip().lower())
                 if code is None:
-                    row.errors.append(("modes", "unknown_mode"))
+                    unknown_modes.append(name.strip())
                 elif code not in modes:
                     modes.append(code)
+        if unknown_modes:
+            row.refuse("modes", "unknown_mode", "、".join(unknown_modes))
         ip_type = IP_NAMES.get(raw.get("ip_type", "").lower()) if raw.get("ip_type") else None
         if raw.get("ip_type") and ip_type is None:
-            row.errors.append(("ip_type", "unknown_ip_type"))
+            row.refuse("ip_type", "unknown_ip_type", raw["ip_type"])
         region = raw.get("region") or None
         if region and region not in taxonomy.REGIONS:
-            row.errors.append(("region", "unknown_region"))
+            row.refuse("region", "unknown_region", region)
         row.values = {
             "title": title,
             "summary": raw.get("summary", "")[:300],
@@ -168,22 +196,7 @@ def template_workbook() -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8F1FB")
-    sheet.append(
-        [
-            "高导热氮化铝陶瓷基板制备技术",
-            "可将功率模块结温降低 20℃ 的陶瓷基板",
-            "采用流延成型与低温烧结工艺，热导率 180 W/(m·K)，已完成中试。",
-            "新材料",
-            "氮化铝、陶瓷基板、散热",
-            6,
-            "发明专利",
-            "ZL202110234567.8",
-            "技术转让、许可使用",
-            50,
-            200,
-            "江苏省",
-        ]
-    )
+    sheet.append(EXAMPLE_ROW)
     for column, width in zip(
         "ABCDEFGHIJKL", (30, 30, 60, 12, 24, 10, 14, 22, 22, 12, 12, 12), strict=True
     ):

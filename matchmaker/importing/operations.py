@@ -39,7 +39,12 @@ def preview(session: Session, actor: User, data: bytes, filename: str) -> Job:
         raise ValidationFailed("no_rows")
     ok = [{"row": r.number, **r.values} for r in results if r.ok]
     failed = [
-        {"row": r.number, "title": r.values.get("title", ""), "errors": [list(e) for e in r.errors]}
+        {
+            "row": r.number,
+            "title": r.values.get("title", ""),
+            "errors": [list(e) for e in r.errors],
+            "bad": r.bad,
+        }
         for r in results
         if not r.ok
     ]
@@ -119,6 +124,18 @@ def run(session: Session, job: Job, *, settings: Settings, engine: SearchEngine)
         failed=len(job.params["failed"]),
     )
     session.commit()
+
+
+def report_rows(job: Job) -> list[dict[str, Any]]:
+    """Every row of the spreadsheet in its order: imported, not yet imported, or refused
+    (with its errors and the cell texts they are about)."""
+    created = job.result.get("created", {})
+    rows = [
+        {**row, "status": "imported" if str(row["row"]) in created else "pending"}
+        for row in job.params.get("rows", [])
+    ]
+    rows += [{**row, "status": "refused"} for row in job.params.get("failed", [])]
+    return sorted(rows, key=lambda row: int(row["row"]))
 
 
 def _embed_ahead(engine: SearchEngine, owner: User, rows: list[dict[str, Any]]) -> None:

@@ -191,3 +191,27 @@ def test_a_sign_in_during_an_import_is_not_held_up_by_it(app, client, researcher
     with app.app_context():
         done = db.session().get(Job, job_id)
         assert done.state == JobState.SUCCEEDED and done.done == 10
+
+
+def test_the_report_lists_rows_in_spreadsheet_order_with_the_bad_values(
+    client, app, researcher
+) -> None:
+    from openpyxl import load_workbook
+
+    rows = (
+        HEADER
+        + "甲,说明,新材料,5,捐赠,10,20,上海市\n"
+        + "乙,说明,新材料,5,技术转让,10,20,上海市\n"
+        + "丙,说明,新材料,5,技术服务/咨询,10,20,火星\n"
+        + "丁,说明,新材料,5,技术服务/咨询,10,20,上海市\n"
+    )
+    login(client)
+    response = upload(client, rows.encode("utf-8"))
+    page = client.get(response.location).get_data(as_text=True)
+    assert "合作方式：无法识别的合作方式（“捐赠”）" in page
+    assert "所在地区：无法识别的地区（“火星”）" in page
+    job_id = int(re.search(r"/import/(\d+)", response.location).group(1))
+    report = client.get(f"/my/achievement/import/{job_id}/report.xlsx")
+    sheet = load_workbook(io.BytesIO(report.data)).active
+    numbers = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    assert numbers == [2, 3, 4, 5]

@@ -46,14 +46,26 @@ def test_semicolon_csv_and_blank_rows() -> None:
     assert read_table(data) == [{"成果名称": "A", "成果介绍": "介绍", "技术领域": "新材料"}]
 
 
-def test_xlsx_template_reads_back_and_validates() -> None:
+def test_xlsx_template_reads_back_and_its_example_row_is_not_imported() -> None:
     records = read_table(template_workbook())
     rows, unknown = validate(records)
     assert unknown == []
-    assert len(rows) == 1 and rows[0].ok, rows[0].errors
+    assert len(rows) == 1 and rows[0].errors == [("title", "example_row")]
+    # every other cell of the example is valid: only being the example stops it
     assert rows[0].values["field"] == "new_materials"
     assert rows[0].values["cooperation_modes"] == ["transfer", "license"]
     assert rows[0].values["trl"] == 6
+    # a researcher who wrote over the example imports their own row
+    records[0]["成果名称"] = "高导热氮化铝陶瓷基板"
+    records[0]["成果介绍"] = "我们的工艺：流延成型，热导率 190。"
+    assert validate(records)[0][0].ok
+
+
+def test_row_errors_quote_the_value_they_are_about() -> None:
+    header = "成果名称,成果介绍,技术领域,合作方式,所在地区\n"
+    rows, _ = validate(read_table((header + "A,介绍,新材料,技术转让、捐赠,火星\n").encode()))
+    assert set(rows[0].errors) == {("modes", "unknown_mode"), ("region", "unknown_region")}
+    assert rows[0].bad == {"modes": "捐赠", "region": "火星"}
 
 
 def test_row_errors_name_the_column_and_the_problem() -> None:

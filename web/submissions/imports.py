@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,6 +36,7 @@ ROW_ERRORS = {
     "unknown_mode": _l("unknown cooperation mode"),
     "unknown_ip_type": _l("unknown type of intellectual property"),
     "unknown_region": _l("unknown region"),
+    "example_row": _l("this is the template's example row: delete it or replace it with yours"),
 }
 
 
@@ -94,7 +97,7 @@ def import_job(job_id: int) -> str:
         "submissions/import_job.html",
         job=job,
         confirm_form=ConfirmForm(),
-        row_errors=ROW_ERRORS,
+        row_problems=row_problems,
         column_label=column_label,
     )
 
@@ -120,17 +123,33 @@ def import_report(job_id: int) -> Response:
     from openpyxl import Workbook
 
     job = _own_job(job_id)
-    created = job.result.get("created", {})
     workbook = Workbook()
     ws = workbook.active
     ws.append([_("Row"), _("Title"), _("Result")])
-    for row in job.params.get("rows", []):
-        result = _("imported") if str(row["row"]) in created else _("not yet imported")
-        ws.append([row["row"], safe_cell(row["title"]), result])
-    for row in job.params.get("failed", []):
-        reasons = "; ".join(f"{column_label(c)}: {ROW_ERRORS.get(e, e)}" for c, e in row["errors"])
-        ws.append([row["row"], safe_cell(row["title"]), safe_cell(_("not imported: ") + reasons)])
+    for row in importing.report_rows(job):
+        if row["status"] == "refused":
+            reasons = "; ".join(row_problems(row))
+            result = _("not imported: ") + reasons
+        else:
+            result = _("imported") if row["status"] == "imported" else _("not yet imported")
+        ws.append([row["row"], safe_cell(row["title"]), safe_cell(result)])
     return send_xlsx(workbook, f"import-{job.id}-report.xlsx")
+
+
+def row_problems(row: dict[str, Any]) -> list[str]:
+    """Each error of a refused row as a person reads it: column, problem, the cell's text."""
+    bad = row.get("bad") or {}
+    problems = []
+    for column, code in row["errors"]:
+        text = _(
+            "%(column)s: %(problem)s",
+            column=column_label(column),
+            problem=ROW_ERRORS.get(code, code),
+        )
+        if bad.get(column):
+            text += _(" (“%(value)s”)", value=bad[column])
+        problems.append(text)
+    return problems
 
 
 @bp.route("/jobs/<int:job_id>.json")
