@@ -7,6 +7,8 @@ declared sizes are checked before anything is decompressed (zip bombs).
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -122,7 +124,8 @@ def _pdf(data: bytes) -> Extracted:
         raise ExtractionError("corrupt") from exc
     except (ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
         raise ExtractionError("corrupt") from exc
-    text = "\n".join(p for p in pages if p)[:MAX_TEXT_CHARS]
+    text = join_broken_lines(normalise_compatibility("\n".join(p for p in pages if p)))
+    text = text[:MAX_TEXT_CHARS]
     if not text and skipped:
         raise ExtractionError("too_large_unpacked")
     if len(text.strip()) < MIN_CHARS_PER_PAGE * max(1, min(count, 3)):
@@ -146,10 +149,59 @@ def _docx(data: bytes) -> Extracted:
             cells = [c.text.strip() for c in row.cells if c.text.strip()]
             if cells:
                 parts.append(" | ".join(dict.fromkeys(cells)))
-    text = "\n".join(parts)[:MAX_TEXT_CHARS]
+    text = normalise_compatibility("\n".join(parts))[:MAX_TEXT_CHARS]
     if not text:
         raise ExtractionError("empty")
     return Extracted("docx", text)
+
+
+# Compatibility characters that NFKC maps to what the author meant: Kangxi and supplementary
+# radicals and compatibility ideographs (PDF fonts emit ⾼ U+2FBC for 高), ligatures (ﬁ) and
+# full-width letters and digits. Other NFKC mappings change meaning in technical text (m² → m2,
+# ① → 1) or Chinese punctuation (，→ ,), so they are left alone.
+_COMPATIBLE = re.compile(
+    "[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff\ufb00-\ufb4f"
+    "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u00a0]"
+)
+_SENTENCE_END = tuple("。！？；：.!?;:）)」”")
+_LIST_START = re.compile(
+    r"^\s*(?:[•·\-–*]|\d+[.、)）]|[（(]\d+[)）]|[一二三四五六七八九十]+、|第.{1,3}[章节条])"
+)
+
+
+def normalise_compatibility(text: str) -> str:
+    return _COMPATIBLE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+
+
+def join_broken_lines(text: str) -> str:
+    """Lines a PDF broke inside a sentence become one: a line that reaches the usual line
+    width and does not end a sentence continues on the next line (unless that starts a list
+    item). Short lines (titles, headings, table cells) stay as they are."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    lengths = sorted(len(line) for line in lines if line.strip())
+    if not lengths:
+        return text
+    usual = lengths[int(len(lengths) * 0.75)]
+    joined: list[str] = []
+    for line in lines:
+        previous = joined[-1] if joined else ""
+        continues = (
+            previous.strip()
+            and line.strip()
+            and len(previous) >= 0.8 * usual
+            and not previous.endswith(_SENTENCE_END)
+            and not _LIST_START.match(line)
+        )
+        if continues:
+            if previous.endswith("-") and previous[-2:-1].isalpha():
+                joined[-1] = previous[:-1] + line.lstrip()
+            elif previous[-1:].isascii() and line.lstrip()[:1].isascii():
+                joined[-1] = previous + " " + line.lstrip()
+            else:
+                joined[-1] = previous + line.lstrip()
+        else:
+            joined.append(line)
+    return "\n".join(joined)
 
 
 def guess_title(text: str, limit: int = 60) -> str:

@@ -105,3 +105,46 @@ def test_a_stream_past_pypdfs_limit_is_a_clear_error_not_a_crash() -> None:
     with pytest.raises(ExtractionError) as info:
         extract(make_inflating_pdf(80))  # 80 MB of blanks in 80 KB
     assert info.value.code == "too_large_unpacked"
+
+
+def test_compatibility_characters_become_what_the_author_meant() -> None:
+    from indexer.extract import normalise_compatibility
+
+    # a PDF font's Kangxi radical ⾼ (U+2FBC) is 高; full-width letters and ligatures fold
+    assert normalise_compatibility("\u2fbc导热ＡＢ１２ ﬁlm") == "高导热AB12 film"
+    # meaning-bearing forms and Chinese punctuation stay
+    assert normalise_compatibility("m²，①，℃") == "m²，①，℃"
+    data = make_docx(["\u2fbc导热氮化铝陶瓷基板", "热导率 180 W/(m·K)，已中试。"])
+    assert extract(data).text.startswith("高导热氮化铝陶瓷基板")
+
+
+def test_lines_a_pdf_broke_inside_a_sentence_are_joined() -> None:
+    from indexer.extract import join_broken_lines
+
+    text = (
+        "高导热氮化铝陶瓷基板\n"
+        "本成果采用流延成型与低温共烧工艺制备氮化铝陶瓷基板，热导率达到\n"
+        "180 W/(m·K)，可将功率模块结温降低20℃，已完成中试验证并在两家企\n"
+        "业试用。\n"
+        "1. 技术转让\n"
+        "2. 许可使用"
+    )
+    assert join_broken_lines(text).splitlines() == [
+        "高导热氮化铝陶瓷基板",
+        "本成果采用流延成型与低温共烧工艺制备氮化铝陶瓷基板，热导率达到180 W/(m·K)，"
+        "可将功率模块结温降低20℃，已完成中试验证并在两家企业试用。",
+        "1. 技术转让",
+        "2. 许可使用",
+    ]
+    pdf = make_pdf(
+        [
+            "Aluminium nitride substrates",
+            "Tape casting and low temperature sintering give substrates whose",
+            "thermal conductivity reaches 180 W/mK for power modules in electric",
+            "vehicles and rail traction, piloted with two module makers.",
+        ]
+    )
+    assert (
+        "substrates whose thermal conductivity reaches 180 W/mK for power modules in electric "
+        "vehicles" in extract(pdf).text
+    )

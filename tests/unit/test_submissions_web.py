@@ -387,6 +387,39 @@ def test_an_upload_that_reads_too_long_gets_a_clear_message_and_nothing_is_kept(
     assert not list((settings.upload_dir / "pending").glob("*"))
 
 
+def test_a_write_up_prefills_what_it_states_marked_for_the_owner_to_confirm(client, people) -> None:
+    import io
+
+    from tests.documents import make_docx
+
+    login(client, people["researcher"])
+    data = make_docx(
+        [
+            "高导热氮化铝陶瓷基板制备技术",
+            "技术领域：新材料",
+            "技术成熟度：6级",
+            "知识产权：发明专利 ZL202110234567.8",
+            "合作方式：技术转让、许可使用",
+            "转让价格：50–200万元",
+            "所在地区：江苏省",
+            "采用流延成型与低温共烧工艺制备氮化铝陶瓷基板，热导率 180 W/(m·K)。",
+        ]
+    )
+    page = client.post(
+        "/my/achievement/from-file",
+        data={"document": (io.BytesIO(data), "write-up.docx")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert 'value="ZL202110234567.8"' in page
+    assert '<option selected value="6">' in page or '<option value="6" selected>' in page
+    assert '<option selected value="江苏省">' in page or '<option value="江苏省" selected>' in page
+    assert 'value="transfer" checked' in page or 'checked id="cooperation_modes-0"' in page
+    for name in ("patent_numbers", "trl", "field", "region", "cooperation_modes", "price_min"):
+        assert f'data-recognised="{name}"' in page
+    assert 'data-recognised="title"' not in page  # the title is a guess, not a statement
+    assert "来自文件，请核对" in page
+
+
 def test_oversize_upload_is_refused(app, client, people) -> None:
     import io
 

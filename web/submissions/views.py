@@ -16,7 +16,7 @@ from indexer.extract import ExtractionError, guess_title
 from matchmaker import runtime, visibility
 from matchmaker.duplicates import guards as duplicates
 from matchmaker.listings import operations as listings
-from matchmaker.listings import pages, uploads, validity
+from matchmaker.listings import pages, prefill, uploads, validity
 from matchmaker.matching import operations as matching
 from matchmaker.matching.compatibility import shown_checks
 from matchmaker.models import (
@@ -167,6 +167,7 @@ def achievement_from_file() -> str | Response:
     """Extract the text of a DOCX/PDF and pre-fill a new achievement for the researcher to edit."""
     file_form = FileImportForm()
     form = AchievementForm(formdata=None)
+    recognised: list[str] = []
     if file_form.validate_on_submit():
         data = file_form.document.data.read()
         try:
@@ -185,10 +186,16 @@ def achievement_from_file() -> str | Response:
             form.title.data = guess_title(extracted.text)
             form.description.data = extracted.text[:20000]
             form.attachment_key.data = pending.key
+            recognised = _fill_recognised(form, prefill.recognise(extracted.text))
             flash(
                 _(
                     "Text taken from %(name)s: please check it and fill in the other fields.",
                     name=pending.original_name,
+                )
+                + (
+                    " " + _("Fields marked “from the file” were read from it: please confirm them.")
+                    if recognised
+                    else ""
                 ),
                 "info",
             )
@@ -198,7 +205,22 @@ def achievement_from_file() -> str | Response:
         listing=None,
         kind="achievement",
         file_form=file_form,
+        prefilled=recognised,
     )
+
+
+def _fill_recognised(form: Any, found: prefill.Prefill) -> list[str]:
+    """Put what the document states into the form; returns the names of the fields filled."""
+    values = found.values
+    if "patent_numbers" in values:
+        form.patent_numbers.data = ", ".join(values["patent_numbers"])
+    for name in ("trl", "ip_type"):
+        if name in values:
+            getattr(form, name).data = str(values[name])
+    for name in ("field", "region", "cooperation_modes", "price_min", "price_max"):
+        if name in values:
+            getattr(form, name).data = values[name]
+    return found.recognised
 
 
 @bp.route("/<kind>/<int:listing_id>/edit", methods=["GET", "POST"])
