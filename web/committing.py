@@ -39,7 +39,8 @@ def committing(success: str | None = None, *, flash_error: bool = True) -> Itera
         session.rollback()
         outcome.error = exc
         if flash_error:
-            flash(message_for(exc), "error")
+            for problem in getattr(exc, "problems", None) or [exc]:
+                flash(message_for(problem), "error")
         return
     session.commit()
     outcome.ok = True

@@ -142,6 +142,19 @@ MESSAGES = {
 }
 
 
+def field_errors(error: OperationError | None) -> dict[str, str]:
+    """Field name → message of each problem a refused form had (FormInvalid lists several)."""
+    if error is None:
+        return {}
+    problems = getattr(error, "problems", None) or [error]
+    found: dict[str, str] = {}
+    for problem in problems:
+        name = getattr(problem, "field", None)
+        if name and name not in found:
+            found[name] = message_for(problem)
+    return found
+
+
 def message_for(error: OperationError | ExtractionError | TableError) -> str:
     template = MESSAGES.get(error.code)
     if template is None:

@@ -20,6 +20,24 @@ class ValidationFailed(OperationError):
         self.field = field
 
 
+class FormInvalid(ValidationFailed):
+    """Several fields broke their rules at once: `problems` lists each (the first is this
+    error's own code and field), so a form can show them all, each beside its field."""
+
+    def __init__(self, problems: list[ValidationFailed]) -> None:
+        first = problems[0]
+        super().__init__(first.code, field=first.field, **first.params)
+        self.problems = problems
+
+
+def raise_all(problems: list[ValidationFailed]) -> None:
+    """Raise the one problem, or all of them together; nothing when the list is empty."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise FormInvalid(problems)
+
+
 class PermissionDenied(OperationError):
     pass
 

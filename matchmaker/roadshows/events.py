@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.core import audit
-from matchmaker.core.errors import PermissionDenied, ValidationFailed
+from matchmaker.core.errors import PermissionDenied, ValidationFailed, raise_all
 from matchmaker.matching import scoring
 from matchmaker.models import (
     Achievement,
@@ -82,43 +82,58 @@ def require_staff(actor: User) -> None:
 
 
 def _clean(form: RoadshowForm) -> dict[str, object]:
+    """The form's values, or every problem at once (FormInvalid) so staff fix them in one go."""
+    problems: list[ValidationFailed] = []
     title = form.title.strip()
     if not title:
-        raise ValidationFailed("title_required", field="title")
-    if len(title) > TITLE_MAX:
-        raise ValidationFailed("too_long", field="title", max=TITLE_MAX)
+        problems.append(ValidationFailed("title_required", field="title"))
+    elif len(title) > TITLE_MAX:
+        problems.append(ValidationFailed("too_long", field="title", max=TITLE_MAX))
+    zone_ok = True
     try:
         ZoneInfo(form.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed("bad_timezone", field="timezone") from None
+        zone_ok = False
+        problems.append(ValidationFailed("bad_timezone", field="timezone"))
     if form.starts_at is None:
-        raise ValidationFailed("bad_datetime", field="starts_at")
+        problems.append(ValidationFailed("bad_datetime", field="starts_at"))
     if form.ends_at is None:
-        raise ValidationFailed("bad_datetime", field="ends_at")
-    try:
-        starts = to_utc(form.starts_at, form.timezone)
-        ends = to_utc(form.ends_at, form.timezone)
-        deadline = (
-            to_utc(form.registration_deadline, form.timezone)
-            if form.registration_deadline
-            else None
-        )
-        meetings_start = to_utc(form.meetings_start, form.timezone) if form.meetings_start else None
-    except ValueError:
-        raise ValidationFailed("bad_datetime", field="starts_at") from None
-    if ends <= starts:
-        raise ValidationFailed("end_before_start", field="ends_at")
+        problems.append(ValidationFailed("bad_datetime", field="ends_at"))
+    starts = ends = deadline = meetings_start = None
+    if zone_ok:
+
+        def convert(value: datetime | None, name: str) -> datetime | None:
+            if value is None:
+                return None
+            try:
+                return to_utc(value, form.timezone)
+            except ValueError:
+                problems.append(ValidationFailed("bad_datetime", field=name))
+                return None
+
+        starts = convert(form.starts_at, "starts_at")
+        ends = convert(form.ends_at, "ends_at")
+        deadline = convert(form.registration_deadline, "registration_deadline")
+        meetings_start = convert(form.meetings_start, "meetings_start")
+    if starts is not None and ends is not None and ends <= starts:
+        problems.append(ValidationFailed("end_before_start", field="ends_at"))
     if form.capacity <= 0:
-        raise ValidationFailed("capacity_positive", field="capacity")
+        problems.append(ValidationFailed("capacity_positive", field="capacity"))
     if not 1 <= form.presentation_slots <= 50:
-        raise ValidationFailed("slots_range", field="presentation_slots")
-    if deadline is not None and deadline > starts:
-        raise ValidationFailed("deadline_after_start", field="registration_deadline")
-    if meetings_start is not None and not starts <= meetings_start < ends:
-        raise ValidationFailed("meetings_start_range", field="meetings_start")
+        problems.append(ValidationFailed("slots_range", field="presentation_slots"))
+    if deadline is not None and starts is not None and deadline > starts:
+        problems.append(ValidationFailed("deadline_after_start", field="registration_deadline"))
+    if (
+        meetings_start is not None
+        and starts is not None
+        and ends is not None
+        and not starts <= meetings_start < ends
+    ):
+        problems.append(ValidationFailed("meetings_start_range", field="meetings_start"))
     url = (form.online_url or "").strip() or None
     if url and not url.startswith(("https://", "http://")):
-        raise ValidationFailed("bad_url", field="online_url")
+        problems.append(ValidationFailed("bad_url", field="online_url"))
+    raise_all(problems)
     return {
         "title": title,
         "description": form.description.strip(),

@@ -641,3 +641,26 @@ def test_published_lineup_needs_the_edit_step(client, app, world) -> None:
         roadshow = db.session().get(Roadshow, world["rid"])
         assert roadshow.lineup_snapshot is None
         assert free not in {i.id for i in roadshow.lineup}
+
+
+def test_the_roadshow_form_shows_every_problem_at_once_beside_its_field(client, world) -> None:
+    """Staff fix a form in one go: all problems listed at the top and each beside its field,
+    not one per submit."""
+    login(client, world["staff"])
+    page = client.post(
+        "/roadshows/new",
+        data={
+            "title": "",
+            "starts_at": "2030-05-10T09:00",
+            "ends_at": "2030-05-10T08:00",
+            "timezone": "Asia/Shanghai",
+            "capacity": "0",
+            "presentation_slots": "99",
+            "online_url": "ftp://example.com",
+        },
+    ).get_data(as_text=True)
+    problems = page.split('data-testid="form-problems"')[1].split("</div>")[0]
+    assert problems.count("<li>") == 5
+    for name in ("title", "ends_at", "capacity", "presentation_slots", "online_url"):
+        assert f'data-error-for="{name}"' in page
+    assert "请修正以下 5 处问题" in page

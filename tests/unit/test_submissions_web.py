@@ -454,3 +454,28 @@ def test_someone_elses_pending_upload_cannot_be_attached(client, app, people) ->
     client.post("/my/achievement/new", data={**ACHIEVEMENT_FORM, "attachment_key": key})
     with app.app_context():
         assert db.session().query(Attachment).count() == 0
+
+
+def test_form_problems_are_listed_at_the_top_and_beside_their_fields(client, people) -> None:
+    login(client, people["enterprise"])
+    page = client.post(
+        "/my/need/new", data={**NEED_FORM, "title": "", "budget_max": "50000000"}
+    ).get_data(as_text=True)
+    summary = page.index('data-testid="form-problems"')
+    assert summary < page.index("<fieldset")  # above the fields, where the eye is
+    listed = page[summary:].split("</div>")[0]
+    assert listed.count("<li>") == 2
+    assert 'href="#title"' in listed and 'href="#budget_max"' in listed
+    assert page.count('class="error" role="alert"') == 2  # and each beside its field
+    assert "problems.js" in page
+
+
+def test_the_near_duplicate_warning_comes_before_the_fields(client, people) -> None:
+    login(client, people["enterprise"])
+    client.post("/my/need/new", data=NEED_FORM)
+    page = client.post(
+        "/my/need/new", data={**NEED_FORM, "title": NEED_FORM["title"] + "（二期）"}
+    ).get_data(as_text=True)
+    assert 'data-testid="duplicate-before-save"' in page
+    assert page.index('data-testid="duplicate-before-save"') < page.index("<fieldset")
+    assert "%</span>" not in page  # no raw similarity number

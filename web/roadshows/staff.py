@@ -9,12 +9,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from matchmaker import runtime, taxonomy
+from matchmaker.core.errors import OperationError
 from matchmaker.models import LineupItem, Roadshow, RoadshowState
 from matchmaker.roadshows import events as roadshow_events
 from matchmaker.roadshows import meetings as roadshow_meetings
 from web import db
 from web.access import staff_required
 from web.committing import committing
+from web.messages import field_errors
 from web.roadshows import bp
 from web.roadshows.common import input_value, load, local_datetime, whole_number
 
@@ -40,11 +42,14 @@ def _form() -> roadshow_events.RoadshowForm:
     )
 
 
-def _render_form(roadshow: Roadshow | None, values: dict[str, object]) -> str:
+def _render_form(
+    roadshow: Roadshow | None, values: dict[str, object], error: OperationError | None = None
+) -> str:
     return render_template(
         "roadshows/form.html",
         roadshow=roadshow,
         values=values,
+        field_errors=field_errors(error),
         fields=taxonomy.FIELDS,
         regions=taxonomy.REGIONS,
         zones=ZONES,
@@ -85,7 +90,7 @@ def create() -> str | Response:
     with committing(_("Roadshow created. Now recommend its lineup.")) as outcome:
         roadshow = roadshow_events.create(db.session(), current_user, _form())
     if not outcome.ok:
-        return _render_form(None, _posted_values())
+        return _render_form(None, _posted_values(), outcome.error)
     return redirect(url_for("roadshows.lineup", roadshow_id=roadshow.id))
 
 
@@ -100,7 +105,7 @@ def edit(roadshow_id: int) -> str | Response:
             db.session(), current_user, roadshow, _form(), secret=runtime.settings().secret_key
         )
     if not outcome.ok:
-        return _render_form(roadshow, _posted_values())
+        return _render_form(roadshow, _posted_values(), outcome.error)
     return redirect(url_for("roadshows.lineup", roadshow_id=roadshow.id))
 
 
