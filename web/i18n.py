@@ -63,6 +63,8 @@ def init_app(app: Flask) -> None:
     from web.messages import (
         check_label,
         check_result_label,
+        health_label,
+        job_state_label,
         match_state_label,
         money_range,
         reason_label,
@@ -82,6 +84,8 @@ def init_app(app: Flask) -> None:
         role_label=role_label,
         money_range=money_range,
         match_state_label=match_state_label,
+        job_state_label=job_state_label,
+        health_label=health_label,
         check_label=check_label,
         check_result_label=check_result_label,
         reason_label=reason_label,
