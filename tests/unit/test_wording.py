@@ -45,3 +45,19 @@ def test_english_form_shows_english_option_labels_only(client, world) -> None:  
             assert term.zh in chinese and f"{term.zh} / {term.en}" not in chinese
     level = taxonomy.TRL_LEVELS[6]
     assert level.en in english and level.zh not in english
+
+
+def test_no_full_width_punctuation_outside_the_chinese_catalogue() -> None:
+    """English text comes from msgids and templates; a full-width colon there shows up in the
+    English pages (Chinese punctuation belongs in the .po msgstr)."""
+    from pathlib import Path
+
+    web = Path(__file__).resolve().parents[2] / "web"
+    sources = [
+        *web.glob("templates/**/*.html"),
+        *web.glob("**/*.py"),
+        *web.glob("static/js/*.js"),
+        web / "translations" / "messages.pot",
+    ]
+    offending = [str(p.relative_to(web)) for p in sources if "：" in p.read_text(encoding="utf-8")]
+    assert offending == []
