@@ -79,11 +79,11 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return result
 
 
-# entries that name a state change as "from"/"to" (match.state, match.assigned)
-_PAIRS = (("from", "to", "state"),)
+# entries that name a change as "from"/"to": what changed (a state unless named here)
+_PAIR_FIELDS = {"match.assigned": "assignee"}
 
 
-def changes(data: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+def changes(data: Mapping[str, Any], action: str = "") -> list[tuple[str, Any, Any]]:
     """What an entry's details say changed, as (field, before, after); a detail that is no
     change (a note, the other party) reads as (field, None, value)."""
     rows: list[tuple[str, Any, Any]] = []
@@ -91,9 +91,9 @@ def changes(data: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
     for name, pair in dict(rest.pop("changes", None) or {}).items():
         old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
         rows.append((name, old, new))
-    for first, second, label in _PAIRS:
-        if first in rest or second in rest:
-            rows.append((label, rest.pop(first, None), rest.pop(second, None)))
+    if "from" in rest or "to" in rest:
+        label = _PAIR_FIELDS.get(action, "state")
+        rows.append((label, rest.pop("from", None), rest.pop("to", None)))
     rows.extend((name, None, value) for name, value in rest.items() if value not in (None, ""))
     return rows
 
@@ -154,6 +154,17 @@ def actors(session: Session) -> list[User]:
     """Everyone who appears in the log, by name (for the filter)."""
     ids = sa.select(AuditEntry.actor_id).where(AuditEntry.actor_id.is_not(None)).distinct()
     return list(session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.name)))
+
+
+def people(session: Session, entries: list[AuditEntry]) -> dict[int, User]:
+    """The users an entry names: its actor, and the assignees of an assignment."""
+    ids = {e.actor_id for e in entries if e.actor_id is not None}
+    for entry in entries:
+        if entry.action in _PAIR_FIELDS and _PAIR_FIELDS[entry.action] == "assignee":
+            ids.update(v for v in (entry.data.get("from"), entry.data.get("to")) if v)
+    if not ids:
+        return {}
+    return {u.id: u for u in session.scalars(sa.select(User).where(User.id.in_(ids)))}
 
 
 def actions(session: Session) -> list[str]:

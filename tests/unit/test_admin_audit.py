@@ -90,6 +90,7 @@ def test_changes_read_as_before_and_after_per_field() -> None:
     assert ("capacity", 40, 60) in rows
     assert ("state", "proposed", "approved") in rows
     assert audit.changes({"intent": "contract"}) == [("intent", None, "contract")]
+    assert audit.changes({"from": None, "to": 5}, "match.assigned") == [("assignee", None, 5)]
 
 
 @pytest.fixture
@@ -148,6 +149,7 @@ def web_log(app):
         staff = factories.user(s, Role.STAFF, name="李工作")
         audit.record(s, staff, "roadshow.followup", "meeting", 7, intent="签约意向")
         audit.record(s, admin, "user.created", "user", staff.id)
+        audit.record(s, admin, "match.assigned", "match", 3, **{"from": None, "to": staff.id})
         s.flush()
         result = {"email": admin.email, "staff_id": staff.id}
         s.commit()
@@ -162,6 +164,7 @@ def test_audit_page_names_people_and_translates_actions(client, web_log) -> None
     assert "李工作" in rows and "王管理" in rows and "管理员" in rows  # name and role
     assert "路演后续跟进" in rows and "roadshow.followup" not in rows
     assert "意向：签约意向" in rows and "\\u" not in rows
+    assert "负责人：— → 李工作" in rows
     english = _admin_page(client, web_log, lang="en")
     assert "Roadshow follow-up" in english
 

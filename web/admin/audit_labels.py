@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -116,6 +117,7 @@ FIELD_LABELS = {
     "merged": _l("Merged"),
     "active": _l("Active"),
     "frequency": _l("Frequency"),
+    "assignee": _l("Assignee"),
 }
 
 _STATE_FIELDS = {"state", "source", "target", "status"}
@@ -136,10 +138,13 @@ def field_label(name: str) -> str:
     return str(label) if label is not None else name.replace("_", " ")
 
 
-def value_text(name: str, value: Any) -> str:
-    """A detail's value as a person reads it: states translated, lists joined, JSON decoded."""
+def value_text(name: str, value: Any, people: Mapping[int, Any] | None = None) -> str:
+    """A detail's value as a person reads it: states translated, people by name, lists joined,
+    JSON decoded."""
     if value is None or value == "":
         return "—"
+    if name == "assignee" and people and value in people:
+        return str(people[value].name)
     if isinstance(value, bool):
         return "✓" if value else "✗"
     if name in _STATE_FIELDS and isinstance(value, str):

@@ -65,13 +65,13 @@ def audit_log() -> str:
         until=request.args.get("until", type=_day),
         page=request.args.get("page", 1, type=int),
     )
-    actors = audit.actors(s)
+    result = audit.search(s, query)
     return render_template(
         "admin/audit.html",
-        result=audit.search(s, query),
+        result=result,
         query=query,
-        actors=actors,
-        people={person.id: person for person in actors},
+        actors=audit.actors(s),
+        people=audit.people(s, result.entries),
         actions=audit.actions(s),
         entity_types=audit.entity_types(s),
         changes=audit.changes,
