@@ -88,6 +88,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 def register_blueprints(app: Flask) -> None:
     from web.admin import bp as admin_bp
     from web.api import bp as api_bp
+    from web.api_docs import bp as api_docs_bp
     from web.api_tokens import bp as api_tokens_bp
     from web.auth import bp as auth_bp
     from web.duplicates import bp as duplicates_bp
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
         duplicates_bp,
         health_bp,
         api_bp,
+        api_docs_bp,
         api_tokens_bp,
     )
     for bp in blueprints:

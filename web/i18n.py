@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask import Flask, request, session
-from flask_babel import get_locale, gettext
+from flask_babel import format_date, get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -45,9 +46,19 @@ def current_locale() -> str:
     return locale.language if locale else "zh"
 
 
+def term_label(vocabulary: dict[str, taxonomy.Term], code: str | None) -> str:
+    """A vocabulary code in the reader's language (templates use the *_label filters)."""
+    return taxonomy.label(vocabulary, code, current_locale())
+
+
+def local_date(value: datetime | None) -> str:
+    """A stored UTC time as the association's calendar date (BABEL_DEFAULT_TIMEZONE)."""
+    return format_date(value, "yyyy-MM-dd") if value else ""
+
+
 def init_app(app: Flask) -> None:
     def vocab_filter(vocabulary: dict[str, taxonomy.Term]):  # type: ignore[no-untyped-def]
-        return lambda code: taxonomy.label(vocabulary, code, current_locale())
+        return lambda code: term_label(vocabulary, code)
 
     app.jinja_env.filters["field_label"] = vocab_filter(taxonomy.FIELDS)
     app.jinja_env.filters["mode_label"] = vocab_filter(taxonomy.COOPERATION_MODES)
@@ -57,12 +68,14 @@ def init_app(app: Flask) -> None:
         taxonomy.TRL_LEVELS[level].label(current_locale()) if level in taxonomy.TRL_LEVELS else ""
     )
 
-    from flask_babel import format_date, format_datetime
+    from flask_babel import format_datetime
 
     from matchmaker.matching import scoring
     from web.messages import (
         check_label,
         check_result_label,
+        health_label,
+        job_state_label,
         match_state_label,
         money_range,
         reason_label,
@@ -73,15 +86,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetimeformat"] = lambda value: (
         format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
     )
-    app.jinja_env.filters["dateformat"] = lambda value: (
-        format_date(value, "yyyy-MM-dd") if value else ""
-    )
+    app.jinja_env.filters["dateformat"] = local_date
     app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.globals.update(
         state_label=state_label,
         role_label=role_label,
         money_range=money_range,
         match_state_label=match_state_label,
+        job_state_label=job_state_label,
+        health_label=health_label,
         check_label=check_label,
         check_result_label=check_result_label,
         reason_label=reason_label,

@@ -6,12 +6,14 @@ from flask import jsonify
 from werkzeug.wrappers import Response
 
 from matchmaker.models import Job
+from web.messages import job_state_label
 
 
 def job_json(job: Job, *, show_error: bool) -> Response:
     return jsonify(
         id=job.id,
         state=str(job.state),
+        state_label=job_state_label(job.state),
         done=job.done,
         total=job.total,
         percent=job.percent,

@@ -222,6 +222,32 @@ ROLE_LABELS = {
 }
 
 
+JOB_STATE_LABELS = {
+    "queued": _l("Queued"),
+    "running": _l("Running"),
+    "succeeded": _l("Completed"),
+    "failed": _l("Failed"),
+}
+
+# what the search index reports about itself (local backend, Elasticsearch cluster colours)
+HEALTH_LABELS = {
+    "ok": _l("Working"),
+    "green": _l("Working"),
+    "yellow": _l("Working, without replicas"),
+    "red": _l("Faulty"),
+    "unavailable": _l("Unavailable"),
+    "loading": _l("Loading the model"),
+}
+
+
+def job_state_label(state: object) -> str:
+    return str(JOB_STATE_LABELS.get(str(state), str(state)))
+
+
+def health_label(status: object) -> str:
+    return str(HEALTH_LABELS.get(str(status), str(status)))
+
+
 def state_label(state: object) -> str:
     return str(STATE_LABELS.get(str(state), str(state)))
 

@@ -168,14 +168,23 @@ def update(
     require_staff(actor)
     if roadshow.state not in EDITABLE_STATES:
         raise ValidationFailed("transition_not_allowed")
+    cleaned = _clean(form)
+    previous = {name: getattr(roadshow, name) for name in cleaned}
     before = roadshow.capacity
-    for name, value in _clean(form).items():
+    for name, value in cleaned.items():
         setattr(roadshow, name, value)
     if roadshow.capacity > before:
         from matchmaker.roadshows import desk as roadshow_desk
 
         roadshow_desk.apply_capacity(session, roadshow, secret)
-    audit.record(session, actor, "roadshow.updated", "roadshow", roadshow.id)
+    audit.record(
+        session,
+        actor,
+        "roadshow.updated",
+        "roadshow",
+        roadshow.id,
+        changes=audit.diff(previous, cleaned),
+    )
     session.flush()
     return roadshow
 

@@ -134,6 +134,7 @@ ACCESS: dict[str, set[str] | str] = {
     "api_tokens.revoke": SIGNED_IN,
     # the JSON API: the description is public, everything else needs a bearer token
     "api.openapi_document": EVERYONE,
+    "api_docs.index": EVERYONE,
     "api.achievements": TOKEN_ONLY,
     "api.achievement": TOKEN_ONLY,
     "api.needs": TOKEN_ONLY,

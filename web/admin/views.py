@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -16,7 +17,7 @@ from matchmaker.models import Job, Role
 from matchmaker.search import indexing
 from web import db
 from web.access import admin_required
-from web.admin import bp
+from web.admin import audit_labels, bp
 from web.admin.forms import StaffAccountForm
 from web.jobs import job_json
 from web.messages import message_for
@@ -54,8 +55,32 @@ def users() -> str | Response:
 @bp.route("/audit")
 @admin_required
 def audit_log() -> str:
-    entries = audit.latest(db.session())
-    return render_template("admin/audit.html", entries=entries)
+    s = db.session()
+    query = audit.AuditQuery(
+        actor_id=request.args.get("actor", type=int),
+        action=request.args.get("action") or None,
+        entity_type=request.args.get("object") or None,
+        entity_id=request.args.get("object_id", type=int),
+        since=request.args.get("since", type=_day),
+        until=request.args.get("until", type=_day),
+        page=request.args.get("page", 1, type=int),
+    )
+    result = audit.search(s, query)
+    return render_template(
+        "admin/audit.html",
+        result=result,
+        query=query,
+        actors=audit.actors(s),
+        people=audit.people(s, result.entries),
+        actions=audit.actions(s),
+        entity_types=audit.entity_types(s),
+        changes=audit.changes,
+        labels=audit_labels,
+    )
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)  # a ValueError makes request.args.get ignore the filter
 
 
 @bp.route("/index")

@@ -19,7 +19,7 @@ from web.api_tokens import bp
 
 class TokenForm(FlaskForm):
     name = StringField(
-        _l("Name"),
+        _l("Token name"),
         validators=[DataRequired(_l("This field is required.")), Length(max=api_tokens.NAME_MAX)],
         description=_l("What the token is for, e.g. ERP sync"),
     )

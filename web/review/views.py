@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker import runtime
+from matchmaker import runtime, taxonomy
 from matchmaker.accounts import operations as accounts
 from matchmaker.core.errors import OperationError
 from matchmaker.core.numbers import whole_number
@@ -25,6 +25,7 @@ from web import db
 from web.access import staff_required
 from web.committing import committing
 from web.downloads import send_xlsx
+from web.i18n import local_date, term_label
 from web.messages import match_state_label, message_for
 from web.review import bp
 
@@ -118,10 +119,10 @@ def export() -> Response:
                 safe_cell(need.organisation.name if need.organisation else ""),
                 safe_cell(achievement.title),
                 safe_cell(achievement.organisation.name if achievement.organisation else ""),
-                need.field or "",
+                term_label(taxonomy.FIELDS, need.field),
                 need.region or "",
                 safe_cell(match.assignee.name if match.assignee else ""),
-                match.created_at.strftime("%Y-%m-%d"),
+                local_date(match.created_at),
                 float(match.contract_value) if match.contract_value is not None else None,
             ]
         )

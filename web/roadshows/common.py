@@ -73,6 +73,7 @@ def _helpers() -> dict[str, Any]:
         "event_time": event_time,
         "roadshow_state_label": labels.roadshow_state_label,
         "registration_label": labels.registration_label,
+        "my_registration": labels.my_registration,
         "meeting_state_label": labels.meeting_state_label,
         "intent_label": labels.intent_label,
         "intents": list(labels.INTENTS),

@@ -17,6 +17,13 @@ REGISTRATION_STATUSES = {
     "waitlisted": _l("Waitlisted"),
     "cancelled": _l("Cancelled"),
 }
+# the participant's own registration, said once as a sentence
+MY_REGISTRATION = {
+    "pending": _l("Your registration awaits e-mail confirmation."),
+    "registered": _l("You are registered."),
+    "waitlisted": _l("You are on the waitlist. We will tell you when a seat opens."),
+    "cancelled": _l("Your registration is cancelled."),
+}
 MEETING_STATES = {
     "requested": _l("Requested"),
     "accepted": _l("Accepted"),
@@ -39,6 +46,10 @@ def roadshow_state_label(value: object) -> str:
 
 def registration_label(value: object) -> str:
     return str(REGISTRATION_STATUSES.get(str(value), str(value)))
+
+
+def my_registration(value: object) -> str:
+    return str(MY_REGISTRATION.get(str(value), registration_label(value)))
 
 
 def meeting_state_label(value: object) -> str:

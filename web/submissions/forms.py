@@ -23,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from matchmaker import runtime, taxonomy
 from matchmaker.listings import amounts
+from web.i18n import current_locale
 
 REQUIRED = _l("This field is required.")
 
@@ -34,7 +35,7 @@ class CheckboxList(SelectMultipleField):
 
 def field_choices() -> list[SelectChoice]:
     return [SelectChoice("", _l("— choose —"))] + [
-        SelectChoice(code, term.zh + " / " + term.en) for code, term in taxonomy.FIELDS.items()
+        SelectChoice(code, term.label(current_locale())) for code, term in taxonomy.FIELDS.items()
     ]
 
 
@@ -43,12 +44,13 @@ def region_choices() -> list[SelectChoice]:
 
 
 def mode_choices() -> list[SelectChoice]:
-    return [SelectChoice(c, t.zh + " / " + t.en) for c, t in taxonomy.COOPERATION_MODES.items()]
+    locale = current_locale()
+    return [SelectChoice(c, t.label(locale)) for c, t in taxonomy.COOPERATION_MODES.items()]
 
 
 def trl_choices() -> list[SelectChoice]:
     return [SelectChoice("", _l("— not stated —"))] + [
-        SelectChoice(str(level), f"TRL {level} · {term.zh} / {term.en}")
+        SelectChoice(str(level), f"TRL {level} · {term.label(current_locale())}")
         for level, term in taxonomy.TRL_LEVELS.items()
     ]
 
@@ -169,7 +171,7 @@ class AchievementForm(_ListingForm):
         _l("Intellectual property"),
         choices=lambda: (
             [SelectChoice("", _l("— choose —"))]
-            + [SelectChoice(c, t.zh + " / " + t.en) for c, t in taxonomy.IP_TYPES.items()]
+            + [SelectChoice(c, t.label(current_locale())) for c, t in taxonomy.IP_TYPES.items()]
         ),
         validators=[Optional()],
     )

@@ -11,7 +11,7 @@
         var count = element.querySelector(".job-count");
         if (count) { count.textContent = job.done + " / " + job.total; }
         var state = element.querySelector(".job-state");
-        if (state) { state.textContent = job.state; }
+        if (state) { state.textContent = job.state_label || job.state; }
         element.setAttribute("data-state", job.state);
         if (job.state === "queued" || job.state === "running") {
           setTimeout(function () { poll(element); }, 1000);
