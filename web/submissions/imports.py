@@ -22,6 +22,7 @@ from web import db
 from web.access import roles_required
 from web.committing import committing
 from web.downloads import send_xlsx
+from web.i18n import current_locale
 from web.jobs import job_json
 from web.messages import message_for
 from web.submissions import bp
@@ -53,7 +54,7 @@ class ConfirmForm(FlaskForm):
 def column_label(key: str) -> str:
     for column, zh, en, _required in sheet.COLUMNS:
         if column == key:
-            return zh if _("Title") == "标题" else en
+            return zh if current_locale() == "zh" else en
     return key
 
 
