@@ -90,9 +90,15 @@ class Embedder:
         if self.quantize:
             # int8 weights for the Linear layers: about twice the speed on CPU, same ranking
             transformer = model[0]
-            transformer.auto_model = torch.ao.quantization.quantize_dynamic(
+            quantized = torch.ao.quantization.quantize_dynamic(
                 transformer.auto_model, {torch.nn.Linear}, dtype=torch.qint8
             )
+            # sentence-transformers 6 runs `.model` (`auto_model` is a read-only view of it);
+            # older versions keep the module in `auto_model`
+            if isinstance(getattr(type(transformer), "auto_model", None), property):
+                transformer.model = quantized
+            else:
+                transformer.auto_model = quantized
         model.eval()
         return model
 

