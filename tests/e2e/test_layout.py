@@ -135,7 +135,7 @@ def _check_one_line(page, selector: str, where: str) -> int:  # type: ignore[no-
     return items.count()
 
 
-def _check_header(page, width: int, where: str) -> None:  # type: ignore[no-untyped-def]
+def _check_header(page, width: int, where: str, shot: str) -> None:  # type: ignore[no-untyped-def]
     button = page.locator("[data-testid=menu-button]")
     if width < COLLAPSED_BELOW:
         assert button.is_visible(), f"{where}: the menu button is shown on narrow screens"
@@ -152,6 +152,8 @@ def _check_header(page, width: int, where: str) -> None:  # type: ignore[no-unty
         menu.locator("summary").click()
         links = f"header details.dropdown >> nth={index} >> .dropdown-panel > a"
         assert _check_one_line(page, links, where) >= 1
+        if width in (PHONE, 1366):  # the menus open, as a person sees them
+            screenshot(page, f"{shot}-menu-{menu.get_attribute('data-menu')}")
         menu.locator("summary").click()
     if width < COLLAPSED_BELOW:
         button.click()
@@ -189,7 +191,8 @@ def test_layout_fits_every_width(browser, live_server, roadshow, locale) -> None
                     tag = f"{locale} {name} {width}px"
                     _check_page(page, live_server, path, width, tag)
                     if number == 0 or path == "/dashboard":
-                        _check_header(page, width, f"{tag} {path}")
+                        shot = f"layout-{locale}-{name}-{width}-{_slug(path)}"
+                        _check_header(page, width, f"{tag} {path}", shot)
                     if width == PHONE or path == "/dashboard":
                         screenshot(page, f"layout-{locale}-{name}-{width}-{_slug(path)}")
         finally:
