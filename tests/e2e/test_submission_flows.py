@@ -40,7 +40,7 @@ def test_achievement_typed_in_the_browser_is_found_by_meaning(page, live_server)
     sign_out(page)
 
     sign_in(page, live_server, DEMO_LOGINS[Role.STAFF])
-    page.click("text=审核提交内容")
+    page.click("main >> text=审核提交内容")
     row = page.locator("tr", has_text=TITLE)
     row.locator("[data-action=publish]").click()
     assert page.locator(".flash-success").inner_text() == "已发布。"
@@ -172,7 +172,7 @@ def test_a_need_nothing_fits_shows_no_good_match_yet(page, live_server) -> None:
     sign_out(page)
 
     sign_in(page, live_server, DEMO_LOGINS[Role.STAFF])
-    page.click("text=审核提交内容")
+    page.click("main >> text=审核提交内容")
     page.locator("tr", has_text=title).locator("[data-action=publish]").click()
     assert page.locator(".flash-success").inner_text() == "已发布。"
     sign_out(page)
