@@ -5,8 +5,10 @@ and sits on one line, and no table squeezes a name to one character a line."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +49,15 @@ SQUEEZED_CELLS = """() => Array.from(document.querySelectorAll('main table td'))
   return box.height > 2 * size && box.width < 2.5 * size;
 }).map(td => td.innerText.trim())"""
 
+# labels and buttons are short: a wrapped one reads as two words ("已引/荐")
+WRAPPED_LABELS = """() => Array.from(document.querySelectorAll(
+    'main .tag, main .state, main .badge, main .button, main .strength')).filter(el => {
+  if (!el.checkVisibility() || !el.innerText.trim()) return false;
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return range.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(el).fontSize);
+}).map(el => el.innerText.trim())"""
+
 
 @dataclass
 class Roadshow:
@@ -57,6 +68,20 @@ class Roadshow:
     ticket: str
     followup: str
     extra: dict[Role, list[str]] = field(default_factory=dict)
+
+
+def _match_of_demo_logins(instance: Path) -> int | None:
+    """A proposed match between the demo researcher's achievement or the demo enterprise's
+    need and anything (so 我的对接 has a card once staff approve it)."""
+    with sqlite3.connect(instance / "matchmaker.sqlite") as conn:
+        row = conn.execute(
+            "SELECT m.id FROM matches m JOIN achievements a ON a.id = m.achievement_id"
+            " JOIN needs n ON n.id = m.need_id JOIN users ua ON ua.id = a.owner_id"
+            " JOIN users un ON un.id = n.owner_id WHERE lower(m.state) = 'proposed'"
+            " AND (ua.email = ? OR un.email = ?) ORDER BY m.id LIMIT 1",
+            (DEMO_LOGINS[Role.RESEARCHER], DEMO_LOGINS[Role.ENTERPRISE]),
+        ).fetchone()
+    return int(row[0]) if row else None
 
 
 def _new_tab(browser, live_server: str, email: str):  # type: ignore[no-untyped-def]
@@ -70,6 +95,14 @@ def _new_tab(browser, live_server: str, email: str):  # type: ignore[no-untyped-
 @pytest.fixture(scope="module")
 def roadshow(browser, live_server, live_instance) -> Iterator[Roadshow]:  # type: ignore[no-untyped-def]
     staff = _new_tab(browser, live_server, DEMO_LOGINS[Role.STAFF])
+    match = _match_of_demo_logins(live_instance)
+    if match is not None:  # approved and introduced: the card shows the other side's contact
+        for target in ("approved", "introduced"):
+            staff.goto(f"{live_server}/review/matches/{match}")
+            form = staff.locator(f"form[data-target={target}]")
+            if form.count():
+                form.locator(f"[data-action={target}]").click()
+                staff.wait_for_load_state()
     staff.goto(live_server + "/roadshows/new")
     staff.fill("input[name=title]", "版式检查路演：新能源与智能制造成果专场")
     staff.fill("input[name=starts_at]", "2030-07-01T09:00")
@@ -166,6 +199,8 @@ def _check_page(page, base: str, path: str, width: int, tag: str) -> None:  # ty
     assert overflow <= 0, f"{where}: the page scrolls sideways by {overflow} px"
     squeezed = page.evaluate(SQUEEZED_CELLS)
     assert not squeezed, f"{where}: table cells wrap one character a line: {squeezed[:3]}"
+    wrapped = page.evaluate(WRAPPED_LABELS)
+    assert not wrapped, f"{where}: labels or buttons wrap: {wrapped[:3]}"
 
 
 def _slug(path: str) -> str:
