@@ -20,6 +20,19 @@ def sign_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def
     page.wait_for_url("**/dashboard")
 
 
+def sign_out(page) -> None:  # type: ignore[no-untyped-def]
+    """Sign out is in the user menu, at the right of the header (behind the menu button on phones)."""
+    page.click("details[data-menu=user] > summary")
+    page.click("[data-action=sign-out]")
+
+
+def switch_language(page, code: str) -> None:  # type: ignore[no-untyped-def]
+    """Signed in, the language switch is in the user menu."""
+    page.click("details[data-menu=user] > summary")
+    page.click(f"a[data-lang={code}]")
+    page.wait_for_load_state()
+
+
 def test_visitor_sees_chinese_home_with_demo_listings(page, live_server) -> None:
     page.goto(live_server + "/")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
@@ -41,7 +54,7 @@ def test_each_demo_role_signs_in(page, live_server, role) -> None:
     else:
         assert page.locator("table.table tbody tr").count() >= 1
     screenshot(page, f"dashboard-{role.value}")
-    page.click("text=退出")
+    sign_out(page)
     page.wait_for_url(live_server + "/")
     assert page.locator(".usernav a[href='/login']").count() == 1
     assert page.locator(".whoami").count() == 0
@@ -49,15 +62,13 @@ def test_each_demo_role_signs_in(page, live_server, role) -> None:
 
 def test_language_switch_to_english_and_back(page, live_server) -> None:
     sign_in(page, live_server, DEMO_LOGINS[Role.STAFF])
-    page.click("a[data-lang=en]")
-    page.wait_for_load_state()
+    switch_language(page, "en")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "My workspace" in page.locator("nav.mainnav").inner_text()
     screenshot(page, "dashboard-staff-en")
     page.goto(live_server + "/achievements")
     assert "Research achievements" in page.locator("h1").inner_text()
-    page.click("a[data-lang=zh]")
-    page.wait_for_load_state()
+    switch_language(page, "zh")
     assert "科技成果" in page.locator("h1").inner_text()
 
 

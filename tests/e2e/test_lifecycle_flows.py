@@ -13,7 +13,7 @@ from matchmaker.core import signed_links
 from matchmaker.demo.loader import DEMO_LOGINS
 from matchmaker.models import Role
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_foundation_flows import sign_in
+from tests.e2e.test_foundation_flows import sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +46,7 @@ def test_save_a_search_then_unsubscribe_from_the_mail_link(
     token = signed_links.sign(
         _secret(live_instance), signed_links.UNSUBSCRIBE, {"u": user_id, "s": saved_id}
     )
-    page.click("text=退出")
+    sign_out(page)
 
     page.goto(f"{live_server}/unsubscribe/{token}")  # signed out, as from a mailbox
     assert "氮化铝陶瓷基板" in page.locator("[data-testid=unsubscribe]").inner_text()
@@ -107,7 +107,7 @@ def test_staff_merge_a_duplicate_from_another_organisation(
     page.click("[data-action=submit]")
     assert page.locator("[data-testid=state]").inner_text() == "审核中"
     copy_id = int(page.url.rstrip("/").split("/")[-2])
-    page.click("text=退出")
+    sign_out(page)
 
     sign_in(page, live_server, DEMO_LOGINS[Role.STAFF])
     assert int(page.locator("[data-stat=open-duplicates]").inner_text()) >= 1

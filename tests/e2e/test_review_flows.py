@@ -10,7 +10,7 @@ import pytest
 from matchmaker.demo.loader import DEMO_LOGINS
 from matchmaker.models import Role
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_foundation_flows import sign_in
+from tests.e2e.test_foundation_flows import sign_in, switch_language
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +30,7 @@ def test_staff_review_a_match_through_to_a_signed_deal(page, live_server) -> Non
     to_decide_before = tile(page, "to-decide")
     assert to_decide_before > 0, "the demo site proposes matches on its first run"
 
+    page.click("details[data-menu=staff] > summary")
     page.click("nav.mainnav >> text=对接审核")
     total_before = int(re.sub(r"\D", "", page.locator("[data-testid=total]").inner_text()))
     first_row = page.locator("table.queue tr[data-match]").first
@@ -80,9 +81,9 @@ def test_staff_review_a_match_through_to_a_signed_deal(page, live_server) -> Non
     assert tile(page, "to-decide") <= to_decide_before - 2
     screenshot(page, "review-dashboard-zh")
 
-    page.click("[data-lang=en]")
+    switch_language(page, "en")
     assert page.locator("h1").inner_text() == "Matching dashboard"
     assert "Funnel" in page.content()
     # the choice is saved on the account: switch back so later tests see Chinese
-    page.click("[data-lang=zh]")
+    switch_language(page, "zh")
     assert page.locator("h1").inner_text() == "对接数据看板"

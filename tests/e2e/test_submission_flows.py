@@ -10,7 +10,7 @@ import pytest
 from matchmaker.demo.loader import DEMO_LOGINS
 from matchmaker.models import Role
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_foundation_flows import sign_in
+from tests.e2e.test_foundation_flows import sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
 
@@ -37,14 +37,14 @@ def test_achievement_typed_in_the_browser_is_found_by_meaning(page, live_server)
     page.click("[data-action=submit]")
     assert page.locator("[data-testid=state]").inner_text() == "审核中"
     screenshot(page, "achievement-submitted-zh")
-    page.click("text=退出")
+    sign_out(page)
 
     sign_in(page, live_server, DEMO_LOGINS[Role.STAFF])
-    page.click("text=审核提交内容")
+    page.click("main >> text=审核提交内容")
     row = page.locator("tr", has_text=TITLE)
     row.locator("[data-action=publish]").click()
     assert page.locator(".flash-success").inner_text() == "已发布。"
-    page.click("text=退出")
+    sign_out(page)
 
     # a visitor describes the problem in business words, not the title's terms
     query = "电动车电池充电时常被充得过满，会鼓包甚至起火，想找解决办法"
@@ -169,13 +169,13 @@ def test_a_need_nothing_fits_shows_no_good_match_yet(page, live_server) -> None:
     page.click("[data-action=save]")
     page.click("[data-action=submit]")
     edit_url = page.url
-    page.click("text=退出")
+    sign_out(page)
 
     sign_in(page, live_server, DEMO_LOGINS[Role.STAFF])
-    page.click("text=审核提交内容")
+    page.click("main >> text=审核提交内容")
     page.locator("tr", has_text=title).locator("[data-action=publish]").click()
     assert page.locator(".flash-success").inner_text() == "已发布。"
-    page.click("text=退出")
+    sign_out(page)
 
     sign_in(page, live_server, DEMO_LOGINS[Role.ENTERPRISE])
     deadline = time.monotonic() + 90
