@@ -664,3 +664,25 @@ def test_the_roadshow_form_shows_every_problem_at_once_beside_its_field(client, 
     for name in ("title", "ends_at", "capacity", "presentation_slots", "online_url"):
         assert f'data-error-for="{name}"' in page
     assert "请修正以下 5 处问题" in page
+
+
+def test_the_event_state_row_agrees_with_registration_and_names_the_zone(
+    client, app, world
+) -> None:
+    """A published event whose deadline passed must not say 报名中 above 报名已截止, and the time
+    zone reads 北京时间, not Asia/Shanghai."""
+    from datetime import timedelta
+
+    from matchmaker.db import utcnow
+
+    url = f"/roadshows/{world['rid']}"
+    page = client.get(url).get_data(as_text=True)
+    state = page.split('data-testid="event-state">')[1].split("<")[0]
+    assert state == "报名中"
+    assert "北京时间" in page and "Asia/Shanghai" not in page
+    _edit(app, world["rid"], registration_deadline=utcnow() - timedelta(hours=1))
+    page = client.get(url).get_data(as_text=True)
+    assert page.split('data-testid="event-state">')[1].split("<")[0] == "报名已截止"
+    _edit(app, world["rid"], registration_deadline=None, capacity=1)
+    page = client.get(url).get_data(as_text=True)
+    assert page.split('data-testid="event-state">')[1].split("<")[0] == "已满，可候补"

@@ -72,6 +72,7 @@ def _helpers() -> dict[str, Any]:
     return {
         "event_time": event_time,
         "roadshow_state_label": labels.roadshow_state_label,
+        "zone_label": labels.zone_label,
         "registration_label": labels.registration_label,
         "my_registration": labels.my_registration,
         "meeting_state_label": labels.meeting_state_label,

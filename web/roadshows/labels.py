@@ -40,8 +40,31 @@ INTENTS = {
 }
 
 
-def roadshow_state_label(value: object) -> str:
+ZONES = {
+    "Asia/Shanghai": _l("Beijing time"),
+    "Asia/Hong_Kong": _l("Hong Kong time"),
+    "Asia/Tokyo": _l("Tokyo time"),
+    "Europe/Berlin": _l("Central European time"),
+    "UTC": _l("UTC"),
+}
+# what "registration open" really is once the registration rule says otherwise
+OPEN_BUT = {
+    "closed": _l("Registration closed"),
+    "full": _l("Full: waitlist open"),
+}
+
+
+def roadshow_state_label(value: object, registration_state: object = None) -> str:
+    """The event's state as a participant reads it: a published event whose registration has
+    closed (deadline passed) or filled up says so instead of "registration open"."""
+    if str(value) == "open" and str(registration_state) in OPEN_BUT:
+        return str(OPEN_BUT[str(registration_state)])
     return str(ROADSHOW_STATES.get(str(value), str(value)))
+
+
+def zone_label(zone: object) -> str:
+    """A time zone as people say it (北京时间), the IANA name for the rest."""
+    return str(ZONES.get(str(zone), str(zone)))
 
 
 def registration_label(value: object) -> str:
