@@ -8,10 +8,11 @@ import threading
 from dataclasses import replace
 
 import pytest
+import sqlalchemy as sa
 
 from matchmaker import migrate, runtime
 from matchmaker.accounts import api_tokens, login_throttle
-from matchmaker.models import Role
+from matchmaker.models import LoginFailure, Role
 from tests import factories
 from tests.conftest import make_settings
 
@@ -90,4 +91,21 @@ def test_simultaneous_wrong_passwords_get_no_more_tries_than_the_limit(db) -> No
 
     _at_once(PASSWORD_GUESSES, guess)
     assert len(verdicts) == PASSWORD_GUESSES
-    assert 0 < verdicts.count(True) <= login_throttle.MAX_PER_ACCOUNT
+    allowed = verdicts.count(True)
+    # Never more tries than the limit. How many of a burst get through depends on timing (on
+    # PostgreSQL all twelve may count each other and all be refused); what must hold is that a
+    # refused attempt takes itself back, so the burst leaves exactly the allowed tries counted
+    # and the account is not locked for longer than those tries warrant.
+    assert allowed <= login_throttle.MAX_PER_ACCOUNT
+    s = db.session()
+    try:
+        stored = s.scalar(
+            sa.select(sa.func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.email == "target@example.com")
+        )
+        assert stored == allowed
+        after = login_throttle.begin(s, "target@example.com", "198.51.100.9").allowed
+        assert after == (allowed < login_throttle.MAX_PER_ACCOUNT)
+    finally:
+        s.close()
