@@ -91,11 +91,10 @@ def run(session: Session, job: Job, *, settings: Settings, engine: SearchEngine)
     for position, row in enumerate(pending):
         if compare_with is not None and position % EMBED_AHEAD == 0:
             _embed_ahead(compare_with, owner, pending[position : position + EMBED_AHEAD])
-        draft = _achievement(row)
+        draft = _draft(row, owner)
         found = None
         if job.params.get("submit"):
             # the slow part (reading and comparing other listings) before the write begins
-            draft.organisation_id = owner.organisation_id
             found = duplicates.near_duplicates_of(session, draft, compare_with, mine_only=False)
         achievement = listings.create(session, owner, draft)
         if job.params.get("submit"):
@@ -141,13 +140,12 @@ def report_rows(job: Job) -> list[dict[str, Any]]:
 def _embed_ahead(engine: SearchEngine, owner: User, rows: list[dict[str, Any]]) -> None:
     """Embed the next rows' texts in one batch: the near-duplicate check and, later, indexing
     find them in the embedding cache. One text at a time costs the model ~2.5 times as much."""
-    drafts = [_achievement(row) for row in rows]
-    for draft in drafts:
-        draft.organisation_id = owner.organisation_id
-    engine.embedder.encode([duplicates.comparable_text(draft) for draft in drafts])
+    engine.embedder.encode([duplicates.comparable_text(_draft(row, owner)) for row in rows])
 
 
-def _achievement(row: dict[str, Any]) -> Achievement:
+def _draft(row: dict[str, Any], owner: User) -> Achievement:
+    """The unsaved achievement of a row, of the owner's organisation (as `listings.create`
+    will save it), so the near-duplicate check compares it as it will be."""
     values = {k: v for k, v in row.items() if k != "row"}
     values["ip_type"] = IPType(values["ip_type"]) if values.get("ip_type") else None
-    return Achievement(**values)
+    return Achievement(**values, organisation_id=owner.organisation_id)

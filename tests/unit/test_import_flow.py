@@ -93,7 +93,7 @@ def test_import_resumes_without_duplicates_after_a_crash(app, researcher) -> Non
         s.commit()
         # a worker that died after the first row: its progress was committed with the row
         first = job.params["rows"][0]
-        created = importing.listings.create(s, owner, importing._achievement(first))
+        created = importing.listings.create(s, owner, importing._draft(first, owner))
         job.result = {"created": {str(first["row"]): created.id}}
         s.commit()
         importing.run(s, job, settings=runtime.settings(), engine=runtime.search_engine())
