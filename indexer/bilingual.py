@@ -106,7 +106,7 @@ def _cedict_lines() -> Iterable[str]:
     return raw.decode("utf-8").splitlines()
 
 
-_building = threading.Lock()
+_warm_up_lock = threading.Lock()
 _built_lock = threading.Lock()
 _warming: threading.Thread | None = None
 
@@ -115,7 +115,7 @@ def warm_in_background() -> None:
     """Build the reverse dictionary (about 2.5 s on one core) in a background thread, once per
     process, so the first English text a person submits or searches does not wait for it."""
     global _warming
-    with _building:
+    with _warm_up_lock:
         if _warming is None:
             _warming = threading.Thread(target=_cedict, name="bilingual-warm-up", daemon=True)
             _warming.start()

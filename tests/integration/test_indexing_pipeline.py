@@ -152,11 +152,15 @@ def test_saving_works_while_elasticsearch_is_down_and_catches_up(tmp_path, pg_ur
         engine.index.drop()
 
 
-def test_search_facets_filter_by_maturity_and_mode(tmp_path) -> None:
+def local_search(tmp_path):  # type: ignore[no-untyped-def]
+    """A migrated SQLite database and the local index with the real model."""
     settings = make_settings(tmp_path, search_enabled=True)
     migrate.upgrade(settings.database_url)
-    db = runtime.configure(settings)
-    engine = runtime.search_engine()
+    return settings, runtime.configure(settings), runtime.search_engine()
+
+
+def test_search_facets_filter_by_maturity_and_mode(tmp_path) -> None:
+    _settings, db, engine = local_search(tmp_path)
     with db.transaction() as session:
         owner = factories.user(session, Role.RESEARCHER)
         lab = factories.achievement(
@@ -192,10 +196,7 @@ def test_search_shows_confident_results_and_folds_the_weak_tail(tmp_path) -> Non
     an unrelated listing that happens to be in the index is folded, not listed as a result."""
     from web import create_app
 
-    settings = make_settings(tmp_path, search_enabled=True)
-    migrate.upgrade(settings.database_url)
-    db = runtime.configure(settings)
-    engine = runtime.search_engine()
+    settings, db, engine = local_search(tmp_path)
     with db.transaction() as session:
         owner = factories.user(session, Role.RESEARCHER)
         related = factories.achievement(
