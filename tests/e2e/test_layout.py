@@ -16,7 +16,11 @@ from matchmaker.demo.loader import DEMO_LOGINS
 from matchmaker.models import Role
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_foundation_flows import sign_in
-from tests.e2e.test_roadshow_flows import _event_day_arrives, _presenter_email
+from tests.e2e.test_roadshow_flows import (
+    _event_day_arrives,
+    _presenter_email,
+    fill_roadshow_form,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -104,14 +108,7 @@ def roadshow(browser, live_server, live_instance) -> Iterator[Roadshow]:  # type
                 form.locator(f"[data-action={target}]").click()
                 staff.wait_for_load_state()
     staff.goto(live_server + "/roadshows/new")
-    staff.fill("input[name=title]", "版式检查路演：新能源与智能制造成果专场")
-    staff.fill("input[name=starts_at]", "2030-07-01T09:00")
-    staff.fill("input[name=ends_at]", "2030-07-01T12:00")
-    staff.fill("input[name=capacity]", "30")
-    staff.fill("input[name=presentation_slots]", "4")
-    staff.click("[data-action=save]")
-    staff.wait_for_url(re.compile(r".*/roadshows/\d+/lineup$"))
-    number = int(re.search(r"/roadshows/(\d+)/", staff.url).group(1))  # type: ignore[union-attr]
+    number = fill_roadshow_form(staff, "版式检查路演：新能源与智能制造成果专场", "2030-07-01")
     event = f"/roadshows/{number}"
     staff.click("[data-action=recommend]")
     staff.click("[data-action=publish]")

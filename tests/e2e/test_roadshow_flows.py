@@ -19,6 +19,19 @@ from tests.e2e.test_foundation_flows import sign_in
 pytestmark = pytest.mark.e2e
 
 
+def fill_roadshow_form(staff, title: str, day: str) -> int:  # type: ignore[no-untyped-def]
+    """Fill the open new-roadshow form (09:00–12:00 on `day`, 30 seats, 4 slots), save it and
+    return the new roadshow's id from the lineup page it leads to."""
+    staff.fill("input[name=title]", title)
+    staff.fill("input[name=starts_at]", f"{day}T09:00")
+    staff.fill("input[name=ends_at]", f"{day}T12:00")
+    staff.fill("input[name=capacity]", "30")
+    staff.fill("input[name=presentation_slots]", "4")
+    staff.click("[data-action=save]")
+    staff.wait_for_url(re.compile(r".*/roadshows/\d+/lineup$"))
+    return int(re.search(r"/roadshows/(\d+)/", staff.url).group(1))  # type: ignore[union-attr]
+
+
 def _presenter_email(instance: Path, roadshow_id: int) -> str:
     """Who owns the achievement the enterprise asked to meet (read from the server's database)."""
     with sqlite3.connect(instance / "matchmaker.sqlite") as conn:
@@ -61,14 +74,7 @@ def test_roadshow_from_lineup_to_report(page, browser, live_server, live_instanc
     sign_in(staff, live_server, DEMO_LOGINS[Role.STAFF])
     staff.click("nav.mainnav >> text=路演")
     staff.click("[data-action=new-roadshow]")
-    staff.fill("input[name=title]", "端到端测试路演")
-    staff.fill("input[name=starts_at]", "2030-06-01T09:00")
-    staff.fill("input[name=ends_at]", "2030-06-01T12:00")
-    staff.fill("input[name=capacity]", "30")
-    staff.fill("input[name=presentation_slots]", "4")
-    staff.click("[data-action=save]")
-    staff.wait_for_url(re.compile(r".*/roadshows/\d+/lineup$"))
-    roadshow_id = int(re.search(r"/roadshows/(\d+)/", staff.url).group(1))  # type: ignore[union-attr]
+    roadshow_id = fill_roadshow_form(staff, "端到端测试路演", "2030-06-01")
 
     staff.click("[data-action=recommend]")
     rows = staff.locator("[data-testid=lineup] tr[data-item]")
