@@ -30,7 +30,11 @@ class Outcome:
 
 
 @contextmanager
-def committing(success: str | None = None, *, flash_error: bool = True) -> Iterator[Outcome]:
+def committing(
+    success: str | None = None, *, flash_error: bool = True, fields_shown: bool = False
+) -> Iterator[Outcome]:
+    """`fields_shown`: the page shows each field's problem beside the field and in its summary,
+    so only problems that belong to no field are flashed (one message, not the same one thrice)."""
     outcome = Outcome()
     session = db.session()
     try:
@@ -40,7 +44,8 @@ def committing(success: str | None = None, *, flash_error: bool = True) -> Itera
         outcome.error = exc
         if flash_error:
             for problem in getattr(exc, "problems", None) or [exc]:
-                flash(message_for(problem), "error")
+                if not (fields_shown and getattr(problem, "field", None)):
+                    flash(message_for(problem), "error")
         return
     session.commit()
     outcome.ok = True

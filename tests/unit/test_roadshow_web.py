@@ -274,9 +274,14 @@ def test_create_form_rejects_invalid_dates_and_escapes_title(client, app, world)
         "presentation_slots": "4",
     }
     response = client.post("/roadshows/new", data=bad)
-    assert response.status_code == 200 and "flash-error" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'data-testid="form-problems"' in page
+    # each problem once in the summary and once beside its field, not a third time as a flash
+    problem = re.search(r'data-error-for="ends_at">([^<]+)<', page).group(1)
+    assert page.count(problem) == 2 and "flash-error" not in page
     garbage = dict(bad, ends_at="not-a-date")
-    assert "flash-error" in client.post("/roadshows/new", data=garbage).get_data(as_text=True)
+    page = client.post("/roadshows/new", data=garbage).get_data(as_text=True)
+    assert 'data-error-for="ends_at"' in page and "flash-error" not in page
     good = dict(bad, ends_at="2030-05-10T12:00", title=XSS, theme_fields="new_materials")
     created = client.post("/roadshows/new", data=good)
     assert created.status_code == 302 and "/lineup" in created.location

@@ -87,7 +87,7 @@ def _posted_values() -> dict[str, object]:
 def create() -> str | Response:
     if request.method == "GET":
         return _render_form(None, {"capacity": 100, "presentation_slots": 8})
-    with committing(_("Roadshow created. Now recommend its lineup.")) as outcome:
+    with committing(_("Roadshow created. Now recommend its lineup."), fields_shown=True) as outcome:
         roadshow = roadshow_events.create(db.session(), current_user, _form())
     if not outcome.ok:
         return _render_form(None, _posted_values(), outcome.error)
@@ -100,7 +100,7 @@ def edit(roadshow_id: int) -> str | Response:
     roadshow = load(roadshow_id)
     if request.method == "GET":
         return _render_form(roadshow, _values(roadshow))
-    with committing(_("Saved.")) as outcome:
+    with committing(_("Saved."), fields_shown=True) as outcome:
         roadshow_events.update(
             db.session(), current_user, roadshow, _form(), secret=runtime.settings().secret_key
         )
