@@ -17,10 +17,11 @@ from matchmaker import migrate as migrations
 from matchmaker import runtime
 from matchmaker.accounts import operations as accounts
 from matchmaker.config import Settings
+from matchmaker.core import jobs
 from matchmaker.core.errors import ValidationFailed
 from matchmaker.demo import loader as demo
 from matchmaker.models import Role
-from matchmaker.search import indexing
+from matchmaker.search import indexing, readiness
 from web import create_app
 
 
@@ -109,6 +110,13 @@ def _rebuild_index_with_progress() -> int:
                 last = done
 
             return indexing.rebuild(session, engine, advance)
+
+
+def _queue_index_build(*, then_match_all: bool) -> None:
+    with runtime.database().transaction() as session:
+        job = readiness.start_rebuild(session, then_match_all=then_match_all)
+    jobs.send(job)
+    click.echo("The search index is being built in the background (see Admin → Search index).")
 
 
 def _index_needs_building() -> bool:
@@ -210,11 +218,16 @@ def run_command(host: str, port: int, no_worker: bool) -> None:
     settings = _settings()
     migrations.upgrade(settings.database_url)
     demo_loaded = settings.load_demo_data and _load_demo_if_empty()
-    if settings.search_enabled and _index_needs_building():
-        # first run, or a new model or tokenizer: build the index before the site is up
+    index_to_build = settings.search_enabled and _index_needs_building()
+    if index_to_build and no_worker:
+        # first run, or a new model or tokenizer, and nobody to do it later: before the site
         _rebuild_index_with_progress()
-    if demo_loaded and settings.search_enabled:
+    if demo_loaded and settings.search_enabled and no_worker:
         _propose_demo_matches()
+    if index_to_build and not no_worker:
+        # the worker builds it (progress on the admin's index page) while the site already
+        # answers; search says it is still building and answers from the database meanwhile
+        _queue_index_build(then_match_all=demo_loaded)
     worker = (
         None
         if no_worker

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from matchmaker import runtime
 from matchmaker.celery_app import celery
+from matchmaker.search import readiness
 from web import db
 
 bp = Blueprint("health", __name__)
@@ -52,6 +53,14 @@ def _index() -> str:
         return _error(exc)
 
 
+def _background() -> str:
+    """ "idle", or the index build / re-matching still running, with its progress."""
+    unfinished = readiness.setup_in_progress(db.session())
+    if not unfinished:
+        return "idle"
+    return "running: " + ", ".join(f"{job.kind} {job.done}/{job.total}" for job in unfinished)
+
+
 def _model() -> str:
     engine = runtime.search_engine()
     # loading the model takes seconds, so readiness only reports whether it already happened
@@ -69,5 +78,6 @@ def readyz() -> tuple[Response, int]:
     checks = {"database": _database(), "broker": _broker(), "index": _index(), "model": _model()}
     if not checks["database"].startswith("ok"):
         return jsonify(status="unavailable", checks=checks), 503
+    checks["background"] = _background()
     degraded = any(v.startswith("error") for v in checks.values())
     return jsonify(status="degraded" if degraded else "ok", checks=checks), 200

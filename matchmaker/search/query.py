@@ -17,6 +17,7 @@ from matchmaker.models import User
 from matchmaker.search import relevance as pair_relevance
 from matchmaker.search.documents import KINDS, Listing, doc_id, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
+from matchmaker.search.readiness import IndexBuild, building_first_index
 from matchmaker.search.relevance import shared_words
 from matchmaker.search.retrieval import retrieve
 
@@ -48,6 +49,8 @@ class SearchOutcome:
     results: list[Result] = field(default_factory=list)
     # True when the index could not be used and the database answered instead
     degraded: bool = False
+    # the first index is still being built: the database answered, the page says how far it is
+    building: IndexBuild | None = None
 
     @property
     def confident(self) -> list[Result]:
@@ -78,6 +81,11 @@ def search(
     allowed = visibility.index_filter(viewer)
     if allowed is not None:
         filters["visibility"] = allowed
+    build = building_first_index(session, engine)
+    if build is not None:
+        return SearchOutcome(
+            _database_search(session, viewer, kind, query, tokens, facets, limit), True, build
+        )
     try:
         found = retrieve(engine.index, engine.embedder, query, filters=filters)
     except (IndexError_, OSError) as exc:

@@ -4,6 +4,7 @@ every task is safe to run twice."""
 from __future__ import annotations
 
 from celery import shared_task
+from sqlalchemy.orm import Session
 
 from indexer.backends import IndexUnavailable
 from matchmaker import runtime
@@ -55,7 +56,19 @@ def rebuild_index(job_id: int) -> None:
             jobs.record_failure(session, job_id, exc)
         raise
     with db.transaction() as session:
-        jobs.succeed(session.get(Job, job_id), indexed=written)
+        job = session.get(Job, job_id)
+        jobs.succeed(job, indexed=written)
+        follow_up = _match_all_job(session) if job.params.get("then_match_all") else None
+    if follow_up is not None:
+        jobs.send(follow_up)
+
+
+def _match_all_job(session: Session) -> Job:
+    """A first start's demo needs get their proposals once they can be found (by name: matching
+    sits above search)."""
+    job = jobs.create(session, "rematch_all")
+    jobs.submit(job, "matchmaker.rematch_all")
+    return job
 
 
 @shared_task(name="matchmaker.repair_index_drift")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -70,12 +71,13 @@ def live_server(live_instance: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    # first start converts the embedding model and indexes the demo data
+    # the site answers at once; its worker then indexes the demo data and proposes matches,
+    # which the flows below rely on: wait until /readyz says the background work is done
     deadline = time.monotonic() + 300
     while True:
         try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
+            with urllib.request.urlopen(base + "/readyz", timeout=5) as response:
+                if json.load(response)["checks"].get("background") == "idle":
                     break
         except OSError:
             pass
