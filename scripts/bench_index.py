@@ -61,12 +61,12 @@ def bench_encode(args: argparse.Namespace) -> None:
             texts.append(json.loads(line)["text"])
             if len(texts) >= args.docs:
                 break
-    embedder = Embedder(DEFAULT_MODEL, cache_dir=CACHE, quantize=args.quantize)
+    embedder = Embedder(DEFAULT_MODEL, cache_dir=CACHE, precision=args.precision)
     embedder.encode(["预热"])
     start = time.perf_counter()
     embedder.encode(texts, batch_size=args.batch)
     raw = len(texts) / (time.perf_counter() - start)
-    print(f"raw encode: {raw:.1f} texts/s ({len(texts)} texts, quantize={args.quantize})")
+    print(f"raw encode: {raw:.1f} texts/s ({len(texts)} texts, precision={args.precision})")
 
     with tempfile.TemporaryDirectory() as tmp:
         index = make_index(args.backend, embedder.model_id, embedder.dimension, Path(tmp))
@@ -160,7 +160,7 @@ def main() -> None:
     enc = sub.add_parser("encode")
     enc.add_argument("--docs", type=int, default=10000)
     enc.add_argument("--batch", type=int, default=32)
-    enc.add_argument("--quantize", action="store_true")
+    enc.add_argument("--precision", choices=("fp32", "int8", "bf16"), default="fp32")
     enc.add_argument("--backend", default="local")
     q = sub.add_parser("queries")
     q.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])

@@ -214,7 +214,8 @@ def main() -> None:
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--backend", default="local", choices=["local", "elasticsearch"])
     parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--quantize", action="store_true")
+    parser.add_argument("--quantize", action="store_true", help="same as --precision int8")
+    parser.add_argument("--precision", choices=("fp32", "int8", "bf16"), default=None)
     parser.add_argument("--limit", type=int, default=0, help="only the first N queries")
     parser.add_argument(
         "--tokens",
@@ -273,7 +274,7 @@ def main() -> None:
     qrels = read_pairs(args.data / "qrels.tsv")
     excluded = read_pairs(args.data / "exclude.tsv")
     embedder = CachedEmbedder(
-        Embedder(args.model, cache_dir=CACHE, quantize=args.quantize),
+        Embedder(args.model, cache_dir=CACHE, quantize=args.quantize, precision=args.precision),
         CACHE / "eval-embeddings.sqlite",
     )
 

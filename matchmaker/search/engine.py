@@ -21,7 +21,7 @@ class SearchEngine:
         embedder = shared_embedder(
             self.settings.embedding_model,
             self.settings.model_cache_dir,
-            quantize=self.settings.embedding_quantize,
+            precision=self.settings.embedding_precision,
         )
         return CachedEmbedder(embedder, self.settings.instance_dir / "embedding-cache.sqlite")
 

