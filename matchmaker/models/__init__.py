@@ -10,16 +10,25 @@ from matchmaker.models.enums import (
     DigestFrequency,
     DuplicateStatus,
     FollowUpIntent,
+    InterestState,
     IPType,
     JobState,
     ListingState,
     MatchState,
     MeetingState,
     OrganisationKind,
+    ProtectedPart,
     RegistrationStatus,
     RoadshowState,
     Role,
     Visibility,
+)
+from matchmaker.models.interest import (
+    LIVE_INTEREST_STATES,
+    AccessGrant,
+    AgreementAcceptance,
+    AgreementText,
+    InterestRequest,
 )
 from matchmaker.models.listings import Achievement, Attachment, Need
 from matchmaker.models.matching import Match, MatchEvent
@@ -28,6 +37,13 @@ from matchmaker.models.saved_searches import SavedSearch
 
 __all__ = [
     "APPROVED_MATCH_STATES",
+    "LIVE_INTEREST_STATES",
+    "AccessGrant",
+    "AgreementAcceptance",
+    "AgreementText",
+    "InterestRequest",
+    "InterestState",
+    "ProtectedPart",
     "STAFF_ROLES",
     "Achievement",
     "ApiToken",

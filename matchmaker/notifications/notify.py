@@ -188,7 +188,8 @@ def notify(
 
 def title_params(reader: User | None, listing: Listing) -> dict[str, Any]:
     """The `title` parameter of a message about `listing` for `reader`."""
-    if visibility.can_see(reader, listing):
+    # a stored message outlives a revoked access grant: name only what is seen without one
+    if visibility.can_name(reader, listing):
         return {"title": listing.title}
     return {"title": None, "title_hidden": True}
 
