@@ -76,11 +76,16 @@ def publish_version(session: Session, actor: User, title: str, body: str) -> Agr
         raise_all(problems)
     latest = current(session)
     text = AgreementText(
-        version=(latest.version + 1) if latest else 1, title=title, body=body, created_by_id=actor.id
+        version=(latest.version + 1) if latest else 1,
+        title=title,
+        body=body,
+        created_by_id=actor.id,
     )
     session.add(text)
     session.flush()
-    audit.record(session, actor, "agreement.published", "agreement_text", text.id, version=text.version)
+    audit.record(
+        session, actor, "agreement.published", "agreement_text", text.id, version=text.version
+    )
     return text
 
 

@@ -162,7 +162,9 @@ def create(session: Session, actor: User, listing: Listing, message: str) -> Int
     return request
 
 
-def _live(session: Session, organisation_id: int | None, listing: Listing) -> InterestRequest | None:
+def _live(
+    session: Session, organisation_id: int | None, listing: Listing
+) -> InterestRequest | None:
     if organisation_id is None:
         return None
     return session.scalar(
@@ -332,7 +334,11 @@ def grant_after_agreement(session: Session, actor: User | None, request: Interes
         session, request.requester, "interest_granted", link(request), email=False, about=listing
     )
     notify.notify(
-        session, listing.owner, "interest_agreement_accepted", link(request), email=False,
+        session,
+        listing.owner,
+        "interest_agreement_accepted",
+        link(request),
+        email=False,
         about=listing,
     )
 

@@ -26,7 +26,7 @@ LIVE_INTEREST_STATES = (
     InterestState.AWAITING_VERIFICATION,
     InterestState.GRANTED,
 )
-_LIVE_SQL = "state IN ('open', 'mediation', 'agreement_pending', 'awaiting_verification', 'granted')"
+_LIVE_SQL = "state IN ({})".format(", ".join(f"'{s.value}'" for s in LIVE_INTEREST_STATES))
 
 
 class InterestRequest(Base):
