@@ -155,6 +155,8 @@ ACCESS: dict[str, set[str] | str] = {
     "api.create_need": TOKEN_ONLY,
     "api.list_matches": TOKEN_ONLY,
     "api.roadshows": TOKEN_ONLY,
+    "api.list_interest_requests": TOKEN_ONLY,
+    "api.create_interest_request": TOKEN_ONLY,
 }
 
 # values for URL parts: ids that do not exist, words the views accept
