@@ -92,3 +92,28 @@ def test_the_canary_opens_with_a_grant_and_closes_with_its_revocation(world) -> 
     finally:
         clock.set_now(None)
     assert _messages_to_asker() == []
+
+
+def test_every_interest_notification_opens_a_page_its_reader_may_see(world) -> None:
+    """Run after the path above (same module world): the request's page opens for each reader
+    of a notification about it — the requester even after the revocation."""
+    app, _ids, _tokens = world
+    with runtime.database().session() as s:
+        notes = [
+            (n.message_key, n.link, s.get(User, n.user_id).email)
+            for n in s.scalars(
+                sa.select(Notification).where(Notification.message_key.like("interest%"))
+            )
+        ]
+    assert {key for key, _link, _email in notes} >= {
+        "interest_requested",
+        "interest_agreement_needed",
+        "interest_granted",
+        "interest_revoked",
+    }
+    broken = []
+    for key, link, email in notes:
+        response = _client(app, email).get(link)
+        if response.status_code != 200:
+            broken.append(f"{key} → {link} as {email}: {response.status_code}")
+    assert broken == []
