@@ -103,14 +103,11 @@ def create(session: Session, actor: User, listing: Listing, message: str) -> Int
     """Express interest in `listing`. Refused: own (organisation's) listings, the wrong side,
     an unpublished listing, a second live request of the same organisation, more than
     MAX_PER_DAY requests in 24 hours."""
-    if actor.is_staff:
-        raise PermissionDenied("interest_staff_do_not_ask")
-    if listing.owner_id == actor.id or (
-        listing.organisation_id is not None and listing.organisation_id == actor.organisation_id
-    ):
-        raise ValidationFailed("interest_own_listing")
-    if not visibility.can_request(actor, listing):
-        raise PermissionDenied("interest_not_allowed")
+    code = refusal(actor, listing)
+    if code == "interest_own_listing":
+        raise ValidationFailed(code)
+    if code is not None:
+        raise PermissionDenied(code)
     text = _clean_text(message, "message", MESSAGE_MAX)
     if not text:
         raise ValidationFailed("interest_message_required", field="message")
@@ -160,6 +157,19 @@ def create(session: Session, actor: User, listing: Listing, message: str) -> Int
         listing=f"{listing.kind}:{listing.id}",
     )
     return request
+
+
+def refusal(actor: User, listing: Listing) -> str | None:
+    """Why `actor` may not ask about `listing` (an error code), or None when they may."""
+    if actor.is_staff:
+        return "interest_staff_do_not_ask"
+    if listing.owner_id == actor.id or (
+        listing.organisation_id is not None and listing.organisation_id == actor.organisation_id
+    ):
+        return "interest_own_listing"
+    if not visibility.can_request(actor, listing):
+        return "interest_not_allowed"
+    return None
 
 
 def _live(

@@ -182,6 +182,16 @@ def test_who_may_open_one_request_at_each_step(app, world) -> None:
     assert codes(listing)["asker"] == 404
 
 
+def test_asking_about_ones_own_listing_says_why(app, world) -> None:
+    owner = login(app, "owner@x.cn")
+    page = owner.get(f"/interest/ask/achievement/{world['members']}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="refused"' in text
+    assert 'data-testid="ask-form"' not in text
+    posted = owner.post(f"/interest/ask/achievement/{world['members']}", data={"message": "x"})
+    assert posted.status_code == 200 and 'data-testid="refused"' in posted.get_data(as_text=True)
+
+
 def test_members_listing_keeps_protected_parts_until_a_grant(app, world) -> None:
     mid = world["members"]
     other = login(app, "other@x.cn").get(f"/achievements/{mid}").get_data(as_text=True)

@@ -20,7 +20,7 @@ from web import db
 from web.access import admin_required, staff_required
 from web.committing import committing
 from web.interest import bp, labels
-from web.messages import field_errors
+from web.messages import MESSAGES, field_errors
 
 
 def _listing_or_404(kind: str, listing_id: int) -> visibility.Listing:
@@ -62,8 +62,14 @@ def _common() -> dict[str, Any]:
 @login_required
 def ask(kind: str, listing_id: int) -> str | Response:
     listing = _listing_or_404(kind, listing_id)
-    if not visibility.can_request(current_user, listing):
-        abort(404)  # the wrong side, one's own listing or not published: nothing to ask
+    refused = interest.refusal(current_user, listing)
+    if refused is not None:
+        if not visibility.can_see(current_user, listing):
+            abort(404)  # a hidden listing stays hidden, as if it did not exist
+        # one's own listing, staff, the same side: say why instead of offering a form
+        return render_template(
+            "interest/ask.html", listing=listing, refused=MESSAGES[refused], **_common()
+        )
     existing = interest.live_request(db.session(), current_user, listing)
     message = request.form.get("message", "")
     errors: dict[str, str] = {}
