@@ -68,9 +68,7 @@ MESSAGES = {
     "interest_rate_limited": _l(
         "You have sent %(max)s requests in the last 24 hours; please try again tomorrow."
     ),
-    "interest_duplicate": _l(
-        "Your organisation already has an open request about this listing."
-    ),
+    "interest_duplicate": _l("Your organisation already has an open request about this listing."),
     "interest_already_accepted": _l("This request has already been accepted."),
     "interest_reason_required": _l("Please choose a reason."),
     "interest_note_required": _l("Please explain the reason in the note."),
