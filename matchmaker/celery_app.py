@@ -29,6 +29,7 @@ TASK_MODULES = [
         "review",
         "roadshows",
         "notifications",
+        "interest",
     )
 ]
 celery = Celery("matchmaker", include=TASK_MODULES)
@@ -61,6 +62,11 @@ celery.conf.update(
         "saved-search-digests": {
             "task": "matchmaker.saved_search_digests",
             "schedule": crontab(hour=23, minute=0),
+        },
+        # yesterday's interest-request news, one mail per person (UTC+8 → 08:00)
+        "interest-digest": {
+            "task": "matchmaker.interest_digest",
+            "schedule": crontab(hour=0, minute=0),
         },
         # roadshow follow-up reminders in the Chinese morning (UTC+8 → 09:30)
         "roadshow-followup-reminders": {

@@ -5,6 +5,14 @@
 - Signed-in users: published PUBLIC and MEMBERS listings in full (except confidential notes).
 - CONFIDENTIAL listings and confidential notes: the owner and staff only.
 - Drafts, submissions under review and archived listings: the owner and staff only.
+- Access grants (issue 21): an organisation whose interest request was accepted (and whose
+  agreement, where one was required, was accepted) sees a published CONFIDENTIAL listing in full
+  and the parts the owner kept "after agreement" (`can_see_protected`). A revoked grant counts
+  for nothing, at once, on every channel. Stored messages (notifications, e-mails) name a
+  listing only when the reader may see it without a grant (`can_name`): a grant can be revoked,
+  a sent message cannot.
+- Interest requests: signed-in people of the other side may ask about any published listing
+  (`can_request`), confidential ones included; they see its title only where `can_see` allows.
 - Roadshows: staff only while being planned; everyone once registration opens.
 - Anything that names a listing to a person (notifications, e-mails, roadshow pages) shows
   its title only when `can_see` allows; otherwise a placeholder.
@@ -17,13 +25,17 @@ from __future__ import annotations
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.orm import object_session
 
 from matchmaker.models import (
+    AccessGrant,
     Achievement,
     ListingState,
     Need,
+    ProtectedPart,
     Roadshow,
     RoadshowState,
+    Role,
     User,
     Visibility,
 )
@@ -42,11 +54,36 @@ def _is_owner(user: User | None, listing: Listing) -> bool:
     return user is not None and listing.owner_id == user.id
 
 
-def access(user: User | None, listing: Listing) -> Access:
+def has_grant(user: User | None, listing: Listing) -> bool:
+    """Whether the user's organisation holds an active (not revoked) access grant on the
+    listing. Asked of the database each time, so a revocation counts on the next request."""
+    if user is None or user.organisation_id is None or listing.id is None:
+        return False
+    session = object_session(listing)
+    if session is None:
+        return False
+    found = session.scalar(
+        sa.select(AccessGrant.id)
+        .where(
+            AccessGrant.organisation_id == user.organisation_id,
+            AccessGrant.listing_kind == listing.kind,
+            AccessGrant.listing_id == listing.id,
+            AccessGrant.revoked_at.is_(None),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def access(user: User | None, listing: Listing, *, grants: bool = True) -> Access:
+    """How much of `listing` the user may see. `grants=False` leaves access grants out (what
+    the user sees without any, for messages that outlive a revocation)."""
     if user is not None and (user.is_staff or _is_owner(user, listing)):
         return Access.OWNER
-    if listing.state != ListingState.PUBLISHED or listing.visibility == Visibility.CONFIDENTIAL:
+    if listing.state != ListingState.PUBLISHED:
         return Access.NONE
+    if listing.visibility == Visibility.CONFIDENTIAL:
+        return Access.FULL if grants and has_grant(user, listing) else Access.NONE
     if user is None:
         return Access.SUMMARY if listing.visibility == Visibility.PUBLIC else Access.NONE
     return Access.FULL
@@ -55,6 +92,47 @@ def access(user: User | None, listing: Listing) -> Access:
 def can_see(user: User | None, listing: Listing) -> bool:
     """Whether anything of the listing, its title included, may be shown to `user`."""
     return access(user, listing) != Access.NONE
+
+
+def can_name(user: User | None, listing: Listing) -> bool:
+    """Whether a stored message to `user` (notification, e-mail, digest) may hold the title:
+    only when the user sees the listing without a revocable access grant."""
+    return access(user, listing, grants=False) != Access.NONE
+
+
+def is_protected(listing: Listing, part: ProtectedPart | str) -> bool:
+    """Whether the owner kept `part` for after an agreement."""
+    return str(part) in (listing.protected_parts or [])
+
+
+def can_see_protected(user: User | None, listing: Listing, part: ProtectedPart | str) -> bool:
+    """Whether `part` (details, attachments, price) may be shown to `user`: the owner and staff
+    always; others when they see the listing in full and either the part is not protected or
+    their organisation holds an active grant."""
+    level = access(user, listing)
+    if level == Access.OWNER:
+        return True
+    if level != Access.FULL:
+        return False
+    return not is_protected(listing, part) or has_grant(user, listing)
+
+
+# who asks about whose listings: enterprises about achievements, researchers about needs
+REQUESTER_ROLE = {"achievement": Role.ENTERPRISE, "need": Role.RESEARCHER}
+
+
+def can_request(user: User | None, listing: Listing) -> bool:
+    """Whether `user` may ask for more about `listing` (一键表达意向): a signed-in person of
+    the other side, with an organisation, about a published listing not their organisation's.
+    Staff do not ask: they see everything."""
+    return (
+        user is not None
+        and user.role == REQUESTER_ROLE[listing.kind]
+        and user.organisation_id is not None
+        and listing.state == ListingState.PUBLISHED
+        and not _is_owner(user, listing)
+        and listing.organisation_id != user.organisation_id
+    )
 
 
 def sign_in_to_see(user: User | None, listing: Listing) -> bool:

@@ -30,6 +30,10 @@ EXPECTED_TABLES = {
     "duplicate_flags",
     "login_failures",
     "api_tokens",
+    "interest_requests",
+    "access_grants",
+    "agreement_texts",
+    "agreement_acceptances",
 }
 
 

@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from web.auth import bp as auth_bp
     from web.duplicates import bp as duplicates_bp
     from web.health import bp as health_bp
+    from web.interest import bp as interest_bp
     from web.listings import bp as listings_bp
     from web.main import bp as main_bp
     from web.notifications import bp as notifications_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         submissions_bp,
         review_bp,
         roadshows_bp,
+        interest_bp,
         notifications_bp,
         admin_bp,
         saved_searches_bp,

@@ -71,6 +71,7 @@ def init_app(app: Flask) -> None:
     from flask_babel import format_datetime
 
     from matchmaker.matching import scoring
+    from web.interest import labels as interest_labels
     from web.messages import (
         check_label,
         check_result_label,
@@ -100,6 +101,8 @@ def init_app(app: Flask) -> None:
         reason_label=reason_label,
         match_strength=scoring.strength,
         shown_title=shown_title,
+        protected_open=protected_open,
+        interest_state_label=interest_labels.state_label,
     )
 
     @app.context_processor
@@ -109,6 +112,15 @@ def init_app(app: Flask) -> None:
             "locale_names": LOCALE_NAMES,
             "html_lang": "en" if current_locale() == "en" else "zh-CN",
         }
+
+
+def protected_open(listing: object, part: str) -> bool:
+    """Whether the reader may see a part the owner kept for after an agreement (the visibility
+    rule decides)."""
+    from matchmaker import visibility
+
+    viewer = current_user if current_user.is_authenticated else None
+    return visibility.can_see_protected(viewer, listing, part)  # type: ignore[arg-type]
 
 
 def shown_title(listing: object) -> str:

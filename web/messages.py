@@ -57,6 +57,35 @@ MESSAGES = {
     "no_rows": _l("The file contains no rows to import."),
     "bad_response": _l("Unknown answer."),
     "staff_only": _l("Only association staff can do this."),
+    # interest requests and the confidentiality agreement (matchmaker.interest)
+    "interest_staff_do_not_ask": _l("Association staff see every listing and do not ask."),
+    "interest_own_listing": _l("This is your own (organisation's) listing."),
+    "interest_not_allowed": _l(
+        "Enterprises ask about achievements and researchers about needs, with an organisation "
+        "on their account, for published listings."
+    ),
+    "interest_message_required": _l("Please write a short message to the owner."),
+    "interest_rate_limited": _l(
+        "You have sent %(max)s requests in the last 24 hours; please try again tomorrow."
+    ),
+    "interest_duplicate": _l("Your organisation already has an open request about this listing."),
+    "interest_already_accepted": _l("This request has already been accepted."),
+    "interest_reason_required": _l("Please choose a reason."),
+    "interest_note_required": _l("Please explain the reason in the note."),
+    "interest_not_granted": _l("There is no open access to revoke."),
+    "interest_requester_only": _l("Only the person who asked can do this."),
+    "agreement_missing": _l("The association has not published an agreement text yet."),
+    "agreement_changed": _l(
+        "The agreement text has just been updated; please read the new version and accept again."
+    ),
+    "agreement_name_required": _l("Please type your name."),
+    "agreement_name_mismatch": _l("Please type your name as on your account: %(name)s"),
+    "agreement_file_required": _l("Please choose the signed file."),
+    "agreement_file_too_large": _l("The file is too large (at most %(max)s MB)."),
+    "agreement_file_type": _l("Only PDF, JPEG or PNG files are accepted."),
+    "agreement_title_required": _l("Please enter a title."),
+    "agreement_body_required": _l("Please enter the text of the agreement."),
+    "admin_only": _l("Only administrators can do this."),
     "meeting_not_held": _l("Only a meeting that was accepted can have a follow-up."),
     "event_not_started": _l("Follow-ups can be recorded from the event day on."),
     "contract_without_match": _l(

@@ -10,16 +10,25 @@ from matchmaker.models.enums import (
     DigestFrequency,
     DuplicateStatus,
     FollowUpIntent,
+    InterestState,
     IPType,
     JobState,
     ListingState,
     MatchState,
     MeetingState,
     OrganisationKind,
+    ProtectedPart,
     RegistrationStatus,
     RoadshowState,
     Role,
     Visibility,
+)
+from matchmaker.models.interest import (
+    LIVE_INTEREST_STATES,
+    AccessGrant,
+    AgreementAcceptance,
+    AgreementText,
+    InterestRequest,
 )
 from matchmaker.models.listings import Achievement, Attachment, Need
 from matchmaker.models.matching import Match, MatchEvent
@@ -28,8 +37,12 @@ from matchmaker.models.saved_searches import SavedSearch
 
 __all__ = [
     "APPROVED_MATCH_STATES",
+    "LIVE_INTEREST_STATES",
     "STAFF_ROLES",
+    "AccessGrant",
     "Achievement",
+    "AgreementAcceptance",
+    "AgreementText",
     "ApiToken",
     "Attachment",
     "AuditEntry",
@@ -40,6 +53,8 @@ __all__ = [
     "FollowUp",
     "FollowUpIntent",
     "IPType",
+    "InterestRequest",
+    "InterestState",
     "Job",
     "JobState",
     "LineupItem",
@@ -55,6 +70,7 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "OutboxMail",
+    "ProtectedPart",
     "Registration",
     "RegistrationStatus",
     "Roadshow",

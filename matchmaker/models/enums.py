@@ -120,6 +120,26 @@ class DigestFrequency(StrEnum):
     WEEKLY = "weekly"
 
 
+class InterestState(StrEnum):
+    """An interest request (申请查看详情): the owner answers; access opens at GRANTED."""
+
+    OPEN = "open"  # waiting for the owner
+    MEDIATION = "mediation"  # the owner asked staff to mediate
+    AGREEMENT_PENDING = "agreement_pending"  # accepted; the requester must accept the agreement
+    AWAITING_VERIFICATION = "awaiting_verification"  # a signed copy waits for staff
+    GRANTED = "granted"  # the protected parts are open to the requester's organisation
+    DECLINED = "declined"
+    REVOKED = "revoked"  # the owner (or staff) closed the access again
+
+
+class ProtectedPart(StrEnum):
+    """Parts of a listing its owner may keep for after an agreement (协议后可见)."""
+
+    DETAILS = "details"  # technical details: the description and its continuation
+    ATTACHMENTS = "attachments"
+    PRICE = "price"  # asking price or budget
+
+
 class DuplicateStatus(StrEnum):
     OPEN = "open"  # waiting for staff
     MERGED = "merged"

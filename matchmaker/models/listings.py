@@ -28,6 +28,8 @@ class _ListingColumns:
         enum_type(ListingState), default=ListingState.DRAFT, index=True
     )
     review_comment: Mapped[str | None] = mapped_column(sa.Text)
+    # parts kept for organisations holding an access grant (ProtectedPart values, 协议后可见)
+    protected_parts: Mapped[list[str]] = mapped_column(JSONType, default=list)
     # Seen only by the owner and staff, whatever the visibility.
     confidential_notes: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -123,6 +123,45 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "路演「{title}」的洽谈日程已发布，请查看您的日程。",
         "The meeting schedule of “{title}” is published: see your agenda.",
     ),
+    # interest requests (matchmaker.interest): in the app, and in the daily interest digest
+    "interest_requested": (
+        "{organisation} 对「{title}」表达了合作意向，请查看并答复。",
+        "{organisation} is interested in “{title}”: please answer the request.",
+    ),
+    "interest_agreement_needed": (
+        "您对「{title}」的申请已被接受：请阅读并接受保密协议，之后即可查看详情。",
+        "Your request about “{title}” was accepted: accept the confidentiality agreement to see "
+        "the details.",
+    ),
+    "interest_granted": (
+        "「{title}」的详细信息已向贵单位开放。",
+        "The details of “{title}” are now open to your organisation.",
+    ),
+    "interest_declined": (
+        "您对「{title}」的申请未获同意：{decline_reason}。",
+        "Your request about “{title}” was declined: {decline_reason}.",
+    ),
+    "interest_mediation": (
+        "「{title}」的发布方请科协协调一条意向申请。",
+        "The owner of “{title}” asks the association to mediate an interest request.",
+    ),
+    "interest_revoked": (
+        "贵单位查看「{title}」详细信息的权限已被撤回。",
+        "Your organisation's access to the details of “{title}” was revoked.",
+    ),
+    "interest_agreement_accepted": (
+        "申请方已接受保密协议，「{title}」的详情已对其开放。",
+        "The requester accepted the confidentiality agreement; “{title}” is open to them.",
+    ),
+    "interest_signed_uploaded": (
+        "一份签署的保密协议等待核实（「{title}」）。",
+        "A signed confidentiality agreement waits to be verified (“{title}”).",
+    ),
+    "interest_signed_refused": (
+        "您上传的保密协议未通过核实，请重新接受或上传（「{title}」）。",
+        "The signed agreement you uploaded was not accepted; please accept or upload it again "
+        "(“{title}”).",
+    ),
 }
 
 
@@ -131,6 +170,13 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
     "response": {
         "interested": ("希望对接", "would like to meet"),
         "declined": ("暂不考虑", "not for now"),
+    },
+    "decline_reason": {
+        "not_fit": ("与需求不匹配", "not a fit"),
+        "no_capacity": ("暂无合作能力", "no capacity at the moment"),
+        "already_partner": ("已有合作方", "already has a partner"),
+        "incomplete_request": ("申请信息不完整", "the request lacks information"),
+        "other": ("其他原因", "another reason"),
     },
 }
 
@@ -188,7 +234,8 @@ def notify(
 
 def title_params(reader: User | None, listing: Listing) -> dict[str, Any]:
     """The `title` parameter of a message about `listing` for `reader`."""
-    if visibility.can_see(reader, listing):
+    # a stored message outlives a revoked access grant: name only what is seen without one
+    if visibility.can_name(reader, listing):
         return {"title": listing.title}
     return {"title": None, "title_hidden": True}
 

@@ -143,13 +143,15 @@ def _pages(role: Role | None, show: Roadshow) -> list[str]:
     pages += ["/dashboard", "/notifications", "/saved-searches", "/my/api-tokens"]
     if role in (Role.RESEARCHER, Role.ENTERPRISE):
         pages += ["/my/submissions", "/my/matches", f"{show.event}/meetings"]
+        pages += ["/interest/mine", "/interest/incoming"]
     if role is Role.ENTERPRISE:
         pages += [show.ticket, f"{show.event}/agenda", show.followup]
     if role in (Role.STAFF, Role.ADMIN):
         pages += ["/review/matches", "/review/dashboard", "/my/review", "/staff/duplicates"]
+        pages += ["/interest/all"]
         pages += show.extra[Role.STAFF]
     if role is Role.ADMIN:
-        pages += ["/admin/users", "/admin/audit"]
+        pages += ["/admin/users", "/admin/audit", "/interest/agreement-texts"]
     return pages
 
 

@@ -123,6 +123,19 @@ ACCESS: dict[str, set[str] | str] = {
     "roadshows.report": STAFF,
     "roadshows.export": STAFF,
     "roadshows.confirm_contract": STAFF,
+    # interest requests: an account is needed; who may see one request (requester's
+    # organisation, owner, staff) is checked per request in tests/unit/test_interest_web.py
+    "interest.ask": SIGNED_IN,
+    "interest.mine": SIGNED_IN,
+    "interest.incoming": SIGNED_IN,
+    "interest.detail": SIGNED_IN,
+    "interest.act": SIGNED_IN,
+    "interest.agreement": SIGNED_IN,
+    "interest.upload_agreement": SIGNED_IN,
+    "interest.agreement_pdf": SIGNED_IN,
+    "interest.signed_copy": SIGNED_IN,
+    "interest.everything": STAFF,
+    "interest.agreement_texts": {Role.ADMIN.value},
     "admin.audit_log": {Role.ADMIN.value},
     "admin.job_status": {Role.ADMIN.value},
     "admin.rebuild_index": {Role.ADMIN.value},
@@ -142,6 +155,8 @@ ACCESS: dict[str, set[str] | str] = {
     "api.create_need": TOKEN_ONLY,
     "api.list_matches": TOKEN_ONLY,
     "api.roadshows": TOKEN_ONLY,
+    "api.list_interest_requests": TOKEN_ONLY,
+    "api.create_interest_request": TOKEN_ONLY,
 }
 
 # values for URL parts: ids that do not exist, words the views accept

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from web.interest import labels as interest_labels
 from web.messages import MATCH_STATE_LABELS, STATE_LABELS
 
 # every action key that `audit.record` is called with (tests/unit/test_admin_audit.py checks)
@@ -72,6 +73,15 @@ ACTION_LABELS = {
     "api_token.created": _l("API token created"),
     "api_token.revoked": _l("API token revoked"),
     "demo.loaded": _l("Demo data loaded"),
+    "interest.requested": _l("Interest request sent"),
+    "interest.accepted": _l("Interest request accepted"),
+    "interest.declined": _l("Interest request declined"),
+    "interest.mediation": _l("Association asked to mediate an interest request"),
+    "interest.revoked": _l("Access to a listing revoked"),
+    "agreement.published": _l("Confidentiality agreement version published"),
+    "agreement.accepted": _l("Confidentiality agreement accepted"),
+    "agreement.uploaded": _l("Signed confidentiality agreement uploaded"),
+    "agreement.verified": _l("Signed confidentiality agreement checked"),
 }
 
 ENTITY_LABELS = {
@@ -84,6 +94,8 @@ ENTITY_LABELS = {
     "saved_search": _l("Saved search"),
     "api_token": _l("API token"),
     "notification": _l("Notification"),
+    "interest_request": _l("Interest request"),
+    "agreement_text": _l("Confidentiality agreement"),
 }
 
 FIELD_LABELS = {
@@ -118,6 +130,12 @@ FIELD_LABELS = {
     "active": _l("Active"),
     "frequency": _l("Frequency"),
     "assignee": _l("Assignee"),
+    "listing": _l("Listing"),
+    "agreement_required": _l("Agreement required"),
+    "reason": _l("Reason"),
+    "version": _l("Version"),
+    "ip": _l("IP address"),
+    "approved": _l("Approved"),
 }
 
 _STATE_FIELDS = {"state", "source", "target", "status"}
@@ -148,7 +166,11 @@ def value_text(name: str, value: Any, people: Mapping[int, Any] | None = None) -
     if isinstance(value, bool):
         return "✓" if value else "✗"
     if name in _STATE_FIELDS and isinstance(value, str):
-        label = MATCH_STATE_LABELS.get(value) or STATE_LABELS.get(value)
+        label = (
+            MATCH_STATE_LABELS.get(value)
+            or STATE_LABELS.get(value)
+            or interest_labels.STATES.get(value)
+        )
         return str(label) if label is not None else value
     if isinstance(value, list):
         return "、".join(value_text("", v) for v in value) or "—"

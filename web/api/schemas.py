@@ -145,3 +145,45 @@ def list_of(item: Schema) -> Schema:
         "required": ["items"],
         "properties": {"items": {"type": "array", "items": item}},
     }
+
+
+INTEREST_STATES = [
+    "open",
+    "mediation",
+    "agreement_pending",
+    "awaiting_verification",
+    "granted",
+    "declined",
+    "revoked",
+]
+
+INTEREST_REQUEST: Schema = {
+    "type": "object",
+    "required": ["id", "listing_kind", "listing_id", "state", "organisation", "created_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "listing_kind": {"type": "string", "enum": ["achievement", "need"]},
+        "listing_id": {"type": "integer"},
+        # null when the reader may not see the listing (a confidential one without a grant)
+        "listing_title": nullable("string"),
+        "state": {"type": "string", "enum": INTEREST_STATES},
+        "agreement_required": {"type": "boolean"},
+        "organisation": {"type": "string"},
+        "credit_code": nullable("string"),
+        "match_strength": nullable("string", enum=["high", "medium", "low", None]),
+        "message": {"type": "string"},
+        "decline_reason": nullable("string"),
+        "mine": {"type": "boolean"},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+INTEREST_INPUT: Schema = {
+    "type": "object",
+    "required": ["listing_kind", "listing_id", "message"],
+    "properties": {
+        "listing_kind": {"type": "string", "enum": ["achievement", "need"]},
+        "listing_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        "message": {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": r"\S"},
+    },
+}

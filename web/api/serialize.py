@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from matchmaker.models import Achievement, Match, Need, Roadshow, User
-from matchmaker.visibility import Access, Listing, access
+from matchmaker.models import Achievement, Match, Need, ProtectedPart, Roadshow, User
+from matchmaker.visibility import Access, Listing, access, can_see_protected
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -19,6 +19,9 @@ def _number(value: Any) -> float | None:
 
 def listing(user: User, item: Listing) -> dict[str, Any]:
     level = access(user, item)
+    # parts the owner kept for after an agreement (协议后可见): empty / null without a grant
+    details = can_see_protected(user, item, ProtectedPart.DETAILS)
+    price = can_see_protected(user, item, ProtectedPart.PRICE)
     data: dict[str, Any] = {
         "id": item.id,
         "title": item.title,
@@ -28,7 +31,7 @@ def listing(user: User, item: Listing) -> dict[str, Any]:
         "region": item.region,
         "visibility": str(item.visibility),
         "state": str(item.state),
-        "description": item.description or "",
+        "description": (item.description or "") if details or isinstance(item, Need) else "",
         "published_at": _iso(item.published_at),
         "mine": item.owner_id == user.id,
         "confidential_notes": item.confidential_notes if level == Access.OWNER else None,
@@ -41,11 +44,11 @@ def listing(user: User, item: Listing) -> dict[str, Any]:
         )
     elif isinstance(item, Need):
         data.update(
-            current_approach=item.current_approach,
-            desired_outcome=item.desired_outcome,
+            current_approach=item.current_approach if details else None,
+            desired_outcome=item.desired_outcome if details else None,
             trl_min=item.trl_min,
-            budget_min=_number(item.budget_min),
-            budget_max=_number(item.budget_max),
+            budget_min=_number(item.budget_min) if price else None,
+            budget_max=_number(item.budget_max) if price else None,
             deadline=_iso(item.deadline),
         )
     return data

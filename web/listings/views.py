@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from matchmaker import taxonomy, visibility
+from matchmaker.interest import requests as interest
 from matchmaker.listings import pages
 from matchmaker.models import Achievement, Need
 from web import db
@@ -57,7 +58,14 @@ def _detail(model: type[Achievement] | type[Need], item_id: int, template: str) 
         if visibility.sign_in_to_see(viewer, item):
             return login_manager.unauthorized()  # to sign in, with next= back to this page
         abort(404)  # not 403: do not reveal that a hidden listing exists
-    return render_template(template, item=item, access=level.value)
+    asked = interest.live_request(db.session(), viewer, item) if viewer is not None else None
+    return render_template(
+        template,
+        item=item,
+        access=level.value,
+        can_request=visibility.can_request(viewer, item),
+        asked=asked,
+    )
 
 
 @bp.route("/achievements")

@@ -63,6 +63,14 @@ def visibility_choices() -> list[SelectChoice]:
     ]
 
 
+def protected_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("details", _l("Technical details")),
+        SelectChoice("attachments", _l("Attachments")),
+        SelectChoice("price", _l("Price or budget")),
+    ]
+
+
 VALIDITY_CHOICES = (30, 90, 180, 365, 730)
 
 
@@ -129,6 +137,14 @@ class _ListingForm(FlaskForm):
     cooperation_modes = CheckboxList(_l("Cooperation modes"), choices=mode_choices)
     region = SelectField(_l("Region"), choices=region_choices, validators=[Optional()])
     visibility = SelectField(_l("Visibility"), choices=visibility_choices, default="public")
+    protected_parts = CheckboxList(
+        _l("Visible only after an agreement (协议后可见)"),
+        choices=protected_choices,
+        description=_l(
+            "These parts open only to organisations whose interest request you accepted, after "
+            "the association's confidentiality agreement where you require it."
+        ),
+    )
     confidential_notes = TextAreaField(
         _l("Confidential notes"),
         validators=[Optional(), Length(max=5000)],

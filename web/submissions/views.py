@@ -25,6 +25,7 @@ from matchmaker.models import (
     ListingState,
     Match,
     Need,
+    ProtectedPart,
     Role,
     Visibility,
 )
@@ -61,6 +62,11 @@ def form_to_fields(kind: str, form: Any) -> dict[str, Any]:
         "cooperation_modes": list(form.cooperation_modes.data or []),
         "region": form.region.data or None,
         "visibility": Visibility(form.visibility.data),
+        "protected_parts": [
+            p
+            for p in (getattr(getattr(form, "protected_parts", None), "data", None) or [])
+            if p in {str(part) for part in ProtectedPart}
+        ],
         "confidential_notes": form.confidential_notes.data or None,
         "description": form.description.data.strip(),
         "validity_days": int(form.validity_days.data) if form.validity_days.data else None,
@@ -92,6 +98,7 @@ def _listing_to_form(kind: str, listing: Any) -> Any:
         form.keywords.data = ", ".join(listing.keywords or [])
         form.cooperation_modes.data = list(listing.cooperation_modes or [])
         form.visibility.data = str(listing.visibility)
+        form.protected_parts.data = list(listing.protected_parts or [])
         if kind == "achievement":
             form.trl.data = str(listing.trl or "")
             form.ip_type.data = str(listing.ip_type or "")

@@ -1,0 +1,1 @@
+"""Interest requests, access grants and the confidentiality agreement (issue 21)."""
