@@ -30,6 +30,11 @@ EXPECTED_TABLES = {
     "duplicate_flags",
     "login_failures",
     "api_tokens",
+    "conversations",
+    "conversation_messages",
+    "conversation_attachments",
+    "conversation_meetings",
+    "conversation_readers",
 }
 
 

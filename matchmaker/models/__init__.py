@@ -3,6 +3,13 @@
 from matchmaker.models.accounts import STAFF_ROLES, Organisation, User
 from matchmaker.models.activity import AuditEntry, Job, LoginFailure, Notification, OutboxMail
 from matchmaker.models.api_tokens import ApiToken
+from matchmaker.models.conversations import (
+    Conversation,
+    ConversationReader,
+    MeetingProposal,
+    Message,
+    MessageAttachment,
+)
 from matchmaker.models.duplicates import DuplicateFlag
 from matchmaker.models.enums import (
     APPROVED_MATCH_STATES,
@@ -14,7 +21,9 @@ from matchmaker.models.enums import (
     JobState,
     ListingState,
     MatchState,
+    MeetingProposalState,
     MeetingState,
+    MessageKind,
     OrganisationKind,
     RegistrationStatus,
     RoadshowState,
@@ -33,6 +42,8 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEntry",
+    "Conversation",
+    "ConversationReader",
     "CooperationMode",
     "DigestFrequency",
     "DuplicateFlag",
@@ -49,7 +60,12 @@ __all__ = [
     "MatchEvent",
     "MatchState",
     "Meeting",
+    "MeetingProposal",
+    "MeetingProposalState",
     "MeetingState",
+    "Message",
+    "MessageAttachment",
+    "MessageKind",
     "Need",
     "Notification",
     "Organisation",
