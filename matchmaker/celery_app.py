@@ -29,6 +29,7 @@ TASK_MODULES = [
         "review",
         "roadshows",
         "notifications",
+        "conversations",
     )
 ]
 celery = Celery("matchmaker", include=TASK_MODULES)
@@ -61,6 +62,11 @@ celery.conf.update(
         "saved-search-digests": {
             "task": "matchmaker.saved_search_digests",
             "schedule": crontab(hour=23, minute=0),
+        },
+        # new conversation messages as one e-mail per person, at most hourly
+        "conversation-digests": {
+            "task": "matchmaker.conversation_digests",
+            "schedule": crontab(minute=15),
         },
         # roadshow follow-up reminders in the Chinese morning (UTC+8 → 09:30)
         "roadshow-followup-reminders": {

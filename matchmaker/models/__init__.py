@@ -4,6 +4,7 @@ from matchmaker.models.accounts import STAFF_ROLES, Organisation, User
 from matchmaker.models.activity import AuditEntry, Job, LoginFailure, Notification, OutboxMail
 from matchmaker.models.api_tokens import ApiToken
 from matchmaker.models.conversations import (
+    MATCH_SUBJECT,
     Conversation,
     ConversationReader,
     MeetingProposal,
@@ -37,6 +38,7 @@ from matchmaker.models.saved_searches import SavedSearch
 
 __all__ = [
     "APPROVED_MATCH_STATES",
+    "MATCH_SUBJECT",
     "STAFF_ROLES",
     "Achievement",
     "ApiToken",

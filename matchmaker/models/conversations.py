@@ -17,6 +17,8 @@ from matchmaker.models._types import enum_type
 from matchmaker.models.accounts import User
 from matchmaker.models.enums import MeetingProposalState, MessageKind
 
+MATCH_SUBJECT = "match"  # the subject kind of a match's thread
+
 
 class Conversation(Base):
     __tablename__ = "conversations"

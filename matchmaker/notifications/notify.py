@@ -123,6 +123,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "路演「{title}」的洽谈日程已发布，请查看您的日程。",
         "The meeting schedule of “{title}” is published: see your agenda.",
     ),
+    "conversation_message": (
+        "关于「{title}」的洽谈有新消息。",
+        "New message in the conversation about “{title}”.",
+    ),
+    "conversation_agreement": (
+        "关于「{title}」的对接双方表示已达成协议，请登记合同。",
+        "The parties of the conversation about “{title}” reached agreement: please record the "
+        "contract.",
+    ),
 }
 
 
