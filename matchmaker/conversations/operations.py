@@ -197,6 +197,7 @@ def _tell_readers(session: Session, actor: User, conversation: Conversation) -> 
     for user in readers(session, conversation):
         if user.id == actor.id:
             continue
+        reader_row(session, conversation, user)  # the digest mails those with a row
         if inbox.has_unread(session, user, "conversation_message", target):
             continue
         notify.notify(
