@@ -295,7 +295,9 @@ def test_reading_marks_the_thread_and_its_notification_read(world) -> None:
     assert queries.unread_counts(world.session, world.researcher, [thread]) == {}
     unread = world.session.scalars(
         sa.select(Notification).where(
-            Notification.user_id == world.researcher.id, Notification.read_at.is_(None)
+            Notification.user_id == world.researcher.id,
+            Notification.message_key == "conversation_message",
+            Notification.read_at.is_(None),
         )
     ).all()
     assert unread == []
