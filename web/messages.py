@@ -78,6 +78,25 @@ MESSAGES = {
     "too_many_saved_searches": _l("You can keep at most %(max)s saved searches."),
     "bad_kind": _l("Unknown listing type."),
     "not_found": _l("Not found."),
+    "not_a_party": _l(
+        "Only the two parties and the association can take part in this conversation."
+    ),
+    "conversation_closed": _l(
+        "This conversation is closed: it can be read but no longer written in."
+    ),
+    "message_empty": _l("Please write a message or attach a file."),
+    "too_many_files": _l("At most %(max)s files can be attached to one message."),
+    "too_large_file": _l("“%(name)s” is larger than %(max_mb)s MB and was not sent."),
+    "meeting_time_required": _l("Please choose the date and time of the meeting."),
+    "meeting_in_past": _l("The meeting time has already passed: please choose a later one."),
+    "meeting_place_required": _l("Please give the address or the link of the online meeting."),
+    "meeting_already_answered": _l(
+        "This meeting proposal was already answered; see the conversation."
+    ),
+    "meeting_not_yours": _l("Only the other side can answer this meeting proposal."),
+    "agreement_already_reported": _l(
+        "The agreement was already reported; the association will record the contract."
+    ),
     "flag_closed": _l("This pair has already been decided."),
     "keep_not_in_pair": _l("Choose one of the two listings to keep."),
     "listing_missing": _l("One of the two listings no longer exists."),

@@ -195,3 +195,29 @@ def _open_threads_on_introduction(session: Session, _context: Any, _instances: A
     }
     for match_id in sorted(wanted - existing - pending):
         session.add(Conversation(subject_kind=MATCH, subject_id=match_id))
+
+
+@dataclass(frozen=True)
+class Author:
+    side: str  # "need", "achievement" or "association"
+    name: str | None  # None: the reader may not know who it is (a confidential side)
+
+
+def author_for(
+    session: Session, conversation: Conversation, author: User, is_association: bool, reader: User
+) -> Author:
+    """How a message's author is shown to `reader`: the association for staff; a party by
+    side, and by name only when the reader may see that party's listing (a confidential
+    side stays anonymous, as on the match page)."""
+    if is_association:
+        return Author("association", None)
+    match = match_of(session, conversation)
+    if match is None:
+        return Author("association" if author.is_staff else "need", author.name)
+    side, listing = (
+        ("need", match.need)
+        if match.need.owner_id == author.id
+        else ("achievement", match.achievement)
+    )
+    shown = reader.is_staff or reader.id == author.id or visibility.can_see(reader, listing)
+    return Author(side, author.name if shown else None)
