@@ -52,6 +52,10 @@ SEMANTIC_RULES = {
     "GET /api/v1/needs",
     "GET /api/v1/achievements",
     "GET /api/v1/matches",
+    "GET /api/v1/threads",
+    "GET /api/v1/threads/{thread_id}/messages",
+    # a body of Unicode spaces matches the pattern \S in some engines, and is still empty here
+    "POST /api/v1/threads/{thread_id}/messages",
 }
 MAX_EXAMPLES = 25
 
@@ -97,4 +101,4 @@ def test_api_conforms_to_its_document(fuzz_app: tuple[Flask, dict[str, str]]) ->
         for method in item
         if not path.endswith("/openapi.json")  # Schemathesis leaves the document itself out
     }
-    assert set(labels) == declared and len(declared) == 7
+    assert set(labels) == declared and len(declared) == 10
