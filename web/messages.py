@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from indexer.extract import ExtractionError
 from matchmaker.core.errors import OperationError
@@ -196,7 +197,7 @@ MATCH_STATE_LABELS = {
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
     "introduced": _l("Introduced"),
-    "meeting": _l("Meeting"),
+    "meeting": _lp("match state", "Meeting"),
     "negotiating": _l("Negotiating"),
     "signed": _l("Signed"),
     "dropped": _l("Dropped"),
