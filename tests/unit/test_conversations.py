@@ -329,3 +329,22 @@ def test_a_thread_quiet_for_seven_days_needs_attention(world) -> None:
         assert [c.id for c in page.items] == [thread.id]
         operations.post(world.session, _settings(world), world.researcher, thread, "在的")
         assert world.match.id not in listed()
+
+
+def test_the_migration_opens_threads_for_matches_introduced_before_it(tmp_path) -> None:
+    from sqlalchemy.orm import Session
+
+    from matchmaker import migrate
+
+    url = f"sqlite:///{tmp_path / 'before.sqlite'}"
+    migrate.upgrade(url, "0011")
+    engine = sa.create_engine(url)
+    with Session(engine) as s:
+        introduced = factories.match(s, state=MatchState.NEGOTIATING).id
+        factories.match(s, state=MatchState.APPROVED)
+        s.commit()
+    migrate.upgrade(url)
+    with Session(engine) as s:
+        rows = s.execute(sa.select(Conversation.subject_kind, Conversation.subject_id)).all()
+    engine.dispose()
+    assert rows == [("match", introduced)]

@@ -102,6 +102,15 @@ def upgrade() -> None:
     with op.batch_alter_table('conversation_attachments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_conversation_attachments_message_id'), ['message_id'], unique=False)
 
+    # matches introduced before conversations existed get their (empty) thread, as new ones do
+    op.execute(sa.text(
+        "INSERT INTO conversations (subject_kind, subject_id, created_at) "
+        "SELECT 'match', m.id, CURRENT_TIMESTAMP FROM matches m "
+        "WHERE lower(m.state) IN ('introduced', 'meeting', 'negotiating', 'signed') "
+        "OR (lower(m.state) = 'dropped' AND EXISTS (SELECT 1 FROM match_events e "
+        "WHERE e.match_id = m.id AND lower(e.to_state) IN "
+        "('introduced', 'meeting', 'negotiating', 'signed')))"
+    ))
 
 
 def downgrade() -> None:
