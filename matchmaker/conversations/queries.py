@@ -48,7 +48,7 @@ def _match_join(stmt: sa.Select[Any]) -> sa.Select[Any]:
     )
 
 
-def readable_select(user: User) -> sa.Select[tuple[Conversation]]:
+def readable_select(user: User) -> sa.Select[Any]:
     """Every thread `user` may read: all for staff; for a party, the threads of their matches
     that are open to them (the same rule as visibility.can_read_conversation)."""
     stmt = sa.select(Conversation)

@@ -68,7 +68,7 @@ def match_of(session: Session, conversation: Conversation) -> Match | None:
     return session.get(Match, conversation.subject_id)
 
 
-def readable_match_ids(user: User) -> sa.Select[tuple[int]]:
+def readable_match_ids(user: User) -> sa.Select[Any]:
     """Ids of the matches whose thread `user` may read as a party."""
     return sa.select(Match.id).where(
         Match.state.in_(MATCH_READABLE)
@@ -103,6 +103,8 @@ def topic(session: Session, conversation: Conversation, reader: User) -> Topic:
     match = match_of(session, conversation)
     if match is None:
         return Topic(None, None, None, None, None, None)
+    mine: Any
+    other: Any
     if match.need.owner_id == reader.id:
         mine, other = match.need, match.achievement
     elif match.achievement.owner_id == reader.id:
