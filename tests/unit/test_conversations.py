@@ -258,7 +258,7 @@ def test_the_digest_mails_readers_once_with_an_unsubscribe_link_per_thread(world
         for m in s.scalars(
             sa.select(OutboxMail).where(OutboxMail.recipient == world.researcher.email)
         )
-        if "/threads/" in m.body
+        if "/threads/unsubscribe/" in m.body
     ]
     assert len(mails) == 1 and "第一条消息" in mails[0].body and "第二条消息" in mails[0].body
     assert "/threads/unsubscribe/" in mails[0].body
