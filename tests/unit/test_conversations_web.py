@@ -178,7 +178,8 @@ def test_the_digest_unsubscribe_link_works_without_signing_in(setup, db_session,
     db_session.commit()
     mail = db_session.scalar(
         sa.select(OutboxMail).where(
-            OutboxMail.recipient == setup.researcher.email, OutboxMail.body.contains("/threads/unsubscribe/")
+            OutboxMail.recipient == setup.researcher.email,
+            OutboxMail.body.contains("/threads/unsubscribe/"),
         )
     )
     assert mail is not None and "新消息" in mail.body
