@@ -348,3 +348,36 @@ def test_the_migration_opens_threads_for_matches_introduced_before_it(tmp_path) 
         rows = s.execute(sa.select(Conversation.subject_kind, Conversation.subject_id)).all()
     engine.dispose()
     assert rows == [("match", introduced)]
+
+
+def test_a_declined_meeting_leaves_the_match_where_it_was(world) -> None:
+    thread = world.introduce()
+    given = operations.MeetingInput(utcnow() + timedelta(days=1), True, "腾讯会议", "")
+    meeting = operations.propose_meeting(world.session, world.staff, thread, given)
+    # a proposal of the association may be answered by either party
+    assert operations.can_answer(world.session, world.enterprise, meeting)
+    assert operations.can_answer(world.session, world.researcher, meeting)
+    operations.answer_meeting(world.session, world.enterprise, meeting, False, meeting.version)
+    assert meeting.state == MeetingProposalState.DECLINED
+    assert world.match.state == MatchState.INTRODUCED
+    assert not operations.can_answer(world.session, world.researcher, meeting)
+
+
+def test_a_notification_about_a_confidential_side_does_not_name_it(session) -> None:
+    from matchmaker.models import Visibility
+    from matchmaker.notifications.notify import render
+
+    world = World(session)
+    world.achievement.visibility = Visibility.CONFIDENTIAL
+    thread = world.introduce()
+    operations.post(session, _settings(world), world.researcher, thread, "保密方来信")
+    note = session.scalar(
+        sa.select(Notification).where(
+            Notification.user_id == world.enterprise.id,
+            Notification.message_key == "conversation_message",
+        )
+    )
+    assert note is not None
+    text = render(note.message_key, note.params, "zh")
+    assert world.achievement.title not in text and "保密" in text
+    assert world.achievement.title not in str(note.params) and "保密方来信" not in text
