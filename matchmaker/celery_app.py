@@ -30,6 +30,7 @@ TASK_MODULES = [
         "roadshows",
         "notifications",
         "interest",
+        "conversations",
     )
 ]
 celery = Celery("matchmaker", include=TASK_MODULES)
@@ -67,6 +68,11 @@ celery.conf.update(
         "interest-digest": {
             "task": "matchmaker.interest_digest",
             "schedule": crontab(hour=0, minute=0),
+        },
+        # new conversation messages as one e-mail per person, at most hourly
+        "conversation-digests": {
+            "task": "matchmaker.conversation_digests",
+            "schedule": crontab(minute=15),
         },
         # roadshow follow-up reminders in the Chinese morning (UTC+8 → 09:30)
         "roadshow-followup-reminders": {

@@ -27,6 +27,7 @@ def configure(settings: Settings) -> Database:
     _settings = settings
     if _database is None:
         _database = Database(settings.database_url)
+    import matchmaker.conversations  # noqa: F401  (registers its subjects with visibility)
     from matchmaker.celery_app import configure_celery
     from matchmaker.notifications import notify
     from matchmaker.search import indexing

@@ -16,20 +16,27 @@
 - Roadshows: staff only while being planned; everyone once registration opens.
 - Anything that names a listing to a person (notifications, e-mails, roadshow pages) shows
   its title only when `can_see` allows; otherwise a placeholder.
+- Conversations (洽谈记录): staff read and write every one; the two parties of its subject
+  read it once the subject is open to them (a match from "introduced" on) and write while it is
+  still running; nobody else, ever. Who the parties are is asked of the subject's resolver
+  (registered per kind, e.g. matchmaker.conversations.subjects for matches).
 
 Pages, search, digests, notifications, exports and the API all ask here; nothing else decides.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from matchmaker.models import (
     AccessGrant,
     Achievement,
+    Conversation,
     ListingState,
     Need,
     ProtectedPart,
@@ -197,3 +204,80 @@ PUBLIC_ROADSHOW_STATES = (
 def can_see_roadshow(user: User | None, roadshow: Roadshow) -> bool:
     """A roadshow still being planned exists only for staff."""
     return roadshow.state in PUBLIC_ROADSHOW_STATES or (user is not None and user.is_staff)
+
+
+# --- conversations ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parties:
+    """The two sides of a conversation's subject, as its resolver sees them now."""
+
+    user_ids: frozenset[int]
+    is_readable: bool  # the parties may read the thread (a match: introduced or later)
+    is_writable: bool  # ... and still write in it (a match: not dropped)
+
+
+NO_PARTIES = Parties(frozenset(), False, False)
+# subject kind → resolver(session, subject id) → Parties (None: the subject is gone)
+SubjectResolver = Callable[[Session, int], Parties | None]
+_SUBJECTS: dict[str, SubjectResolver] = {}
+
+
+def register_conversation_subject(kind: str, resolver: SubjectResolver) -> None:
+    """A feature whose records can have a conversation names its parties here, once."""
+    _SUBJECTS[kind] = resolver
+
+
+def conversation_subject_kinds() -> tuple[str, ...]:
+    return tuple(_SUBJECTS)
+
+
+def subject_parties(session: Session, kind: str, subject_id: int) -> Parties | None:
+    """The parties of a subject; None when there is no such subject (or kind)."""
+    resolver = _SUBJECTS.get(kind)
+    return resolver(session, subject_id) if resolver is not None else None
+
+
+def conversation_parties(conversation: Conversation) -> Parties:
+    session = object_session(conversation)
+    if session is None:
+        return NO_PARTIES
+    found = subject_parties(session, conversation.subject_kind, conversation.subject_id)
+    return found or NO_PARTIES
+
+
+def can_open_subject_thread(
+    session: Session, user: User | None, kind: str, subject_id: int
+) -> bool:
+    """Whether `user` may open (and so start) the thread of a subject that has none yet."""
+    parties = subject_parties(session, kind, subject_id)
+    if user is None or parties is None:
+        return False
+    return user.is_staff or (parties.is_readable and user.id in parties.user_ids)
+
+
+def can_read_conversation(user: User | None, conversation: Conversation) -> bool:
+    """Messages, attachments, meeting proposals and the thread's very existence."""
+    if user is None:
+        return False
+    if user.is_staff:
+        return True
+    parties = conversation_parties(conversation)
+    return parties.is_readable and user.id in parties.user_ids
+
+
+def can_write_conversation(user: User | None, conversation: Conversation) -> bool:
+    """Posting, proposing and answering meetings, reporting an agreement."""
+    if user is None or not can_read_conversation(user, conversation):
+        return False
+    return user.is_staff or conversation_parties(conversation).is_writable
+
+
+def is_conversation_party(user: User | None, conversation: Conversation) -> bool:
+    """One of the two sides (not staff): they propose and accept meetings, report agreement."""
+    return (
+        user is not None
+        and not user.is_staff
+        and user.id in conversation_parties(conversation).user_ids
+    )

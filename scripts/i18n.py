@@ -34,6 +34,8 @@ def extract() -> None:
         "_l",
         "-k",
         "lazy_gettext",
+        "-k",
+        "_lp:1c,2",  # lazy_pgettext: a label that needs a context (the match stage "Meeting")
         "--no-location",
         "--sort-output",
         "--omit-header",

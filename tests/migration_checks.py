@@ -34,6 +34,11 @@ EXPECTED_TABLES = {
     "access_grants",
     "agreement_texts",
     "agreement_acceptances",
+    "conversations",
+    "conversation_messages",
+    "conversation_attachments",
+    "conversation_meetings",
+    "conversation_readers",
 }
 
 

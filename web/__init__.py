@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from web.api_docs import bp as api_docs_bp
     from web.api_tokens import bp as api_tokens_bp
     from web.auth import bp as auth_bp
+    from web.conversations import bp as conversations_bp
     from web.duplicates import bp as duplicates_bp
     from web.health import bp as health_bp
     from web.interest import bp as interest_bp
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         review_bp,
         roadshows_bp,
         interest_bp,
+        conversations_bp,
         notifications_bp,
         admin_bp,
         saved_searches_bp,

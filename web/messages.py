@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from indexer.extract import ExtractionError
 from matchmaker.core.errors import OperationError
@@ -107,6 +108,25 @@ MESSAGES = {
     "too_many_saved_searches": _l("You can keep at most %(max)s saved searches."),
     "bad_kind": _l("Unknown listing type."),
     "not_found": _l("Not found."),
+    "not_a_party": _l(
+        "Only the two parties and the association can take part in this conversation."
+    ),
+    "conversation_closed": _l(
+        "This conversation is closed: it can be read but no longer written in."
+    ),
+    "message_empty": _l("Please write a message or attach a file."),
+    "too_many_files": _l("At most %(max)s files can be attached to one message."),
+    "too_large_file": _l("“%(name)s” is larger than %(max_mb)s MB and was not sent."),
+    "meeting_time_required": _l("Please choose the date and time of the meeting."),
+    "meeting_in_past": _l("The meeting time has already passed: please choose a later one."),
+    "meeting_place_required": _l("Please give the address or the link of the online meeting."),
+    "meeting_already_answered": _l(
+        "This meeting proposal was already answered; see the conversation."
+    ),
+    "meeting_not_yours": _l("Only the other side can answer this meeting proposal."),
+    "agreement_already_reported": _l(
+        "The agreement was already reported; the association will record the contract."
+    ),
     "flag_closed": _l("This pair has already been decided."),
     "keep_not_in_pair": _l("Choose one of the two listings to keep."),
     "listing_missing": _l("One of the two listings no longer exists."),
@@ -206,7 +226,7 @@ MATCH_STATE_LABELS = {
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
     "introduced": _l("Introduced"),
-    "meeting": _l("Meeting"),
+    "meeting": _lp("match state", "Meeting"),
     "negotiating": _l("Negotiating"),
     "signed": _l("Signed"),
     "dropped": _l("Dropped"),

@@ -15,8 +15,14 @@ from matchmaker.core.errors import ValidationFailed
 RENEWAL = "listing-renewal"
 UNSUBSCRIBE = "saved-search-unsubscribe"
 REGISTRATION = "roadshow-registration"  # confirm, see the ticket, cancel: without an account
+CONVERSATION_UNSUBSCRIBE = "conversation-unsubscribe"  # one thread's e-mail digest
 # long enough for a reminder read late; an unsubscribe link must keep working for months
-MAX_AGE_DAYS = {RENEWAL: 60, UNSUBSCRIBE: 400, REGISTRATION: 400}
+MAX_AGE_DAYS = {
+    RENEWAL: 60,
+    UNSUBSCRIBE: 400,
+    REGISTRATION: 400,
+    CONVERSATION_UNSUBSCRIBE: 400,
+}
 
 
 def sign(secret: str, purpose: str, payload: dict[str, Any]) -> str:

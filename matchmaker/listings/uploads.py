@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from indexer.extract import Extracted, ExtractionError, extract
+from indexer.extract import Extracted, ExtractionError, check_zip, extract, sniff
 from matchmaker import clock
 from matchmaker.core import bounded
 from matchmaker.models import Achievement, Attachment, Need, User
@@ -131,3 +131,52 @@ def attach_pending(
     session.add(attachment)
     session.flush()
     return attachment
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+ATTACHABLE = ("pdf", "docx")  # what listings accept as attachments; the same for threads
+
+
+def check_attachable(data: bytes, max_bytes: int) -> str:
+    """The upload rules of attachments: at most `max_bytes`, a PDF or a DOCX by its bytes (never
+    by its name), and a DOCX that does not unpack to far more than it weighs. Returns the kind;
+    raises ExtractionError ('too_large_file', 'unsupported_type', 'too_large_unpacked')."""
+    if len(data) > max_bytes:
+        raise ExtractionError("too_large_file")
+    kind = sniff(data)
+    if kind not in ATTACHABLE:
+        raise ExtractionError("unsupported_type")
+    if kind == "docx":
+        check_zip(data)
+    return kind
+
+
+def store_file(upload_dir: Path, data: bytes, filename: str | None, kind: str) -> StoredFile:
+    """Write a checked upload where attachments live, under a fresh random key."""
+    key = secrets.token_urlsafe(24)
+    stored = upload_dir / "files" / key
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(data)
+    return StoredFile(
+        key,
+        display_name(filename),
+        CONTENT_TYPES[kind],
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+    )
+
+
+def stored_path(upload_dir: Path, key: str) -> Path | None:
+    """The file of a stored attachment, or None for a key that is not one of ours."""
+    if not KEY_PATTERN.match(key):
+        return None
+    path = upload_dir / "files" / key
+    return path if path.is_file() else None

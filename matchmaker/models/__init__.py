@@ -3,6 +3,14 @@
 from matchmaker.models.accounts import STAFF_ROLES, Organisation, User
 from matchmaker.models.activity import AuditEntry, Job, LoginFailure, Notification, OutboxMail
 from matchmaker.models.api_tokens import ApiToken
+from matchmaker.models.conversations import (
+    MATCH_SUBJECT,
+    Conversation,
+    ConversationReader,
+    MeetingProposal,
+    Message,
+    MessageAttachment,
+)
 from matchmaker.models.duplicates import DuplicateFlag
 from matchmaker.models.enums import (
     APPROVED_MATCH_STATES,
@@ -15,7 +23,9 @@ from matchmaker.models.enums import (
     JobState,
     ListingState,
     MatchState,
+    MeetingProposalState,
     MeetingState,
+    MessageKind,
     OrganisationKind,
     ProtectedPart,
     RegistrationStatus,
@@ -38,6 +48,7 @@ from matchmaker.models.saved_searches import SavedSearch
 __all__ = [
     "APPROVED_MATCH_STATES",
     "LIVE_INTEREST_STATES",
+    "MATCH_SUBJECT",
     "STAFF_ROLES",
     "AccessGrant",
     "Achievement",
@@ -46,6 +57,8 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEntry",
+    "Conversation",
+    "ConversationReader",
     "CooperationMode",
     "DigestFrequency",
     "DuplicateFlag",
@@ -64,7 +77,12 @@ __all__ = [
     "MatchEvent",
     "MatchState",
     "Meeting",
+    "MeetingProposal",
+    "MeetingProposalState",
     "MeetingState",
+    "Message",
+    "MessageAttachment",
+    "MessageKind",
     "Need",
     "Notification",
     "Organisation",

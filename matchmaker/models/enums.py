@@ -144,3 +144,20 @@ class DuplicateStatus(StrEnum):
     OPEN = "open"  # waiting for staff
     MERGED = "merged"
     NOT_DUPLICATE = "not_duplicate"  # staff said so: the pair is never flagged again
+
+
+class MessageKind(StrEnum):
+    """What a line of a conversation is: written text, or a step shown in the thread."""
+
+    TEXT = "text"
+    MEETING_PROPOSED = "meeting_proposed"
+    MEETING_ACCEPTED = "meeting_accepted"
+    MEETING_DECLINED = "meeting_declined"
+    AGREEMENT_REPORTED = "agreement_reported"
+    CONTRACT_RECORDED = "contract_recorded"
+
+
+class MeetingProposalState(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"

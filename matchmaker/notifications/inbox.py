@@ -65,6 +65,35 @@ def mark_read(session: Session, user: User, ids: Iterable[int]) -> int:
     return int(marked or 0)
 
 
+def has_unread(session: Session, user: User, key: str, link: str) -> bool:
+    """Whether the user still has an unread notification of this kind pointing there (a
+    busy thread then adds no second one)."""
+    return bool(
+        count_rows(
+            session,
+            Notification,
+            Notification.user_id == user.id,
+            Notification.message_key == key,
+            Notification.link == link,
+            Notification.read_at.is_(None),
+        )
+    )
+
+
+def mark_read_at_link(session: Session, user: User, link: str) -> int:
+    """Opening what a notification points to reads it: no audit entry, the page was seen."""
+    result = session.execute(
+        sa.update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.link == link,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+    )
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
 def outbox(session: Session, limit: int = 200) -> list[OutboxMail]:
     """The newest mails of the development outbox."""
     return list(session.scalars(sa.select(OutboxMail).order_by(OutboxMail.id.desc()).limit(limit)))

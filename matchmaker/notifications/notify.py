@@ -162,6 +162,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "The signed agreement you uploaded was not accepted; please accept or upload it again "
         "(“{title}”).",
     ),
+    "conversation_message": (
+        "关于「{title}」的洽谈有新消息。",
+        "New message in the conversation about “{title}”.",
+    ),
+    "conversation_agreement": (
+        "关于「{title}」的对接双方表示已达成协议，请登记合同。",
+        "The parties of the conversation about “{title}” reached agreement: please record the "
+        "contract.",
+    ),
 }
 
 

@@ -255,13 +255,16 @@ def _event_note(reason: str | None, note: str | None) -> str | None:
 
 
 def _introduce(session: Session, match: Match) -> None:
-    """Both parties hear of each other; contacts are shown on their 'my matches' page."""
+    """Both parties hear of each other; contacts are shown on their 'my matches' page, and the
+    notification opens the match's conversation (the thread is opened in the same flush, see
+    conversations.subjects; the link names the match, so this module needs no thread id)."""
     for owner, other in (
         (match.need.owner, match.achievement),
         (match.achievement.owner, match.need),
     ):
         if owner is not None:
-            notify.notify(session, owner, "match_introduced", "/my/matches", about=other)
+            link = f"/threads/match/{match.id}"
+            notify.notify(session, owner, "match_introduced", link, about=other)
 
 
 @_stale_is_conflict

@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 from matchmaker.core.numbers import whole_number
 from matchmaker.db import utcnow
 from matchmaker.matching import scoring
-from matchmaker.models import Achievement, ListingState, Match, MatchState, Need
+from matchmaker.models import (
+    MATCH_SUBJECT,
+    Achievement,
+    Conversation,
+    ListingState,
+    Match,
+    MatchState,
+    Need,
+)
 from matchmaker.review.pipeline import OPEN_PIPELINE
 
 PAGE_SIZE = 50
@@ -108,6 +116,24 @@ def _stuck_before(stuck_days: int) -> datetime:
     return utcnow() - timedelta(days=stuck_days)
 
 
+# a match's conversation whose newest message has waited this long for a reply needs attention
+QUIET_DAYS = 7
+
+
+def quiet_before() -> datetime:
+    return utcnow() - timedelta(days=QUIET_DAYS)
+
+
+def quiet_thread() -> Any:
+    """The match's thread has had no new message for QUIET_DAYS (a thread nobody wrote in yet
+    is covered by the stage's own "stuck" rule)."""
+    return sa.exists().where(
+        Conversation.subject_kind == MATCH_SUBJECT,
+        Conversation.subject_id == Match.id,
+        Conversation.last_message_at < quiet_before(),
+    )
+
+
 def _conditions(
     f: QueueFilter, need: Any, achievement: Any, me: int | None, stuck_days: int
 ) -> list[Any]:
@@ -122,7 +148,7 @@ def _conditions(
     elif f.state == "attention":
         conditions += [
             Match.state.in_(OPEN_PIPELINE),
-            Match.state_changed_at < _stuck_before(stuck_days),
+            sa.or_(Match.state_changed_at < _stuck_before(stuck_days), quiet_thread()),
         ]
     elif f.state == "inactive":
         # proposals whose need or achievement expired, was withdrawn or archived

@@ -133,7 +133,27 @@ def roadshow(browser, live_server, live_instance) -> Iterator[Roadshow]:  # type
     for tab in (staff, enterprise, presenter):
         tab.context.close()
     staff_pages = [f"{event}/{tab}" for tab in ("lineup", "registrations", "schedule", "report")]
-    yield Roadshow(event=event, ticket=ticket, followup=followup, extra={Role.STAFF: staff_pages})
+    extra = {Role.STAFF: staff_pages, Role.ADMIN: []}
+    for role in (Role.RESEARCHER, Role.ENTERPRISE, Role.STAFF):
+        thread = _thread_of(live_instance, role)
+        extra.setdefault(role, []).extend(["/threads/", *([thread] if thread else [])])
+    yield Roadshow(event=event, ticket=ticket, followup=followup, extra=extra)
+
+
+def _thread_of(instance: Path, role: Role) -> str | None:
+    """The conversation of the match introduced above, if this demo login may read it (staff
+    read every one)."""
+    email = DEMO_LOGINS[role]
+    with sqlite3.connect(instance / "matchmaker.sqlite") as conn:
+        row = conn.execute(
+            "SELECT c.id FROM conversations c JOIN matches m ON m.id = c.subject_id"
+            " JOIN needs n ON n.id = m.need_id JOIN users un ON un.id = n.owner_id"
+            " JOIN achievements a ON a.id = m.achievement_id JOIN users ua ON ua.id = a.owner_id"
+            " WHERE c.subject_kind = 'match' AND (? OR un.email = ? OR ua.email = ?)"
+            " ORDER BY c.id LIMIT 1",
+            (role == Role.STAFF, email, email),
+        ).fetchone()
+    return f"/threads/{row[0]}" if row else None
 
 
 def _pages(role: Role | None, show: Roadshow) -> list[str]:
@@ -144,6 +164,7 @@ def _pages(role: Role | None, show: Roadshow) -> list[str]:
     if role in (Role.RESEARCHER, Role.ENTERPRISE):
         pages += ["/my/submissions", "/my/matches", f"{show.event}/meetings"]
         pages += ["/interest/mine", "/interest/incoming"]
+        pages += show.extra.get(role, [])
     if role is Role.ENTERPRISE:
         pages += [show.ticket, f"{show.event}/agenda", show.followup]
     if role in (Role.STAFF, Role.ADMIN):

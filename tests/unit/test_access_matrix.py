@@ -9,6 +9,7 @@ does not exist) means the role got past the access check. 5xx always fails.
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,6 +137,18 @@ ACCESS: dict[str, set[str] | str] = {
     "interest.signed_copy": SIGNED_IN,
     "interest.everything": STAFF,
     "interest.agreement_texts": {Role.ADMIN.value},
+    # conversations: any signed-in person gets past the login; whether they may read a thread is
+    # decided per thread (a thread they may not read is a 404): test_conversation_access below
+    "conversations.index": SIGNED_IN,
+    "conversations.for_match": SIGNED_IN,
+    "conversations.show": SIGNED_IN,
+    "conversations.post_message": SIGNED_IN,
+    "conversations.propose_meeting": SIGNED_IN,
+    "conversations.answer_meeting": SIGNED_IN,
+    "conversations.report_agreement": SIGNED_IN,
+    "conversations.download": SIGNED_IN,
+    "conversations.record_contract": STAFF,
+    "conversations.unsubscribe": EVERYONE,
     "admin.audit_log": {Role.ADMIN.value},
     "admin.job_status": {Role.ADMIN.value},
     "admin.rebuild_index": {Role.ADMIN.value},
@@ -157,6 +170,9 @@ ACCESS: dict[str, set[str] | str] = {
     "api.roadshows": TOKEN_ONLY,
     "api.list_interest_requests": TOKEN_ONLY,
     "api.create_interest_request": TOKEN_ONLY,
+    "api.list_threads": TOKEN_ONLY,
+    "api.list_messages": TOKEN_ONLY,
+    "api.create_message": TOKEN_ONLY,
 }
 
 # values for URL parts: ids that do not exist, words the views accept
@@ -297,3 +313,89 @@ def test_another_owner_cannot_touch_a_listing_or_a_match(app: Flask) -> None:
     owner = app.test_client()
     owner.post("/login", data={"email": owner_email, "password": factories.PASSWORD})
     assert owner.get(f"/my/achievement/{achievement_id}/edit").status_code == 200
+
+
+def test_conversation_access_party_by_party(app: Flask) -> None:
+    """A match's thread: both parties and staff once introduced; before that staff only; other
+    enterprises and researchers never (a 404, the thread's existence is not revealed)."""
+    from matchmaker.models import MatchState
+    from matchmaker.review import pipeline
+
+    with runtime.database().transaction() as s:
+        people = {
+            "party_a": factories.user(s, Role.ENTERPRISE, email="thread-a@matrix.cn"),
+            "party_b": factories.user(s, Role.RESEARCHER, email="thread-b@matrix.cn"),
+            "other_enterprise": factories.user(s, Role.ENTERPRISE, email="thread-oe@matrix.cn"),
+            "other_researcher": factories.user(s, Role.RESEARCHER, email="thread-or@matrix.cn"),
+            "staff": factories.user(s, Role.STAFF, email="thread-staff@matrix.cn"),
+        }
+        need = factories.need(s, people["party_a"])
+        achievement = factories.achievement(s, people["party_b"])
+        match = factories.match(s, need, achievement, state=MatchState.APPROVED)
+        s.flush()
+        match_id = match.id
+    clients = {ANON: app.test_client()}
+    for name, person in people.items():
+        client = app.test_client()
+        client.post("/login", data={"email": person.email, "password": factories.PASSWORD})
+        clients[name] = client
+
+    def status(who: str, method: str, url: str, **kw: object) -> int:
+        response = clients[who].open(url, method=method, **kw)
+        assert response.status_code < 500, f"{method} {url} as {who}"
+        if who == ANON:
+            assert "/login" in response.headers.get("Location", ""), url
+        return response.status_code
+
+    # before the introduction: only staff may open (and so start) the thread
+    for who in ("party_a", "party_b", "other_enterprise", "other_researcher"):
+        assert status(who, "GET", f"/threads/match/{match_id}") == 404, who
+    status(ANON, "GET", f"/threads/match/{match_id}")
+    opened = clients["staff"].get(f"/threads/match/{match_id}")
+    assert opened.status_code == 302
+    thread_url = opened.headers["Location"]
+    for who in ("party_a", "party_b", "other_enterprise", "other_researcher"):
+        assert status(who, "GET", thread_url) == 404, who
+        assert status(who, "POST", thread_url + "/messages", data={"body": "早"}) == 404, who
+    assert status("staff", "GET", thread_url) == 200
+
+    with runtime.database().transaction() as s:
+        from matchmaker.models import Match, User
+
+        staff = s.get(User, people["staff"].id)
+        match = s.get(Match, match_id)
+        pipeline.decide(s, staff, match, pipeline.Decision(MatchState.INTRODUCED, match.version))
+
+    pdf = (io.BytesIO(b"%PDF-1.4 test"), "方案.pdf")
+    assert (
+        status(
+            "party_a", "POST", thread_url + "/messages", data={"body": "您好", "attachments": pdf}
+        )
+        == 302
+    )
+    page = clients["party_b"].get(thread_url).get_data(as_text=True)
+    download = page.split('href="/threads/attachments/')[1].split('"')[0]
+    everyone_else = ("other_enterprise", "other_researcher")
+    for who in ("party_a", "party_b", "staff"):
+        assert status(who, "GET", thread_url) == 200, who
+        assert status(who, "GET", f"/threads/attachments/{download}") == 200, who
+        assert status(who, "GET", f"/threads/match/{match_id}") == 302, who
+    for who in everyone_else:
+        for method, url in (
+            ("GET", thread_url),
+            ("GET", f"/threads/match/{match_id}"),
+            ("GET", f"/threads/attachments/{download}"),
+            ("POST", thread_url + "/messages"),
+            ("POST", thread_url + "/meetings"),
+            ("POST", thread_url + "/agreement"),
+            ("POST", thread_url + "/meetings/1/accept"),
+        ):
+            assert status(who, method, url) == 404, f"{method} {url} as {who}"
+        assert thread_url not in clients[who].get("/threads/").get_data(as_text=True)
+        assert "您好" not in clients[who].get("/notifications").get_data(as_text=True)
+    for who in (ANON, *everyone_else):
+        status(who, "GET", f"/threads/attachments/{download}")
+    for who in ("party_a", "party_b"):
+        assert thread_url in clients[who].get("/threads/").get_data(as_text=True)
+        assert status(who, "POST", thread_url + "/contract", data={"contract_value": "1"}) == 403
+    assert thread_url in clients["staff"].get("/threads/").get_data(as_text=True)

@@ -54,6 +54,10 @@ SEMANTIC_RULES = {
     "GET /api/v1/matches",
     # a valid body names a listing that may not exist (404) or is the user's own (422)
     "POST /api/v1/interest-requests",
+    "GET /api/v1/threads",
+    "GET /api/v1/threads/{thread_id}/messages",
+    # a body of Unicode spaces matches the pattern \S in some engines, and is still empty here
+    "POST /api/v1/threads/{thread_id}/messages",
 }
 MAX_EXAMPLES = 25
 
@@ -99,4 +103,4 @@ def test_api_conforms_to_its_document(fuzz_app: tuple[Flask, dict[str, str]]) ->
         for method in item
         if not path.endswith("/openapi.json")  # Schemathesis leaves the document itself out
     }
-    assert set(labels) == declared and len(declared) == 9
+    assert set(labels) == declared and len(declared) == 12

@@ -131,3 +131,52 @@ def test_markup_in_roadshow_fields_and_registrations_is_rendered_inert(app, sess
         html = response.get_data(as_text=True)
         assert not any(marker in html for marker in DANGEROUS), url
     assert "&lt;script&gt;" in client.get(f"{base}/registrations").get_data(as_text=True)
+
+
+def test_markup_in_conversation_messages_and_meetings_is_rendered_inert(app, session) -> None:
+    from matchmaker import runtime
+    from matchmaker.conversations import digests, operations
+    from matchmaker.db import utcnow
+    from matchmaker.models import MatchState, OutboxMail
+    from matchmaker.review import pipeline
+
+    researcher = factories.user(session, Role.RESEARCHER)
+    enterprise = factories.user(session, Role.ENTERPRISE)
+    staff = factories.user(session, Role.STAFF)
+    match = factories.match(
+        session,
+        factories.need(session, enterprise),
+        factories.achievement(session, researcher),
+        state=MatchState.APPROVED,
+    )
+    pipeline.decide(session, staff, match, pipeline.Decision(MatchState.INTRODUCED, match.version))
+    thread = operations.find(session, "match", match.id)
+    assert thread is not None
+    settings = runtime.settings()
+    pdf = operations.Upload(b"%PDF-1.4", PAYLOAD[:60] + ".pdf")
+    operations.post(session, settings, enterprise, thread, PAYLOAD, [pdf])
+    operations.post(session, settings, staff, thread, PAYLOAD)
+    from datetime import timedelta
+
+    given = operations.MeetingInput(utcnow() + timedelta(days=2), True, PAYLOAD, PAYLOAD)
+    operations.propose_meeting(session, researcher, thread, given)
+    digests.run(session, settings)
+    session.commit()
+    for user, urls in {
+        researcher: [f"/threads/{thread.id}", "/threads/", "/notifications"],
+        enterprise: [f"/threads/{thread.id}", "/threads/"],
+        staff: [f"/threads/{thread.id}", "/threads/?show=open", "/admin/outbox"],
+    }.items():
+        client = app.test_client()
+        sign_in(client, user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            html = response.get_data(as_text=True)
+            assert not any(marker in html for marker in DANGEROUS), f"{url} as {user.role}"
+    client = app.test_client()
+    sign_in(client, researcher)
+    html = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert html.count("&lt;script&gt;") >= 3  # message, staff message, meeting place/note
+    # the digest is plain text: the payload is quoted as text, never as a link or markup part
+    assert any(PAYLOAD in m.body for m in session.scalars(sa.select(OutboxMail)))

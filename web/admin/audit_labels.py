@@ -40,6 +40,13 @@ ACTION_LABELS = {
     "match.assigned": _l("Match assigned"),
     "match.responded": _l("Party answered a match"),
     "match.note": _l("Match note added"),
+    "conversation.opened": _l("Conversation opened"),
+    "conversation.message": _l("Conversation message written"),
+    "conversation.meeting_proposed": _l("Meeting proposed in a conversation"),
+    "conversation.meeting_answered": _l("Meeting proposal answered"),
+    "conversation.agreement_reported": _l("Parties reported agreement"),
+    "conversation.contract_recorded": _l("Contract recorded from a conversation"),
+    "conversation.unsubscribed": _l("Conversation e-mails unsubscribed"),
     "roadshow.created": _l("Roadshow created"),
     "roadshow.updated": _l("Roadshow edited"),
     "roadshow.published": _l("Roadshow published"),
@@ -89,6 +96,7 @@ ENTITY_LABELS = {
     "need": _l("Need"),
     "match": _l("Match"),
     "roadshow": _l("Roadshow"),
+    "conversation": _l("Conversation"),
     "meeting": _l("Meeting"),
     "user": _l("Account"),
     "saved_search": _l("Saved search"),
@@ -136,6 +144,11 @@ FIELD_LABELS = {
     "version": _l("Version"),
     "ip": _l("IP address"),
     "approved": _l("Approved"),
+    "message": _l("Message"),
+    "files": _l("Files"),
+    "meeting": _l("Meeting proposal"),
+    "accepted": _l("Accepted"),
+    "via": _l("Via"),
 }
 
 _STATE_FIELDS = {"state", "source", "target", "status"}

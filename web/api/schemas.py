@@ -178,6 +178,57 @@ INTEREST_REQUEST: Schema = {
     },
 }
 
+THREAD: Schema = {
+    "type": "object",
+    "required": ["id", "subject", "subject_id", "created_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "subject": {"type": "string", "enum": ["match"]},
+        "subject_id": {"type": "integer"},
+        "state": nullable("string"),
+        "created_at": {"type": "string", "format": "date-time"},
+        "last_message_at": nullable("string", format="date-time"),
+        "agreement_reported_at": nullable("string", format="date-time"),
+    },
+}
+
+MESSAGE: Schema = {
+    "type": "object",
+    "required": ["id", "thread_id", "kind", "body", "author", "created_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "thread_id": {"type": "integer"},
+        "kind": {
+            "type": "string",
+            "enum": [
+                "text",
+                "meeting_proposed",
+                "meeting_accepted",
+                "meeting_declined",
+                "agreement_reported",
+                "contract_recorded",
+            ],
+        },
+        "body": {"type": "string"},
+        "author": {
+            "type": "object",
+            "required": ["side"],
+            "properties": {
+                "side": {"type": "string", "enum": ["need", "achievement", "association"]},
+                "name": nullable("string"),
+            },
+        },
+        "attachments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "size": {"type": "integer"}},
+            },
+        },
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+
 INTEREST_INPUT: Schema = {
     "type": "object",
     "required": ["listing_kind", "listing_id", "message"],
@@ -186,4 +237,10 @@ INTEREST_INPUT: Schema = {
         "listing_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
         "message": {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": r"\S"},
     },
+}
+
+MESSAGE_INPUT: Schema = {
+    "type": "object",
+    "required": ["body"],
+    "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 5000, "pattern": r"\S"}},
 }

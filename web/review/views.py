@@ -77,6 +77,8 @@ def queue() -> str:
         reject_reasons=REJECT_REASONS,
         fields=review_queue.need_values(s, "field"),
         regions=review_queue.need_values(s, "region"),
+        stuck_days=settings.match_stuck_days,
+        quiet_days=review_queue.QUIET_DAYS,
     )
 
 
