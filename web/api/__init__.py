@@ -5,8 +5,8 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from web.api import (  # noqa: E402, F401
-    interest,
     conversations,
+    interest,
     listings,
     matches,
     needs_create,
