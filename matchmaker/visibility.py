@@ -6,6 +6,10 @@
 - CONFIDENTIAL listings and confidential notes: the owner and staff only.
 - Drafts, submissions under review and archived listings: the owner and staff only.
 - Roadshows: staff only while being planned; everyone once registration opens.
+- Expertise profiles (专家档案) follow the listing rules (published PUBLIC: a summary for
+  anonymous visitors, in full for members; MEMBERS: members only; CONFIDENTIAL: the expert and
+  staff only; invited or archived: the expert and staff only), and their contact details are
+  never shown to other users — contact goes through the association (staff).
 - Anything that names a listing to a person (notifications, e-mails, roadshow pages) shows
   its title only when `can_see` allows; otherwise a placeholder.
 
@@ -20,6 +24,8 @@ import sqlalchemy as sa
 
 from matchmaker.models import (
     Achievement,
+    ExpertProfile,
+    ExpertState,
     ListingState,
     Need,
     Roadshow,
@@ -119,3 +125,42 @@ PUBLIC_ROADSHOW_STATES = (
 def can_see_roadshow(user: User | None, roadshow: Roadshow) -> bool:
     """A roadshow still being planned exists only for staff."""
     return roadshow.state in PUBLIC_ROADSHOW_STATES or (user is not None and user.is_staff)
+
+
+def expert_access(user: User | None, profile: ExpertProfile) -> Access:
+    """`access` for an expertise profile: OWNER is the expert (their linked account) or staff."""
+    if user is not None and (user.is_staff or profile.user_id == user.id):
+        return Access.OWNER
+    if profile.state != ExpertState.PUBLISHED or profile.visibility == Visibility.CONFIDENTIAL:
+        return Access.NONE
+    if user is None:
+        return Access.SUMMARY if profile.visibility == Visibility.PUBLIC else Access.NONE
+    return Access.FULL
+
+
+def can_see_expert(user: User | None, profile: ExpertProfile) -> bool:
+    """Whether anything of the profile, the name included, may be shown to `user`."""
+    return expert_access(user, profile) != Access.NONE
+
+
+def can_see_expert_contact(user: User | None, profile: ExpertProfile) -> bool:
+    """E-mail and phone: staff and the expert only; everyone else contacts the association."""
+    return expert_access(user, profile) == Access.OWNER
+
+
+def can_edit_expert(user: User | None, profile: ExpertProfile) -> bool:
+    return expert_access(user, profile) == Access.OWNER
+
+
+def browsable_experts(user: User | None) -> sa.Select[tuple[ExpertProfile]]:
+    """Published profiles the user may find in lists (and their own, whatever its state)."""
+    allowed = levels(user)
+    stmt = sa.select(ExpertProfile)
+    if allowed is None:
+        return stmt.where(ExpertProfile.state == ExpertState.PUBLISHED)
+    condition = sa.and_(
+        ExpertProfile.state == ExpertState.PUBLISHED, ExpertProfile.visibility.in_(allowed)
+    )
+    if user is not None:
+        condition = sa.or_(condition, ExpertProfile.user_id == user.id)
+    return stmt.where(condition)

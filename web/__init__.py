@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from web.api_tokens import bp as api_tokens_bp
     from web.auth import bp as auth_bp
     from web.duplicates import bp as duplicates_bp
+    from web.experts import bp as experts_bp
     from web.health import bp as health_bp
     from web.listings import bp as listings_bp
     from web.main import bp as main_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         submissions_bp,
         review_bp,
         roadshows_bp,
+        experts_bp,
         notifications_bp,
         admin_bp,
         saved_searches_bp,

@@ -15,8 +15,9 @@ from matchmaker.core.errors import ValidationFailed
 RENEWAL = "listing-renewal"
 UNSUBSCRIBE = "saved-search-unsubscribe"
 REGISTRATION = "roadshow-registration"  # confirm, see the ticket, cancel: without an account
+EXPERT_INVITATION = "expert-invitation"  # an invited expert confirms their profile
 # long enough for a reminder read late; an unsubscribe link must keep working for months
-MAX_AGE_DAYS = {RENEWAL: 60, UNSUBSCRIBE: 400, REGISTRATION: 400}
+MAX_AGE_DAYS = {RENEWAL: 60, UNSUBSCRIBE: 400, REGISTRATION: 400, EXPERT_INVITATION: 30}
 
 
 def sign(secret: str, purpose: str, payload: dict[str, Any]) -> str:

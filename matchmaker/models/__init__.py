@@ -9,6 +9,7 @@ from matchmaker.models.enums import (
     CooperationMode,
     DigestFrequency,
     DuplicateStatus,
+    ExpertState,
     FollowUpIntent,
     IPType,
     JobState,
@@ -21,6 +22,7 @@ from matchmaker.models.enums import (
     Role,
     Visibility,
 )
+from matchmaker.models.experts import ExpertProfile
 from matchmaker.models.listings import Achievement, Attachment, Need
 from matchmaker.models.matching import Match, MatchEvent
 from matchmaker.models.roadshows import FollowUp, LineupItem, Meeting, Registration, Roadshow
@@ -37,6 +39,8 @@ __all__ = [
     "DigestFrequency",
     "DuplicateFlag",
     "DuplicateStatus",
+    "ExpertProfile",
+    "ExpertState",
     "FollowUp",
     "FollowUpIntent",
     "IPType",

@@ -124,3 +124,12 @@ class DuplicateStatus(StrEnum):
     OPEN = "open"  # waiting for staff
     MERGED = "merged"
     NOT_DUPLICATE = "not_duplicate"  # staff said so: the pair is never flagged again
+
+
+class ExpertState(StrEnum):
+    """An expertise profile: invited (staff entered it, the expert has not confirmed yet) →
+    published → archived. A researcher's own profile is published when saved."""
+
+    INVITED = "invited"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"

@@ -11,6 +11,7 @@ from matchmaker.core import jobs
 from matchmaker.core.dispatch import enqueue
 from matchmaker.models import Job, JobState
 from matchmaker.search import indexing
+from matchmaker.search.documents import KINDS
 
 
 @shared_task(
@@ -25,8 +26,9 @@ def sync_listing_index(kind: str, listing_id: int) -> str:
     """(Re)index or remove one listing; retried with backoff while the index is down."""
     with runtime.database().transaction() as session:
         outcome = indexing.sync_listing(session, runtime.search_engine(), kind, listing_id)
-    if outcome == "indexed":
-        # a listing becomes matchable once it is in the index (matching sits above search)
+    if outcome == "indexed" and kind in KINDS:
+        # a listing becomes matchable once it is in the index (matching sits above search);
+        # experts are matched when their or a need's page is shown (experts/matching.py)
         enqueue("matchmaker.match_listing", kind, listing_id)
     return outcome
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import abort, render_template, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker import taxonomy, visibility
+from matchmaker import runtime, taxonomy, visibility
+from matchmaker.experts import matching as expert_matching
 from matchmaker.listings import pages
 from matchmaker.models import Achievement, Need
 from web import db
@@ -14,6 +17,7 @@ from web.extensions import login_manager
 from web.listings import bp
 
 PAGE_SIZE = 20
+log = logging.getLogger(__name__)
 
 
 def _viewer():  # type: ignore[no-untyped-def]
@@ -47,7 +51,20 @@ def _browse(model: type[Achievement] | type[Need], template: str) -> str:
     )
 
 
-def _detail(model: type[Achievement] | type[Need], item_id: int, template: str) -> str | Response:
+def _helping_experts(need: Need) -> list[expert_matching.ExpertPair] | None:
+    """Experts who could help (the need's owner and staff see them); None: the index is down."""
+    try:
+        return expert_matching.experts_for_need(
+            db.session(), runtime.search_engine(), need, _viewer()
+        )
+    except Exception:  # the need page must not fail because the index does not answer
+        log.exception("experts for need %s", need.id)
+        return None
+
+
+def _detail(
+    model: type[Achievement] | type[Need], item_id: int, template: str, with_experts: bool = False
+) -> str | Response:
     item = db.session().get(model, item_id)
     if item is None:
         abort(404)
@@ -57,7 +74,12 @@ def _detail(model: type[Achievement] | type[Need], item_id: int, template: str) 
         if visibility.sign_in_to_see(viewer, item):
             return login_manager.unauthorized()  # to sign in, with next= back to this page
         abort(404)  # not 403: do not reveal that a hidden listing exists
-    return render_template(template, item=item, access=level.value)
+    experts = None
+    if with_experts and level == visibility.Access.OWNER:
+        experts = _helping_experts(item)  # type: ignore[arg-type]
+    return render_template(
+        template, item=item, access=level.value, experts=experts, with_experts=with_experts
+    )
 
 
 @bp.route("/achievements")
@@ -77,4 +99,4 @@ def needs() -> str:
 
 @bp.route("/needs/<int:item_id>")
 def need(item_id: int) -> str | Response:
-    return _detail(Need, item_id, "listings/need.html")
+    return _detail(Need, item_id, "listings/need.html", with_experts=True)

@@ -1,0 +1,64 @@
+"""expertise profiles (专家档案): invited by staff or filed by researchers
+
+Revision ID: 0014
+Revises: 0011
+Create Date: 2026-12-05 00:45:15.236822
+"""
+
+from alembic import op
+import sqlalchemy as sa
+import matchmaker.db
+from sqlalchemy.dialects import postgresql
+
+
+revision = '0014'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
+
+
+def upgrade() -> None:
+    op.create_table('expert_profiles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=True),
+    sa.Column('organisation_name', sa.String(length=200), nullable=False),
+    sa.Column('region', sa.String(length=40), nullable=True),
+    sa.Column('fields', JSON, nullable=False),
+    sa.Column('directions', sa.Text(), nullable=False),
+    sa.Column('achievement_ids', JSON, nullable=False),
+    sa.Column('publications', sa.Text(), nullable=False),
+    sa.Column('offers', JSON, nullable=False),
+    sa.Column('availability', sa.String(length=20), nullable=True),
+    sa.Column('visibility', sa.Enum('public', 'members', 'confidential', name='visibility', native_enum=False, length=32), nullable=False),
+    sa.Column('state', sa.Enum('invited', 'published', 'archived', name='expertstate', native_enum=False, length=32), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', matchmaker.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', matchmaker.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('invited_at', matchmaker.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_at', matchmaker.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_at', matchmaker.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_expert_profiles_created_by_id_users')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_expert_profiles_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_expert_profiles')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_expert_profiles_user_id'))
+    )
+    with op.batch_alter_table('expert_profiles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_expert_profiles_email'), ['email'], unique=False)
+        batch_op.create_index(batch_op.f('ix_expert_profiles_region'), ['region'], unique=False)
+        batch_op.create_index(batch_op.f('ix_expert_profiles_state'), ['state'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('expert_profiles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_expert_profiles_state'))
+        batch_op.drop_index(batch_op.f('ix_expert_profiles_region'))
+        batch_op.drop_index(batch_op.f('ix_expert_profiles_email'))
+
+    op.drop_table('expert_profiles')

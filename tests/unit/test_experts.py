@@ -1,0 +1,338 @@
+"""Expertise profiles: the visibility rule, invite → confirm by signed link, own profiles, form
+problems, the index document kind and need ↔ expert matching, and the pages over HTTP."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from matchmaker import runtime, visibility
+from matchmaker.core.errors import FormInvalid, PermissionDenied, ValidationFailed
+from matchmaker.experts import matching as expert_matching
+from matchmaker.experts import operations as experts
+from matchmaker.models import (
+    AuditEntry,
+    ExpertProfile,
+    ExpertState,
+    OutboxMail,
+    Role,
+    User,
+    Visibility,
+)
+from matchmaker.search import indexing, relevance
+from matchmaker.search.documents import EXPERT_KIND, doc_id
+from tests import factories, fakes
+from tests.unit.test_submissions_web import login
+
+SECRET = "test-secret"
+NEED = "我司生产动力电池，硅碳负极材料首次效率低、循环寿命短，希望引进负极预锂化技术。"
+DIRECTIONS = "长期研究硅碳负极预锂化技术，提升动力电池首次效率和循环寿命，负极材料改性。"
+UNRELATED = "耐盐碱粳稻新品种选育，亩产提高15%，适合滨海盐碱地种植与水稻栽培。"
+XSS = "<script>alert(1)</script>"
+
+
+def _form(**kw: object) -> experts.ExpertForm:
+    values: dict[str, object] = {
+        "name": "王专家",
+        "directions": DIRECTIONS,
+        "fields": ("new_energy",),
+        "offers": ("consulting", "onsite"),
+        "organisation_name": "某大学",
+        "email": "expert@example.com",
+    }
+    values.update(kw)
+    return experts.ExpertForm(**values)  # type: ignore[arg-type]
+
+
+def _profile(session, **kw) -> ExpertProfile:  # type: ignore[no-untyped-def]
+    profile = ExpertProfile(
+        name=kw.pop("name", "李专家"),
+        directions=kw.pop("directions", DIRECTIONS),
+        fields=kw.pop("fields", ["new_energy"]),
+        offers=kw.pop("offers", ["consulting"]),
+        state=kw.pop("state", ExpertState.PUBLISHED),
+        visibility=kw.pop("visibility", Visibility.PUBLIC),
+        email=kw.pop("email", "li@example.com"),
+        phone=kw.pop("phone", "13800000000"),
+        **kw,
+    )
+    session.add(profile)
+    session.flush()
+    return profile
+
+
+# --- visibility ------------------------------------------------------------------------------
+
+
+def test_profile_visibility_follows_the_listing_rules(session) -> None:
+    staff = factories.user(session, Role.STAFF)
+    expert_user = factories.user(session, Role.RESEARCHER)
+    member = factories.user(session, Role.ENTERPRISE)
+    public = _profile(session, user_id=expert_user.id)
+    members = _profile(session, visibility=Visibility.MEMBERS, email="m@example.com")
+    secret = _profile(session, visibility=Visibility.CONFIDENTIAL, email="c@example.com")
+    invited = _profile(session, state=ExpertState.INVITED, email="i@example.com")
+    A = visibility.Access
+    assert visibility.expert_access(None, public) == A.SUMMARY
+    assert visibility.expert_access(member, public) == A.FULL
+    assert visibility.expert_access(expert_user, public) == A.OWNER
+    assert visibility.expert_access(None, members) == A.NONE
+    assert visibility.expert_access(member, members) == A.FULL
+    assert visibility.expert_access(member, secret) == A.NONE
+    assert visibility.expert_access(staff, secret) == A.OWNER
+    assert visibility.expert_access(member, invited) == A.NONE
+    # contact through the association: nobody but staff and the expert sees e-mail or phone
+    assert not visibility.can_see_expert_contact(member, public)
+    assert not visibility.can_see_expert_contact(None, public)
+    assert visibility.can_see_expert_contact(staff, public)
+    assert visibility.can_see_expert_contact(expert_user, public)
+    found = set(session.scalars(visibility.browsable_experts(None)))
+    assert found == {public}
+    assert set(session.scalars(visibility.browsable_experts(member))) == {public, members}
+    assert set(session.scalars(visibility.browsable_experts(staff))) == {public, members, secret}
+
+
+# --- invite and confirm ------------------------------------------------------------------------
+
+
+def _audit_actions(session, profile_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    return list(
+        session.scalars(
+            sa.select(AuditEntry.action)
+            .where(AuditEntry.entity_type == "expert", AuditEntry.entity_id == profile_id)
+            .order_by(AuditEntry.id)
+        )
+    )
+
+
+def test_staff_invite_and_the_expert_confirms_by_link(session) -> None:
+    staff = factories.user(session, Role.STAFF, name="张干事")
+    profile = experts.invite(session, staff, _form(), secret=SECRET)
+    assert profile.state == ExpertState.INVITED and profile.user_id is None
+    assert not visibility.can_see_expert(None, profile)
+    mail = session.scalars(sa.select(OutboxMail).where(OutboxMail.recipient == profile.email)).one()
+    token = re.search(r"/experts/confirm/(\S+)", mail.body).group(1)  # type: ignore[union-attr]
+    assert experts.profile_for_token(session, SECRET, token) is profile
+    with pytest.raises(ValidationFailed):
+        experts.profile_for_token(session, "other-secret", token)
+    with pytest.raises(ValidationFailed, match="password_too_short"):
+        experts.confirm(session, profile, user=None, password="short")
+    experts.confirm(session, profile, user=None, password="secret123")
+    assert profile.state == ExpertState.PUBLISHED and profile.published_at is not None
+    account = session.get(User, profile.user_id)
+    assert account is not None and account.role == Role.RESEARCHER
+    assert account.email == "expert@example.com"
+    assert _audit_actions(session, profile.id) == [
+        "expert.invited",
+        "expert.created",
+        "expert.confirmed",
+        "expert.published",
+    ]
+    # confirming again changes nothing
+    experts.confirm(session, profile, user=None, password="secret123")
+    assert _audit_actions(session, profile.id).count("expert.published") == 1
+
+
+def test_a_link_dies_when_staff_change_the_email(session) -> None:
+    staff = factories.user(session, Role.STAFF)
+    profile = experts.invite(session, staff, _form(), secret=SECRET)
+    link = experts.invitation_link(SECRET, profile)
+    experts.update(session, staff, profile, _form(email="other@example.com"))
+    with pytest.raises(ValidationFailed, match="token_invalid"):
+        experts.profile_for_token(session, SECRET, link.rsplit("/", 1)[1])
+
+
+def test_an_existing_account_must_sign_in_to_confirm(session) -> None:
+    staff = factories.user(session, Role.STAFF)
+    existing = factories.user(session, Role.RESEARCHER, email="expert@example.com")
+    profile = experts.invite(session, staff, _form(), secret=SECRET)
+    with pytest.raises(ValidationFailed, match="sign_in_to_confirm"):
+        experts.confirm(session, profile, user=None, password="secret123")
+    experts.confirm(session, profile, user=existing)
+    assert profile.user_id == existing.id and profile.state == ExpertState.PUBLISHED
+
+
+def test_only_staff_invite_and_only_researchers_file_their_own(session) -> None:
+    researcher = factories.user(session, Role.RESEARCHER)
+    enterprise = factories.user(session, Role.ENTERPRISE)
+    with pytest.raises(PermissionDenied):
+        experts.invite(session, researcher, _form(), secret=SECRET)
+    with pytest.raises(PermissionDenied):
+        experts.create_own(session, enterprise, _form())
+    mine = factories.achievement(session, researcher)
+    theirs = factories.achievement(session)
+    with pytest.raises(ValidationFailed, match="not_own_achievement"):
+        experts.create_own(session, researcher, _form(achievement_ids=(theirs.id,)))
+    profile = experts.create_own(session, researcher, _form(achievement_ids=(mine.id,)))
+    assert profile.state == ExpertState.PUBLISHED and profile.user_id == researcher.id
+    assert profile.achievement_ids == [mine.id]
+    assert _audit_actions(session, profile.id) == ["expert.created", "expert.published"]
+    with pytest.raises(ValidationFailed, match="profile_exists"):
+        experts.create_own(session, researcher, _form())
+
+
+def test_every_problem_of_the_form_at_once(session) -> None:
+    staff = factories.user(session, Role.STAFF)
+    with pytest.raises(FormInvalid) as caught:
+        experts.invite(
+            session,
+            staff,
+            _form(name="", directions="", fields=(), offers=("flying",), email="nope"),
+            secret=SECRET,
+        )
+    fields = {p.field for p in caught.value.problems}
+    assert {"name", "directions", "fields", "offers", "email"} <= fields
+
+
+# --- index and matching ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hashing_calibration(monkeypatch):  # type: ignore[no-untyped-def]
+    model = fakes.calibration()
+    monkeypatch.setattr(relevance, "calibration", lambda: model)
+    return model
+
+
+def _indexed(session, tmp_path):  # type: ignore[no-untyped-def]
+    engine = fakes.engine(tmp_path / "index.sqlite")
+    indexing.rebuild(session, engine)
+    return engine
+
+
+def test_experts_are_indexed_rebuilt_and_not_orphaned(session, tmp_path) -> None:
+    good = _profile(session)
+    invited = _profile(session, state=ExpertState.INVITED, email="x@example.com")
+    factories.need(session, description=NEED)
+    engine = _indexed(session, tmp_path)
+    keys = engine.index.fingerprints()
+    assert doc_id(EXPERT_KIND, good.id) in keys
+    assert doc_id(EXPERT_KIND, invited.id) not in keys
+    assert indexing.drift(session, engine).total == 0
+    assert indexing.count_indexable(session) == engine.index.count()
+    good.state = ExpertState.ARCHIVED
+    assert indexing.sync_listing(session, engine, EXPERT_KIND, good.id) == "removed"
+    assert doc_id(EXPERT_KIND, good.id) not in engine.index.fingerprints()
+
+
+def test_need_gets_the_fitting_expert_with_a_reason_and_back(
+    session, tmp_path, hashing_calibration
+) -> None:
+    enterprise = factories.user(session, Role.ENTERPRISE)
+    need = factories.need(session, enterprise, title="硅碳负极首次效率低", description=NEED)
+    good = _profile(session)
+    other = _profile(session, name="赵专家", directions=UNRELATED, email="z@example.com")
+    hidden = _profile(
+        session, visibility=Visibility.CONFIDENTIAL, email="h@example.com", name="保密专家"
+    )
+    engine = _indexed(session, tmp_path)
+    found = expert_matching.experts_for_need(session, engine, need, enterprise)
+    ids = [pair.expert.id for pair in found]
+    assert good.id in ids and other.id not in ids and hidden.id not in ids
+    pair = found[0]
+    assert pair.expert.id == good.id and pair.strength in ("high", "medium")
+    assert "负极" in "".join(pair.explanation["shared_terms"])
+    assert {c["name"] for c in pair.explanation["checks"]} == {"field", "region"}
+    # staff see the confidential expert too
+    staff = factories.user(session, Role.STAFF)
+    assert hidden.id in [
+        p.expert.id for p in expert_matching.experts_for_need(session, engine, need, staff)
+    ]
+    # and the other way: the expert's open needs, the same probability
+    back = expert_matching.needs_for_expert(session, engine, good, staff)
+    assert [p.need.id for p in back] == [need.id]
+    assert back[0].score == pytest.approx(pair.score, abs=1e-6)
+    assert expert_matching.needs_for_expert(session, engine, other, staff) == []
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(app):  # type: ignore[no-untyped-def]
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        staff = factories.user(s, Role.STAFF, email="staff@example.com")
+        researcher = factories.user(s, Role.RESEARCHER, email="researcher@example.com")
+        enterprise = factories.user(s, Role.ENTERPRISE, email="ent@example.com")
+        need = factories.need(s, enterprise, title="硅碳负极首次效率低", description=NEED)
+        public = _profile(s, name=f"公开专家{XSS}", user_id=researcher.id, publications=XSS)
+        secret = _profile(
+            s, name="保密专家", visibility=Visibility.CONFIDENTIAL, email="sec@example.com"
+        )
+        s.commit()
+        return {"need": need.id, "public": public.id, "secret": secret.id}
+
+
+def test_pages_respect_visibility_and_hide_contact(client, world) -> None:
+    page = client.get(f"/experts/{world['public']}")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "li@example.com" not in body and "13800000000" not in body
+    assert XSS not in body and "&lt;script&gt;" in body
+    assert client.get(f"/experts/{world['secret']}").status_code == 404
+    login(client, "ent@example.com")
+    body = client.get(f"/experts/{world['public']}").get_data(as_text=True)
+    assert "li@example.com" not in body
+    assert client.get(f"/experts/{world['secret']}").status_code == 404
+    assert client.get("/experts/invite").status_code == 403
+    login(client, "staff@example.com")
+    assert "li@example.com" in client.get(f"/experts/{world['public']}").get_data(as_text=True)
+    assert client.get(f"/experts/{world['secret']}").status_code == 200
+
+
+def test_invite_confirm_and_the_need_page_over_http(
+    app, client, world, tmp_path, monkeypatch, hashing_calibration
+) -> None:
+    from web import db
+
+    login(client, "staff@example.com")
+    bad = client.post("/experts/invite", data={"name": "", "directions": "x", "email": "bad"})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 200 and 'data-error-for="name"' in text
+    assert 'data-error-for="email"' in text and ">x</textarea>" in text  # nothing lost
+    made = client.post(
+        "/experts/invite",
+        data={
+            "name": "陈专家",
+            "directions": DIRECTIONS,
+            "fields": "new_energy",
+            "offers": "consulting",
+            "email": "chen@example.com",
+            "visibility": "public",
+        },
+    )
+    assert made.status_code == 302
+    with app.app_context():
+        mail = (
+            db.session()
+            .scalars(sa.select(OutboxMail).where(OutboxMail.recipient == "chen@example.com"))
+            .one()
+        )
+    path = re.search(r"(/experts/confirm/\S+)", mail.body).group(1)  # type: ignore[union-attr]
+    client.post("/logout")
+    assert "陈专家" in client.get(path).get_data(as_text=True)
+    assert client.post(path, data={"password": "secret123"}).status_code == 302
+    with app.app_context():
+        profile = (
+            db.session()
+            .scalars(sa.select(ExpertProfile).where(ExpertProfile.email == "chen@example.com"))
+            .one()
+        )
+        assert profile.state == ExpertState.PUBLISHED
+        engine = fakes.engine(tmp_path / "index.sqlite")
+        indexing.rebuild(db.session(), engine)
+    monkeypatch.setattr(runtime, "search_engine", lambda: engine)
+    login(client, "ent@example.com")
+    page = client.get(f"/needs/{world['need']}").get_data(as_text=True)
+    assert 'data-testid="helping-experts"' in page and "陈专家" in page
+    assert "chen@example.com" not in page
+    client.post("/logout")
+    # other readers of the need do not get the expert list
+    assert 'data-testid="helping-experts"' not in client.get(f"/needs/{world['need']}").get_data(
+        as_text=True
+    )
