@@ -138,6 +138,7 @@ def roadshow(browser, live_server, live_instance) -> Iterator[Roadshow]:  # type
 
 def _pages(role: Role | None, show: Roadshow) -> list[str]:
     pages = ["/", "/achievements", "/needs", "/search?q=锂电池", "/roadshows", show.event]
+    pages += ["/experts", "/experts/1"]  # the demo's first expert profile is public
     if role is None:
         return pages
     pages += ["/dashboard", "/notifications", "/saved-searches", "/my/api-tokens"]
@@ -147,6 +148,7 @@ def _pages(role: Role | None, show: Roadshow) -> list[str]:
         pages += [show.ticket, f"{show.event}/agenda", show.followup]
     if role in (Role.STAFF, Role.ADMIN):
         pages += ["/review/matches", "/review/dashboard", "/my/review", "/staff/duplicates"]
+        pages += ["/experts/invite", "/experts/1/edit"]
         pages += show.extra[Role.STAFF]
     if role is Role.ADMIN:
         pages += ["/admin/users", "/admin/audit"]

@@ -49,6 +49,16 @@ ACCESS: dict[str, set[str] | str] = {
     # a signed link is the credential: no account needed
     "listings.renew_by_link": EVERYONE,
     "saved_searches.unsubscribe": EVERYONE,
+    # expertise profiles: public pages under the visibility rule; the invitation link is the
+    # credential of an invited expert without an account
+    "experts.index": EVERYONE,
+    "experts.profile": EVERYONE,
+    "experts.confirm": EVERYONE,
+    "experts.create_own": {Role.RESEARCHER.value},
+    "experts.edit": {Role.RESEARCHER.value} | STAFF,
+    "experts.archive": {Role.RESEARCHER.value} | STAFF,
+    "experts.invite": STAFF,
+    "experts.resend": STAFF,
     "auth.logout": SIGNED_IN,
     "main.dashboard": SIGNED_IN,
     "notifications.index": SIGNED_IN,

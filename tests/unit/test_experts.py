@@ -3,6 +3,7 @@ problems, the index document kind and need ↔ expert matching, and the pages ov
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -256,7 +257,7 @@ def world(app):  # type: ignore[no-untyped-def]
 
     with app.app_context():
         s = db.session()
-        staff = factories.user(s, Role.STAFF, email="staff@example.com")
+        factories.user(s, Role.STAFF, email="staff@example.com")
         researcher = factories.user(s, Role.RESEARCHER, email="researcher@example.com")
         enterprise = factories.user(s, Role.ENTERPRISE, email="ent@example.com")
         need = factories.need(s, enterprise, title="硅碳负极首次效率低", description=NEED)
@@ -327,6 +328,8 @@ def test_invite_confirm_and_the_need_page_over_http(
         engine = fakes.engine(tmp_path / "index.sqlite")
         indexing.rebuild(db.session(), engine)
     monkeypatch.setattr(runtime, "search_engine", lambda: engine)
+    searching = dataclasses.replace(runtime.settings(), search_enabled=True)
+    monkeypatch.setattr(runtime, "settings", lambda: searching)
     login(client, "ent@example.com")
     page = client.get(f"/needs/{world['need']}").get_data(as_text=True)
     assert 'data-testid="helping-experts"' in page and "陈专家" in page

@@ -173,7 +173,7 @@ def profile(profile_id: int) -> str:
     level = visibility.expert_access(viewer, found)
     s = db.session()
     open_needs = None
-    if level == visibility.Access.OWNER:
+    if level == visibility.Access.OWNER and runtime.settings().search_enabled:
         try:
             open_needs = expert_matching.needs_for_expert(s, runtime.search_engine(), found, viewer)
         except Exception:  # the index being down must not take the profile page with it

@@ -52,7 +52,10 @@ def _browse(model: type[Achievement] | type[Need], template: str) -> str:
 
 
 def _helping_experts(need: Need) -> list[expert_matching.ExpertPair] | None:
-    """Experts who could help (the need's owner and staff see them); None: the index is down."""
+    """Experts who could help (the need's owner and staff see them); None: the index is down
+    or search is turned off."""
+    if not runtime.settings().search_enabled:
+        return None
     try:
         return expert_matching.experts_for_need(
             db.session(), runtime.search_engine(), need, _viewer()
