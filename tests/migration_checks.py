@@ -30,6 +30,7 @@ EXPECTED_TABLES = {
     "duplicate_flags",
     "login_failures",
     "api_tokens",
+    "expert_profiles",
 }
 
 
