@@ -29,6 +29,7 @@ TASK_MODULES = [
         "review",
         "roadshows",
         "notifications",
+        "experts",
     )
 ]
 celery = Celery("matchmaker", include=TASK_MODULES)

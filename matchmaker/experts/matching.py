@@ -93,9 +93,11 @@ def experts_for_need(
     need: Need,
     viewer: User | None,
     limit: int = LIMIT,
+    *,
+    for_review: bool = False,
 ) -> list[ExpertPair]:
     """Experts who could help with `need`, medium and strong only, best first, each one the
-    viewer may see."""
+    viewer may see (`for_review`: every published expert, for the staff queue)."""
     need_text = listing_text(need).compose()
     stored = _vectors(engine, [doc_id(need.kind, need.id)]).get(doc_id(need.kind, need.id))
     result = retrieve(
@@ -119,7 +121,7 @@ def experts_for_need(
             expert is None
             or expert.state != ExpertState.PUBLISHED
             or (expert.user_id is not None and expert.user_id == need.owner_id)
-            or not visibility.can_see_expert(viewer, expert)
+            or not (for_review or visibility.can_see_expert(viewer, expert))
         ):
             continue
         text = expert_text(expert, representative_achievements(session, expert)).compose()
@@ -135,9 +137,11 @@ def needs_for_expert(
     expert: ExpertProfile,
     viewer: User | None,
     limit: int = LIMIT,
+    *,
+    for_review: bool = False,
 ) -> list[ExpertPair]:
     """Open (published) needs in the expert's directions that the viewer may see, medium and
-    strong only, best first."""
+    strong only, best first (`for_review`: every published need, for the staff queue)."""
     text = expert_text(expert, representative_achievements(session, expert)).compose()
     key = doc_id(EXPERT_KIND, expert.id)
     stored = _vectors(engine, [key]).get(key)
@@ -159,7 +163,7 @@ def needs_for_expert(
         need = needs.get(parse_doc_id(hit.id)[1])
         if need is None or need.state != ListingState.PUBLISHED:
             continue
-        if not visibility.can_see(viewer, need):
+        if not (for_review or visibility.can_see(viewer, need)):
             continue
         need_text = listing_text(need).compose()
         # the need is the query side, as for listings, so both directions agree

@@ -32,6 +32,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "科协为您推荐了对接对象：「{title}」",
         "A match was introduced to you: “{title}”",
     ),
+    "expert_introduced": (
+        "科协为您推荐了可提供帮助的专家：{name}",
+        "The association introduced an expert who could help you: {name}",
+    ),
     "match_response": (
         "「{title}」的对接方回复：{response}",
         "A party replied on “{title}”: {response}",

@@ -255,7 +255,22 @@ def _event_note(reason: str | None, note: str | None) -> str | None:
 
 
 def _introduce(session: Session, match: Match) -> None:
-    """Both parties hear of each other; contacts are shown on their 'my matches' page."""
+    """Both parties hear of each other; contacts are shown on their 'my matches' page. An
+    expert is introduced by the association: the enterprise hears the expert's name, the expert
+    (when their profile has an account) the need's title as the visibility rule allows."""
+    if match.expert is not None:
+        expert = match.expert
+        if match.need.owner is not None:
+            notify.notify(
+                session,
+                match.need.owner,
+                "expert_introduced",
+                "/my/matches",
+                name=expert.name,
+            )
+        if expert.user is not None:
+            notify.notify(session, expert.user, "match_introduced", "/my/matches", about=match.need)
+        return
     for owner, other in (
         (match.need.owner, match.achievement),
         (match.achievement.owner, match.need),

@@ -11,7 +11,7 @@ from matchmaker.core import jobs
 from matchmaker.core.dispatch import enqueue
 from matchmaker.models import Job, JobState
 from matchmaker.search import indexing
-from matchmaker.search.documents import KINDS
+from matchmaker.search.documents import EXPERT_KIND, KINDS
 
 
 @shared_task(
@@ -30,6 +30,10 @@ def sync_listing_index(kind: str, listing_id: int) -> str:
         # a listing becomes matchable once it is in the index (matching sits above search);
         # experts are matched when their or a need's page is shown (experts/matching.py)
         enqueue("matchmaker.match_listing", kind, listing_id)
+    if outcome == "indexed" and kind == "need":
+        enqueue("matchmaker.match_need_experts", listing_id)  # experts who could help
+    elif outcome == "indexed" and kind == EXPERT_KIND:
+        enqueue("matchmaker.match_expert_needs", listing_id)
     return outcome
 
 

@@ -339,3 +339,76 @@ def test_invite_confirm_and_the_need_page_over_http(
     assert 'data-testid="helping-experts"' not in client.get(f"/needs/{world['need']}").get_data(
         as_text=True
     )
+
+
+# --- expert proposals through the review queue and the pipeline ------------------------------
+
+
+def test_expert_proposals_go_through_the_same_queue_and_pipeline(
+    app, client, world, tmp_path, hashing_calibration
+) -> None:
+    from matchmaker.experts import proposals
+    from matchmaker.models import Match, MatchState, Need, Notification
+    from matchmaker.review import pipeline
+    from matchmaker.review import queue as review_queue
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        need = s.get(Need, world["need"])
+        expert = s.get(ExpertProfile, world["public"])
+        engine = fakes.engine(tmp_path / "index.sqlite")
+        indexing.rebuild(s, engine)
+        counts = proposals.propose_for_need(s, engine, need)
+        assert counts["created"] >= 1
+        # running it again changes nothing but the scores
+        assert proposals.propose_for_need(s, engine, need)["created"] == 0
+        match = s.scalars(
+            sa.select(Match).where(Match.need_id == need.id, Match.expert_id == expert.id)
+        ).one()
+        assert match.kind == "expert" and match.achievement_id is None
+        assert match.explanation["shared_terms"]
+        # the staff queue: the kind filter tells the two apart
+        experts_only = review_queue.page(s, review_queue.QueueFilter(kind="expert"))
+        assert match in experts_only.matches
+        listings_only = review_queue.page(s, review_queue.QueueFilter(kind="achievement"))
+        assert match not in listings_only.matches
+        assert review_queue.counts_by_tab(s)["proposed"] >= 1
+        s.commit()
+        match_id = match.id
+
+    login(client, "staff@example.com")
+    queue_page = client.get("/review/matches?kind=expert").get_data(as_text=True)
+    assert f'data-match="{match_id}"' in queue_page and 'data-kind="expert"' in queue_page
+    card = client.get(f"/review/matches/{match_id}").get_data(as_text=True)
+    assert 'data-testid="expert-side"' in card and "&lt;script&gt;" in card and XSS not in card
+    for target, extra in (
+        ("approved", {}),
+        ("introduced", {}),
+        ("meeting", {}),
+        ("negotiating", {}),
+        ("signed", {"contract_value": "35", "signed_on": "2026-12-01"}),
+    ):
+        with app.app_context():
+            version = db.session().get(Match, match_id).version
+        response = client.post(
+            f"/review/matches/{match_id}/decide",
+            data={"target": target, "version": version, **extra},
+        )
+        assert response.status_code == 302, target
+    with app.app_context():
+        s = db.session()
+        match = s.get(Match, match_id)
+        assert match.state == MatchState.SIGNED and match.contract_value == 35
+        assert [e.to_state for e in match.events][-5:] == list(pipeline.PIPELINE)
+        keys = {(n.user_id, n.message_key) for n in s.scalars(sa.select(Notification)).all()}
+        assert (match.need.owner_id, "expert_introduced") in keys
+        assert (match.expert.user_id, "match_introduced") in keys
+    exported = client.get("/review/matches/export.xlsx?kind=expert&state=all")
+    assert exported.status_code == 200
+    # both parties see the match; the enterprise gets no contact details of the expert
+    login(client, "ent@example.com")
+    mine = client.get("/my/matches").get_data(as_text=True)
+    assert f'data-match="{match_id}"' in mine and "li@example.com" not in mine
+    login(client, "researcher@example.com")
+    assert f'data-match="{match_id}"' in client.get("/my/matches").get_data(as_text=True)

@@ -116,7 +116,9 @@ MATCH: Schema = {
     "properties": {
         "id": {"type": "integer"},
         "need_id": {"type": "integer"},
-        "achievement_id": {"type": "integer"},
+        # exactly one of the two: the need is paired with an achievement or an expert
+        "achievement_id": nullable("integer"),
+        "expert_id": nullable("integer"),
         "state": {"type": "string"},
         "score": nullable("number"),
         "created_at": nullable("string", format="date-time"),

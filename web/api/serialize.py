@@ -56,6 +56,7 @@ def match(item: Match) -> dict[str, Any]:
         "id": item.id,
         "need_id": item.need_id,
         "achievement_id": item.achievement_id,
+        "expert_id": item.expert_id,
         "state": str(item.state),
         "score": _number(item.score),
         "created_at": _iso(item.created_at),

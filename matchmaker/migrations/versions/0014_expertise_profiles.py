@@ -1,4 +1,5 @@
-"""expertise profiles (专家档案): invited by staff or filed by researchers
+"""expertise profiles (专家档案): invited by staff or filed by researchers; a match pairs a need
+with an achievement or with an expert (exactly one)
 
 Revision ID: 0014
 Revises: 0011
@@ -53,9 +54,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_expert_profiles_region'), ['region'], unique=False)
         batch_op.create_index(batch_op.f('ix_expert_profiles_state'), ['state'], unique=False)
 
+    with op.batch_alter_table('matches', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('expert_id', sa.Integer(), nullable=True))
+        batch_op.alter_column('achievement_id', existing_type=sa.INTEGER(), nullable=True)
+        batch_op.create_index(batch_op.f('ix_matches_expert_id'), ['expert_id'], unique=False)
+        batch_op.create_unique_constraint(batch_op.f('uq_matches_need_id_expert_id'), ['need_id', 'expert_id'])
+        batch_op.create_foreign_key(batch_op.f('fk_matches_expert_id_expert_profiles'), 'expert_profiles', ['expert_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_check_constraint(batch_op.f('ck_matches_achievement_or_expert'), '(achievement_id IS NULL) <> (expert_id IS NULL)')
+
 
 
 def downgrade() -> None:
+    # expert matches cannot exist without the column that names their expert
+    op.execute("DELETE FROM matches WHERE expert_id IS NOT NULL")
+    with op.batch_alter_table('matches', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_matches_achievement_or_expert'), type_='check')
+        batch_op.drop_constraint(batch_op.f('fk_matches_expert_id_expert_profiles'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('uq_matches_need_id_expert_id'), type_='unique')
+        batch_op.drop_index(batch_op.f('ix_matches_expert_id'))
+        batch_op.alter_column('achievement_id', existing_type=sa.INTEGER(), nullable=False)
+        batch_op.drop_column('expert_id')
+
     with op.batch_alter_table('expert_profiles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_expert_profiles_state'))
         batch_op.drop_index(batch_op.f('ix_expert_profiles_region'))
