@@ -31,6 +31,9 @@ EXPECTED_TABLES = {
     "login_failures",
     "api_tokens",
     "expert_profiles",
+    "expert_teams",
+    "expert_team_members",
+    "expert_team_visits",
 }
 
 

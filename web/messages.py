@@ -151,6 +151,10 @@ MESSAGES = {
         "again."
     ),
     "profile_exists": _l("This account already has an expert profile."),
+    "team_size_range": _l("A team has between 1 and %(max)s members."),
+    "bad_count": _l("Please enter a whole number, 0 or more."),
+    "enterprises_required": _l("Please list the enterprises visited, one per line."),
+    "expert_not_published": _l("Only published expert profiles can join a team."),
 }
 
 

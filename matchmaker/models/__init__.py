@@ -22,7 +22,12 @@ from matchmaker.models.enums import (
     Role,
     Visibility,
 )
-from matchmaker.models.experts import ExpertProfile
+from matchmaker.models.experts import (
+    ExpertProfile,
+    ServiceTeam,
+    ServiceTeamMember,
+    ServiceVisit,
+)
 from matchmaker.models.listings import Achievement, Attachment, Need
 from matchmaker.models.matching import Match, MatchEvent
 from matchmaker.models.roadshows import FollowUp, LineupItem, Meeting, Registration, Roadshow
@@ -65,6 +70,9 @@ __all__ = [
     "RoadshowState",
     "Role",
     "SavedSearch",
+    "ServiceTeam",
+    "ServiceTeamMember",
+    "ServiceVisit",
     "User",
     "Visibility",
 ]

@@ -4,6 +4,7 @@ problems, the index document kind and need ↔ expert matching, and the pages ov
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 
 import pytest
@@ -412,3 +413,88 @@ def test_expert_proposals_go_through_the_same_queue_and_pipeline(
     assert f'data-match="{match_id}"' in mine and "li@example.com" not in mine
     login(client, "researcher@example.com")
     assert f'data-match="{match_id}"' in client.get("/my/matches").get_data(as_text=True)
+
+
+# --- expert service teams ------------------------------------------------------------------------
+
+
+def test_team_recommended_adjusted_visited_and_reported(app, client, world) -> None:
+    from openpyxl import load_workbook
+
+    from matchmaker.experts import teams
+    from matchmaker.models import Match, Need, ServiceTeam
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        need = s.get(Need, world["need"])
+        need.region = "江苏省"
+        second = factories.need(s, title="钠电正极", region="江苏省", description="钠离子电池")
+        other_region = factories.need(s, title="外省需求", region="山东省")
+        covering = _profile(s, name="覆盖两项的专家", email="two@example.com")
+        one = s.get(ExpertProfile, world["public"])
+        spare = _profile(s, name="备选专家", email="spare@example.com")
+        for expert, needs_ in ((covering, (need, second, other_region)), (one, (need,))):
+            for n in needs_:
+                s.add(Match(need_id=n.id, expert_id=expert.id, score=0.97))
+        s.commit()
+        ids = {"covering": covering.id, "one": one.id, "spare": spare.id}
+
+    login(client, "staff@example.com")
+    bad = client.post("/experts/teams", data={"name": "", "size": "0", "region": "江苏省"})
+    assert 'data-error-for="name"' in bad.get_data(as_text=True)
+    assert 'data-error-for="size"' in bad.get_data(as_text=True)
+    made = client.post(
+        "/experts/teams", data={"name": "江苏新能源专家服务团", "region": "江苏省", "size": "1"}
+    )
+    assert made.status_code == 302
+    team_url = made.headers["Location"]
+    team_id = int(team_url.rstrip("/").rsplit("/", 1)[1])
+    client.post(f"/experts/teams/{team_id}/recommend")
+    with app.app_context():
+        team = db.session().get(ServiceTeam, team_id)
+        # the greedy coverage picks the expert covering both open needs of the region
+        assert [m.expert_id for m in team.members] == [ids["covering"]]
+        assert len(team.members[0].covered_need_ids) == 2
+    # staff adjust: add one by hand; it stays when the recommendation runs again
+    client.post(f"/experts/teams/{team_id}/members", data={"expert_id": ids["spare"]})
+    client.post(f"/experts/teams/{team_id}/recommend")
+    client.post(
+        f"/experts/teams/{team_id}/members", data={"expert_id": ids["covering"], "action": "remove"}
+    )
+    with app.app_context():
+        team = db.session().get(ServiceTeam, team_id)
+        assert [m.expert_id for m in team.members] == [ids["spare"]]
+    bad_visit = client.post(
+        f"/experts/teams/{team_id}/visits",
+        data={"visit_on": "nope", "enterprises": "", "problems_solved": "-1", "notes": "保留"},
+    )
+    text = bad_visit.get_data(as_text=True)
+    for name in ("visit_on", "enterprises", "problems_solved"):
+        assert f'data-error-for="{name}"' in text
+    assert ">保留</textarea>" in text
+    client.post(
+        f"/experts/teams/{team_id}/visits",
+        data={
+            "visit_on": "2026-12-01",
+            "enterprises": f"甲公司\n乙公司{XSS}",
+            "problems_solved": "3",
+            "followup_needs": "2",
+            "contracts": "1",
+            "contract_value": "50",
+        },
+    )
+    page = client.get(team_url).get_data(as_text=True)
+    assert "甲公司" in page and XSS not in page
+    with app.app_context():
+        per_team, per_region = teams.report(db.session())
+        row = next(r for r in per_team if r.team.id == team_id)
+        assert (row.visits, row.enterprises, row.problems_solved, row.contracts) == (1, 2, 3, 1)
+        assert row.contract_value == 50
+        assert next(r for r in per_region if r["region"] == "江苏省")["followup_needs"] == 2
+    assert "江苏新能源专家服务团" in client.get("/experts/teams/report").get_data(as_text=True)
+    workbook = load_workbook(io.BytesIO(client.get("/experts/teams/report.xlsx").data))
+    rows = list(workbook.worksheets[0].values)
+    assert rows[1][0] == "江苏新能源专家服务团" and rows[1][6] == 3
+    login(client, "ent@example.com")
+    assert client.get("/experts/teams").status_code == 403
