@@ -498,3 +498,40 @@ def test_team_recommended_adjusted_visited_and_reported(app, client, world) -> N
     assert rows[1][0] == "江苏新能源专家服务团" and rows[1][6] == 3
     login(client, "ent@example.com")
     assert client.get("/experts/teams").status_code == 403
+
+
+# --- unmet demand -------------------------------------------------------------------------------
+
+
+def test_unmet_demand_counts_needs_neither_an_achievement_nor_an_expert_fits(
+    app, client, world
+) -> None:
+    from datetime import timedelta
+
+    from matchmaker.db import utcnow
+    from matchmaker.matching import operations as matching
+    from matchmaker.matching import scoring
+    from matchmaker.models import Match
+    from web import db
+
+    with app.app_context():
+        s = db.session()
+        old = utcnow() - timedelta(days=40)
+        expert = s.get(ExpertProfile, world["public"])
+        helped = factories.need(s, title="专家可解", region="江苏省")
+        s.add(Match(need_id=helped.id, expert_id=expert.id, score=scoring.STRONG))
+        served = factories.need(s, title="成果可解")
+        factories.match(s, served, factories.achievement(s), score=scoring.STRONG)
+        alone = factories.need(s, title="无人能解", field="marine", region="海南省")
+        for need in (helped, served, alone):
+            need.published_at = old  # matching has settled
+        s.commit()
+        unmet = matching.unmet_needs(s)
+        titles = {n.title for n in unmet}
+        assert "无人能解" in titles and "专家可解" not in titles and "成果可解" not in titles
+        counts = matching.unmet_counts(unmet)
+        assert ("marine", 1) in counts.by_field and ("海南省", 1) in counts.by_region
+        assert (f"{alone.published_at:%Y-%m}", 1) in counts.by_month
+    login(client, "staff@example.com")
+    board = client.get("/dashboard").get_data(as_text=True)
+    assert 'data-testid="unmet-by-region"' in board and "海南省" in board
