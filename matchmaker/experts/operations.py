@@ -21,6 +21,7 @@ from matchmaker.core.errors import (
     raise_all,
 )
 from matchmaker.db import utcnow
+from matchmaker.listings import pages as listing_pages
 from matchmaker.models import (
     Achievement,
     ExpertProfile,
@@ -336,6 +337,21 @@ def browse(session: Session, user: User | None, limit: int = 200) -> list[Expert
     """Profiles the user may find, newest first."""
     stmt = visibility.browsable_experts(user).order_by(ExpertProfile.id.desc()).limit(limit)
     return list(session.scalars(stmt))
+
+
+def page(
+    session: Session, user: User, *, limit: int, cursor: str | None = None
+) -> tuple[list[ExpertProfile], str | None]:
+    """Profiles the user may find, newest first, in keyset pages (the listings' cursor)."""
+    if not 1 <= limit <= listing_pages.MAX_LIMIT:
+        raise ValidationFailed("bad_limit", field="limit")
+    stmt = visibility.browsable_experts(user)
+    if cursor:
+        stmt = stmt.where(ExpertProfile.id < listing_pages.decode_cursor(cursor))
+    rows = list(session.scalars(stmt.order_by(ExpertProfile.id.desc()).limit(limit + 1)))
+    items = rows[:limit]
+    more = len(rows) > limit
+    return items, listing_pages.encode_cursor(items[-1].id) if more else None
 
 
 def pending_invitations(session: Session) -> list[ExpertProfile]:

@@ -157,6 +157,9 @@ ACCESS: dict[str, set[str] | str] = {
     "api.needs": TOKEN_ONLY,
     "api.need": TOKEN_ONLY,
     "api.create_need": TOKEN_ONLY,
+    "api.experts_page": TOKEN_ONLY,
+    "api.expert": TOKEN_ONLY,
+    "api.create_expert": TOKEN_ONLY,
     "api.list_matches": TOKEN_ONLY,
     "api.roadshows": TOKEN_ONLY,
 }

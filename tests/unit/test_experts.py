@@ -535,3 +535,64 @@ def test_unmet_demand_counts_needs_neither_an_achievement_nor_an_expert_fits(
     login(client, "staff@example.com")
     board = client.get("/dashboard").get_data(as_text=True)
     assert 'data-testid="unmet-by-region"' in board and "海南省" in board
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+
+def test_api_reads_under_the_visibility_rule_and_staff_invite(app, client, world) -> None:
+    from openapi_schema_validator import OAS30Validator
+
+    from matchmaker.accounts import api_tokens
+    from web import db
+    from web.api import schemas
+
+    with app.app_context():
+        s = db.session()
+        member = factories.user(s, Role.ENTERPRISE)
+        staff = factories.user(s, Role.STAFF)
+        tokens = {
+            "member": api_tokens.create(s, member, "t").secret,
+            "staff": api_tokens.create(s, staff, "t").secret,
+        }
+        s.commit()
+
+    def get(path: str, who: str):  # type: ignore[no-untyped-def]
+        return client.get(path, headers={"Authorization": f"Bearer {tokens[who]}"})
+
+    page = get("/api/v1/experts?limit=1", "member").get_json()
+    assert [e["id"] for e in page["items"]] == [world["public"]]
+    assert page["next_cursor"] is None  # the confidential one is not there at all
+    one = get(f"/api/v1/experts/{world['public']}", "member").get_json()
+    OAS30Validator(schemas.EXPERT).validate(one)
+    assert one["email"] is None and one["phone"] is None
+    assert get(f"/api/v1/experts/{world['secret']}", "member").status_code == 404
+    assert get(f"/api/v1/experts/{world['public']}", "staff").get_json()["email"]
+    body = {
+        "name": "API专家",
+        "directions": DIRECTIONS,
+        "fields": ["new_energy"],
+        "offers": ["training"],
+        "email": "api-expert@example.com",
+    }
+    refused = client.post(
+        "/api/v1/experts", json=body, headers={"Authorization": f"Bearer {tokens['member']}"}
+    )
+    assert refused.status_code == 403
+    bad = client.post(
+        "/api/v1/experts",
+        json={**body, "fields": [], "email": "x"},
+        headers={"Authorization": f"Bearer {tokens['staff']}"},
+    )
+    assert bad.status_code == 422 and {"fields", "email"} <= set(bad.get_json()["fields"])
+    made = client.post(
+        "/api/v1/experts", json=body, headers={"Authorization": f"Bearer {tokens['staff']}"}
+    )
+    assert made.status_code == 201 and made.get_json()["state"] == "invited"
+    OAS30Validator(schemas.EXPERT).validate(made.get_json())
+    with app.app_context():
+        assert (
+            db.session()
+            .scalars(sa.select(OutboxMail).where(OutboxMail.recipient == "api-expert@example.com"))
+            .one()
+        )

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from web.api import listings, matches, needs_create, openapi, roadshows  # noqa: E402, F401
+from web.api import experts, listings, matches, needs_create, openapi, roadshows  # noqa: E402, F401

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from matchmaker.models import Achievement, Match, Need, Roadshow, User
+from matchmaker import visibility
+from matchmaker.models import Achievement, ExpertProfile, Match, Need, Roadshow, User
 from matchmaker.visibility import Access, Listing, access
 
 
@@ -49,6 +50,29 @@ def listing(user: User, item: Listing) -> dict[str, Any]:
             deadline=_iso(item.deadline),
         )
     return data
+
+
+def expert(user: User | None, item: ExpertProfile) -> dict[str, Any]:
+    """A profile as the visibility rule lets `user` see it: contact details for staff and the
+    expert only."""
+    contact = visibility.can_see_expert_contact(user, item)
+    return {
+        "id": item.id,
+        "name": item.name,
+        "title": item.title,
+        "organisation": item.organisation_name,
+        "region": item.region,
+        "fields": list(item.fields or []),
+        "directions": item.directions,
+        "achievement_ids": list(item.achievement_ids or []),
+        "publications": item.publications,
+        "offers": list(item.offers or []),
+        "availability": item.availability,
+        "visibility": str(item.visibility),
+        "state": str(item.state),
+        "email": item.email if contact else None,
+        "phone": item.phone if contact else None,
+    }
 
 
 def match(item: Match) -> dict[str, Any]:
