@@ -596,3 +596,89 @@ def test_api_reads_under_the_visibility_rule_and_staff_invite(app, client, world
             .scalars(sa.select(OutboxMail).where(OutboxMail.recipient == "api-expert@example.com"))
             .one()
         )
+
+
+# --- bulk import ---------------------------------------------------------------------------------
+
+
+def _sheet(rows: list[list[object]]) -> bytes:
+    from openpyxl import Workbook
+
+    from matchmaker.importing import experts as sheet
+
+    workbook = Workbook()
+    ws = workbook.active
+    ws.append([zh for _k, zh, _en, _r in sheet.COLUMNS] + ["备注"])
+    for row in rows:
+        ws.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_bulk_import_previews_every_row_then_invites(app, client, world) -> None:
+    from matchmaker.importing import experts as sheet
+    from web import db
+
+    good = [
+        "周专家",
+        "研究员",
+        "某院",
+        "浙江省",
+        "新材料、新能源",
+        DIRECTIONS,
+        "",
+        "技术咨询",
+        "",
+        "zhou@example.org",
+        "",
+    ]
+    taken = ["李重复", "", "", "", "新能源", DIRECTIONS, "", "", "", "li@example.com", ""]
+    bad = [f"坏行{XSS}", "", "", "火星", "魔法", "", "", "变魔术", "随时", "nope@example.org", ""]
+    data = _sheet([good, taken, bad, sheet.EXAMPLE_ROW])
+    login(client, "staff@example.com")
+    assert client.get("/experts/import/template.xlsx").status_code == 200
+    uploaded = client.post(
+        "/experts/import",
+        data={"table": (io.BytesIO(data), "experts.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 302
+    job_url = uploaded.headers["Location"]
+    preview = client.get(job_url).get_data(as_text=True)
+    # nothing saved yet; each refused row says which column and why, quoting the cell
+    with app.app_context():
+        assert (
+            db.session()
+            .scalars(sa.select(ExpertProfile).where(ExpertProfile.name == "周专家"))
+            .first()
+            is None
+        )
+    assert "火星" in preview and "魔法" in preview and "变魔术" in preview
+    assert XSS not in preview and 'data-status="refused"' in preview
+    assert "备注" in preview  # the ignored column is named
+    client.post(f"{job_url}/confirm")
+    client.post(f"{job_url}/confirm")  # a second click changes nothing
+    with app.app_context():
+        s = db.session()
+        invited = s.scalars(sa.select(ExpertProfile).where(ExpertProfile.name == "周专家")).all()
+        assert len(invited) == 1 and invited[0].state == ExpertState.INVITED
+        assert invited[0].fields == ["new_materials", "new_energy"]
+        assert s.scalars(
+            sa.select(OutboxMail).where(OutboxMail.recipient == "zhou@example.org")
+        ).one()
+        # the address already had a profile: refused at import, reported
+        assert (
+            len(s.scalars(sa.select(ExpertProfile).where(ExpertProfile.name == "李重复")).all())
+            == 0
+        )
+    report = client.get(job_url).get_data(as_text=True)
+    assert 'data-status="imported"' in report
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(client.get(f"{job_url}/report.xlsx").data))
+    results = {row[0]: row[2] for row in list(workbook.active.values)[1:]}
+    assert results[2] == "已邀请" or results[2] == "invited"
+    assert "邮箱" in results[3] or "E-mail" in results[3]
+    login(client, "researcher@example.com")
+    assert client.get(job_url).status_code == 403

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("experts", __name__, url_prefix="/experts")
 
-from web.experts import teams, views  # noqa: E402, F401
+from web.experts import imports, teams, views  # noqa: E402, F401
