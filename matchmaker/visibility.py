@@ -152,7 +152,7 @@ def can_edit_expert(user: User | None, profile: ExpertProfile) -> bool:
     return expert_access(user, profile) == Access.OWNER
 
 
-def browsable_experts(user: User | None) -> sa.Select[tuple[ExpertProfile]]:
+def browsable_experts(user: User | None) -> sa.Select[ExpertProfile]:
     """Published profiles the user may find in lists (and their own, whatever its state)."""
     allowed = levels(user)
     stmt = sa.select(ExpertProfile)

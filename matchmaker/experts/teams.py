@@ -129,7 +129,7 @@ def _scores(session: Session, needs: list[Need]) -> list[coverage.MatchScore]:
             ExpertProfile.state == ExpertState.PUBLISHED,
         )
     ).all()
-    return [coverage.MatchScore(int(e), int(n), float(s)) for e, n, s in rows]
+    return [coverage.MatchScore(e, n, float(s)) for e, n, s in rows if e is not None]
 
 
 def recommend(session: Session, actor: User, team: ServiceTeam) -> coverage.Lineup:
@@ -148,11 +148,11 @@ def recommend(session: Session, actor: User, team: ServiceTeam) -> coverage.Line
             team.members.remove(member)
     present = {m.expert_id: m for m in team.members}
     for expert_id, item in chosen.items():
-        member = present.get(expert_id)
-        if member is None:
-            member = ServiceTeamMember(expert_id=expert_id, is_pinned=False)
-            team.members.append(member)
-        member.covered_need_ids = list(item.covers)
+        kept = present.get(expert_id)
+        if kept is None:
+            kept = ServiceTeamMember(expert_id=expert_id, is_pinned=False)
+            team.members.append(kept)
+        kept.covered_need_ids = list(item.covers)
     session.flush()
     audit.record(
         session,

@@ -26,7 +26,7 @@ from matchmaker.search.engine import SearchEngine
 PROPOSALS_PER_LISTING = 20
 
 
-def _existing(session: Session, items: list[ranker.Ranked]) -> dict[tuple[int, int], Match]:
+def _existing(session: Session, items: list[ranker.Ranked]) -> dict[tuple[int, int | None], Match]:
     """The stored matches of these pairs, in one query."""
     need_ids = {item.need.id for item in items}
     achievement_ids = {item.achievement.id for item in items}

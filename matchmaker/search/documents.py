@@ -91,7 +91,7 @@ def expert_text(profile: ExpertProfile, achievements: list[Achievement]) -> List
     """An expert as the index sees them: their directions in their own words, then the titles
     and summaries of their representative achievements (the name and organisation say nothing
     about what they can solve, so they are left out)."""
-    first_field = (profile.fields or [None])[0]
+    first_field = profile.fields[0] if profile.fields else None
     field_label = taxonomy.label(taxonomy.FIELDS, first_field, "zh") if first_field else ""
     body = [profile.directions]
     for achievement in achievements:

@@ -99,7 +99,9 @@ def build_expert_documents(
 ) -> list[IndexDocument]:
     """Index documents of expertise profiles (kind "expert"; documents.expert_text)."""
     texts = [prepare(record_text(session, profile)) for profile in profiles]
-    vectors = engine.embedder.encode([t.text for t in texts]) if texts else []
+    if not texts:
+        return []
+    vectors = engine.embedder.encode([t.text for t in texts])
     return [
         IndexDocument(
             id=doc_id(EXPERT_KIND, profile.id),
@@ -127,7 +129,7 @@ def _documents(
 def _load(session: Session, kind: str, record_id: int) -> Indexed | None:
     if kind == EXPERT_KIND:
         return session.get(ExpertProfile, record_id)
-    return session.get(KINDS[kind], record_id)
+    return session.get(KINDS[kind], record_id)  # type: ignore[return-value]
 
 
 def _indexable(record: Indexed | None) -> bool:

@@ -97,7 +97,11 @@ def test_invite_confirm_propose_introduce_sign_and_a_service_team(
     staff.locator(f"tr[data-match='{match_id}'] td a").first.click()
     staff.wait_for_selector("[data-testid=expert-side]")
     screenshot(staff, "expert-review-card-zh")
-    for target in ("approved", "introduced", "meeting", "negotiating"):
+    staff.click("form[data-target=approved] [data-action=approved]")
+    staff.wait_for_selector(".flash-success")  # approving moves on to the next proposal
+    staff.goto(f"{live_server}/review/matches/{match_id}")
+    assert staff.locator("[data-testid=match-state]").inner_text() == "已通过"
+    for target in ("introduced", "meeting", "negotiating"):
         staff.click(f"form[data-target={target}] [data-action={target}]")
         staff.wait_for_selector(".flash-success")
     signed = staff.locator("form[data-target=signed]")
