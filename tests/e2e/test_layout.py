@@ -148,7 +148,8 @@ def _pages(role: Role | None, show: Roadshow) -> list[str]:
         pages += [show.ticket, f"{show.event}/agenda", show.followup]
     if role in (Role.STAFF, Role.ADMIN):
         pages += ["/review/matches", "/review/dashboard", "/my/review", "/staff/duplicates"]
-        pages += ["/experts/invite", "/experts/1/edit"]
+        pages += ["/experts/invite", "/experts/1/edit", "/experts/import"]
+        pages += ["/experts/teams", "/experts/teams/report"]
         pages += show.extra[Role.STAFF]
     if role is Role.ADMIN:
         pages += ["/admin/users", "/admin/audit"]
