@@ -73,3 +73,20 @@ def propose_for_expert(session: Session, engine: SearchEngine, expert: ExpertPro
         session, engine, expert, None, PROPOSALS_PER_SIDE, for_review=True
     )
     return _store(session, pairs, current)
+
+
+def propose_all(session: Session, engine: SearchEngine) -> int:
+    """Propose every published expert for the open needs (a new site, or after the index was
+    rebuilt); commits after each expert. Returns how many proposals were created."""
+    ids = session.scalars(
+        sa.select(ExpertProfile.id)
+        .where(ExpertProfile.state == ExpertState.PUBLISHED)
+        .order_by(ExpertProfile.id)
+    ).all()
+    created = 0
+    for expert_id in ids:
+        expert = session.get(ExpertProfile, expert_id)
+        if expert is not None:
+            created += propose_for_expert(session, engine, expert)["created"]
+            session.commit()
+    return created

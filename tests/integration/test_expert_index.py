@@ -52,6 +52,7 @@ def test_expert_documents_on_each_backend(session, engine) -> None:
     assert found[:1] == [good.id] and other.id not in found
     counts = proposals.propose_for_need(session, engine, need)
     assert counts["created"] == 1
+    assert proposals.propose_all(session, engine) == 0  # the same pair, already proposed
     good.state = ExpertState.ARCHIVED
     assert indexing.sync_listing(session, engine, EXPERT_KIND, good.id) == "removed"
     assert expert_matching.experts_for_need(session, engine, need, None) == []
