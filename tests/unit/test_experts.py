@@ -682,3 +682,33 @@ def test_bulk_import_previews_every_row_then_invites(app, client, world) -> None
     assert "邮箱" in results[3] or "E-mail" in results[3]
     login(client, "researcher@example.com")
     assert client.get(job_url).status_code == 403
+
+
+# --- tasks ---------------------------------------------------------------------------------------
+
+
+def test_indexing_an_expert_or_a_need_queues_expert_matching_by_name(
+    session, tmp_path, monkeypatch, hashing_calibration
+) -> None:
+    from matchmaker.experts import tasks as expert_tasks
+    from matchmaker.models import Match
+    from matchmaker.search import tasks as search_tasks
+
+    enterprise = factories.user(session, Role.ENTERPRISE)
+    need = factories.need(session, enterprise, title="硅碳负极首次效率低", description=NEED)
+    expert = _profile(session)
+    session.commit()
+    engine = fakes.engine(tmp_path / "index.sqlite")
+    monkeypatch.setattr(runtime, "search_engine", lambda: engine)
+    queued: list[tuple[str, tuple[object, ...]]] = []
+    monkeypatch.setattr(search_tasks, "enqueue", lambda name, *args: queued.append((name, args)))
+    assert search_tasks.sync_listing_index("need", need.id) == "indexed"
+    assert search_tasks.sync_listing_index(EXPERT_KIND, expert.id) == "indexed"
+    assert ("matchmaker.match_need_experts", (need.id,)) in queued
+    assert ("matchmaker.match_expert_needs", (expert.id,)) in queued
+    # experts are not listings: no listing matching is queued for them
+    assert ("matchmaker.match_listing", (EXPERT_KIND, expert.id)) not in queued
+    assert expert_tasks.match_expert_needs(expert.id)["created"] == 1
+    assert expert_tasks.match_need_experts(need.id)["created"] == 0  # the same pair
+    session.expire_all()
+    assert session.scalars(sa.select(Match).where(Match.expert_id == expert.id)).one()
