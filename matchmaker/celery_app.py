@@ -31,6 +31,7 @@ TASK_MODULES = [
         "notifications",
         "interest",
         "conversations",
+        "experts",
     )
 ]
 celery = Celery("matchmaker", include=TASK_MODULES)

@@ -46,6 +46,20 @@ COOPERATION_MODES = _terms(
     ("technical_service", "技术服务/咨询", "Technical service"),
 )
 
+# What an expert offers (expertise profiles), shown as labels.
+EXPERT_OFFERS = _terms(
+    ("consulting", "技术咨询", "Consulting"),
+    ("joint_rd", "联合攻关", "Joint R&D"),
+    ("training", "培训授课", "Training"),
+    ("onsite", "上门服务", "On-site service"),
+)
+
+EXPERT_AVAILABILITY = _terms(
+    ("open", "可接受邀请", "Available"),
+    ("limited", "时间有限", "Limited time"),
+    ("busy", "暂不接受", "Not available now"),
+)
+
 IP_TYPES = _terms(
     ("invention_patent", "发明专利", "Invention patent"),
     ("utility_model", "实用新型专利", "Utility model"),

@@ -14,6 +14,10 @@
 - Interest requests: signed-in people of the other side may ask about any published listing
   (`can_request`), confidential ones included; they see its title only where `can_see` allows.
 - Roadshows: staff only while being planned; everyone once registration opens.
+- Expertise profiles (专家档案) follow the listing rules (published PUBLIC: a summary for
+  anonymous visitors, in full for members; MEMBERS: members only; CONFIDENTIAL: the expert and
+  staff only; invited or archived: the expert and staff only), and their contact details are
+  never shown to other users — contact goes through the association (staff).
 - Anything that names a listing to a person (notifications, e-mails, roadshow pages) shows
   its title only when `can_see` allows; otherwise a placeholder.
 - Conversations (洽谈记录): staff read and write every one; the two parties of its subject
@@ -37,6 +41,8 @@ from matchmaker.models import (
     AccessGrant,
     Achievement,
     Conversation,
+    ExpertProfile,
+    ExpertState,
     ListingState,
     Need,
     ProtectedPart,
@@ -281,3 +287,45 @@ def is_conversation_party(user: User | None, conversation: Conversation) -> bool
         and not user.is_staff
         and user.id in conversation_parties(conversation).user_ids
     )
+
+
+# --- expertise profiles ----------------------------------------------------------------------
+
+
+def expert_access(user: User | None, profile: ExpertProfile) -> Access:
+    """`access` for an expertise profile: OWNER is the expert (their linked account) or staff."""
+    if user is not None and (user.is_staff or profile.user_id == user.id):
+        return Access.OWNER
+    if profile.state != ExpertState.PUBLISHED or profile.visibility == Visibility.CONFIDENTIAL:
+        return Access.NONE
+    if user is None:
+        return Access.SUMMARY if profile.visibility == Visibility.PUBLIC else Access.NONE
+    return Access.FULL
+
+
+def can_see_expert(user: User | None, profile: ExpertProfile) -> bool:
+    """Whether anything of the profile, the name included, may be shown to `user`."""
+    return expert_access(user, profile) != Access.NONE
+
+
+def can_see_expert_contact(user: User | None, profile: ExpertProfile) -> bool:
+    """E-mail and phone: staff and the expert only; everyone else contacts the association."""
+    return expert_access(user, profile) == Access.OWNER
+
+
+def can_edit_expert(user: User | None, profile: ExpertProfile) -> bool:
+    return expert_access(user, profile) == Access.OWNER
+
+
+def browsable_experts(user: User | None) -> sa.Select[ExpertProfile]:
+    """Published profiles the user may find in lists (and their own, whatever its state)."""
+    allowed = levels(user)
+    stmt = sa.select(ExpertProfile)
+    if allowed is None:
+        return stmt.where(ExpertProfile.state == ExpertState.PUBLISHED)
+    condition = sa.and_(
+        ExpertProfile.state == ExpertState.PUBLISHED, ExpertProfile.visibility.in_(allowed)
+    )
+    if user is not None:
+        condition = sa.or_(condition, ExpertProfile.user_id == user.id)
+    return stmt.where(condition)

@@ -17,6 +17,14 @@ at the proposal floor; strong_false / proposed_false: share of answer-removed ru
 show a candidate at that level; auc: ROC AUC of the best shown probability, as-is runs against
 answer-removed runs.
 Document embeddings are cached on disk (keyed by model and text), so a re-run takes seconds.
+`--experts` adds an `experts ...` line (need → expert, issue 22): synthetic experts are built from
+the corpus (synthetic_experts: abstracts of one discipline grouped with their nearest neighbours,
+3–8 each, deterministic), indexed as the product indexes experts (search/documents.expert_text:
+the abstracts as representative achievements), retrieved and ordered as experts_for_need orders
+them (fused candidates by relevance probability); an expert is relevant to a need when one of its
+abstracts is the need's source. `shown_recall@10`: the right expert among the top 10 at the
+medium band or above (what a need page shows). `--expert-docs N` builds experts from the queries'
+source abstracts plus the first N others by id (a sample: keeps the run short).
 `--dump-pairs FILE` writes every candidate's relevance features for scripts/fit_relevance.py.
 """
 
@@ -34,6 +42,8 @@ import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -207,6 +217,133 @@ class Calibrating:
         )
 
 
+def synthetic_experts(
+    docs: list[str],
+    disciplines: dict[str, str | None],
+    vectors: dict[str, np.ndarray],
+    size: int = 5,
+) -> list[list[str]]:
+    """Deterministic synthetic experts: per discipline (docs by id), the first unassigned abstract
+    and its size-1 nearest unassigned neighbours (cosine); a remainder under 3 joins the
+    discipline's last expert (up to 8 abstracts), so every expert has 3–8."""
+    import numpy as np
+
+    by_discipline: dict[str, list[str]] = defaultdict(list)
+    for doc in sorted(docs):
+        by_discipline[disciplines.get(doc) or "?"].append(doc)
+    experts: list[list[str]] = []
+    for discipline in sorted(by_discipline):
+        members = by_discipline[discipline]
+        matrix = np.stack([vectors[d] for d in members]).astype(np.float32)
+        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
+        free = np.ones(len(members), dtype=bool)
+        own: list[list[str]] = []
+        for seed in range(len(members)):
+            if not free[seed]:
+                continue
+            free[seed] = False
+            similarity = matrix @ matrix[seed]
+            similarity[~free] = -np.inf
+            order = [int(i) for i in np.argsort(-similarity, kind="stable")[: size - 1]]
+            chosen = [i for i in order if free[i]]
+            free[chosen] = False
+            group = [members[seed], *(members[i] for i in chosen)]
+            if len(group) < 3 and own and len(own[-1]) + len(group) <= 8:
+                own[-1].extend(group)
+            else:
+                own.append(group)
+        experts.extend(own)
+    return experts
+
+
+def expert_line(
+    args: argparse.Namespace,
+    corpus: list[dict],
+    queries: list[dict],
+    qrels: dict[str, set[str]],
+    doc_vectors: dict,
+    embedder: CachedEmbedder,
+    model: relevance.Calibration,
+) -> str:
+    """need → expert retrieval with the product's expert documents and ordering."""
+    from matchmaker.models import ExpertProfile
+    from matchmaker.search.documents import expert_text
+
+    sources = {d for q in queries for d in qrels.get(q["id"], set())}
+    others = sorted(d["id"] for d in corpus if d["id"] not in sources)[: args.expert_docs]
+    pool = sources | set(others)
+    by_id = {d["id"]: d for d in corpus}
+    disciplines = {d: (by_id[d].get("labels") or {}).get("discipline") for d in pool}
+    groups = synthetic_experts(sorted(pool), disciplines, doc_vectors)
+    texts = []
+    for members in groups:
+        profile = ExpertProfile(directions="", fields=[])
+        achievements = [
+            Achievement(title=by_id[d].get("title") or "", summary=by_id[d]["text"], description="")
+            for d in members
+        ]
+        texts.append(expert_text(profile, achievements))
+    prepared_experts = [prepare(t) for t in texts]
+    started = time.perf_counter()
+    vectors = embedder.encode([p.text for p in prepared_experts], batch_size=16)
+    print(
+        f"# {len(groups)} synthetic experts from {len(pool)} abstracts embedded in "
+        f"{time.perf_counter() - started:.0f}s",
+        file=sys.stderr,
+    )
+    expert_of: dict[str, set[str]] = defaultdict(set)
+    for number, members in enumerate(groups):
+        for d in members:
+            expert_of[d].add(f"E{number}")
+    expert_texts = {f"E{i}": p.text for i, p in enumerate(prepared_experts)}
+    expert_vectors = {f"E{i}": v for i, v in enumerate(vectors)}
+    totals: dict[str, float] = defaultdict(float)
+    count = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        index = open_index(
+            args.backend,
+            model_id=embedder.model_id,
+            dimension=embedder.dimension,
+            local_path=Path(tmp) / "experts.sqlite",
+            elasticsearch_url=os.environ.get("MATCHMAKER_TEST_ES_URL", "http://127.0.0.1:59200"),
+            elasticsearch_prefix=f"mm-eval-experts-{uuid.uuid4().hex[:8]}",
+        )
+        index.rebuild(
+            IndexDocument(f"E{i}", "expert", p.tokens, v, {"kind": "expert"}, "")
+            for i, (p, v) in enumerate(zip(prepared_experts, vectors, strict=True))
+        )
+        for query in queries:
+            relevant = set().union(*(expert_of[d] for d in qrels.get(query["id"], set())))
+            if not relevant:
+                continue
+            result = retrieve(index, embedder, query["text"], filters={"kind": "expert"}, k=K)
+            prob = {
+                h.id: relevance.probability(
+                    query["text"],
+                    expert_texts[h.id],
+                    result.query_vector,
+                    expert_vectors[h.id],
+                    model,
+                )
+                for h in result.fused
+            }
+            # experts_for_need: the fused candidates ordered by their relevance probability
+            ranking = sorted(prob, key=lambda d: (-prob[d], d))
+            count += 1
+            for name, value in metrics(ranking, relevant).items():
+                totals[name] += value
+            shown = [d for d in ranking[:10] if scoring.strength(prob[d]) in ("high", "medium")]
+            totals["shown_recall@10"] += bool(relevant & set(shown))
+        if hasattr(index, "drop"):
+            index.drop()
+    n = count or 1
+    values = " ".join(
+        f"{m}={totals[m] / n:.3f}"
+        for m in ("ndcg@10", "recall@10", "recall@100", "mrr@10", "shown_recall@10")
+    )
+    return f"experts {values} experts={len(groups)} queries={count}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -259,6 +396,13 @@ def main() -> None:
         type=float,
         default=None,
         help="weight of the field feature (default: the product's, by query length)",
+    )
+    parser.add_argument("--experts", action="store_true", help="add the need → expert line")
+    parser.add_argument(
+        "--expert-docs",
+        type=int,
+        default=3000,
+        help="abstracts besides the queries' sources that synthetic experts are built from",
     )
     args = parser.parse_args()
     if args.tokens:
@@ -409,6 +553,8 @@ def main() -> None:
         print(calibration.line())
         if hasattr(index, "drop"):
             index.drop()
+    if args.experts:
+        print(expert_line(args, corpus, queries, qrels, doc_vectors, embedder, model))
 
 
 if __name__ == "__main__":

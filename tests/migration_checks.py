@@ -39,6 +39,10 @@ EXPECTED_TABLES = {
     "conversation_attachments",
     "conversation_meetings",
     "conversation_readers",
+    "expert_profiles",
+    "expert_teams",
+    "expert_team_members",
+    "expert_team_visits",
 }
 
 

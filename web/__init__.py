@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from web.auth import bp as auth_bp
     from web.conversations import bp as conversations_bp
     from web.duplicates import bp as duplicates_bp
+    from web.experts import bp as experts_bp
     from web.health import bp as health_bp
     from web.interest import bp as interest_bp
     from web.listings import bp as listings_bp
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
         roadshows_bp,
         interest_bp,
         conversations_bp,
+        experts_bp,
         notifications_bp,
         admin_bp,
         saved_searches_bp,

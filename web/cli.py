@@ -46,11 +46,14 @@ def _load_demo_if_empty() -> bool:
 
 def _propose_demo_matches() -> None:
     """A new demo site opens with a review queue to work through."""
+    from matchmaker.experts import proposals as expert_proposals
     from matchmaker.matching import operations as matching
 
     with runtime.database().session() as session:
         totals = matching.match_all(session, runtime.search_engine())
+        experts = expert_proposals.propose_all(session, runtime.search_engine())
     click.echo(f"Proposed {totals['created']} matches for the demo needs.")
+    click.echo(f"Proposed {experts} expert matches for the demo needs.")
 
 
 def _worker_command(concurrency: int = 1, *, with_beat: bool = False) -> list[str]:

@@ -64,6 +64,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mode_label"] = vocab_filter(taxonomy.COOPERATION_MODES)
     app.jinja_env.filters["ip_label"] = vocab_filter(taxonomy.IP_TYPES)
     app.jinja_env.filters["org_kind_label"] = vocab_filter(taxonomy.ORGANISATION_KINDS)
+    app.jinja_env.filters["offer_label"] = vocab_filter(taxonomy.EXPERT_OFFERS)
+    app.jinja_env.filters["availability_label"] = vocab_filter(taxonomy.EXPERT_AVAILABILITY)
     app.jinja_env.filters["trl_label"] = lambda level: (
         taxonomy.TRL_LEVELS[level].label(current_locale()) if level in taxonomy.TRL_LEVELS else ""
     )

@@ -188,6 +188,22 @@ MESSAGES = {
     "achievement_archived": _l("The achievement was archived."),
     "need_merged": _l("The need was merged into a duplicate."),
     "achievement_merged": _l("The achievement was merged into a duplicate."),
+    # expertise profiles
+    "directions_required": _l("Please describe the research directions in your own words."),
+    "fields_required": _l("Please choose at least one field."),
+    "bad_choice": _l("Please choose one of the offered values."),
+    "too_many_achievements": _l("At most %(max)s representative achievements can be linked."),
+    "not_own_achievement": _l("Only the expert's own achievements can be linked."),
+    "expert_email_taken": _l("An expert profile with this e-mail address already exists."),
+    "sign_in_to_confirm": _l(
+        "An account with this e-mail address exists: please sign in first, then open the link "
+        "again."
+    ),
+    "profile_exists": _l("This account already has an expert profile."),
+    "team_size_range": _l("A team has between 1 and %(max)s members."),
+    "bad_count": _l("Please enter a whole number, 0 or more."),
+    "enterprises_required": _l("Please list the enterprises visited, one per line."),
+    "expert_not_published": _l("Only published expert profiles can join a team."),
 }
 
 
@@ -219,6 +235,7 @@ STATE_LABELS = {
     "published": _l("Published"),
     "expired": _l("Expired"),
     "archived": _l("Archived"),
+    "invited": _l("Awaiting the expert's confirmation"),
 }
 
 MATCH_STATE_LABELS = {

@@ -22,6 +22,7 @@ from matchmaker.models import (
     MATCH_SUBJECT,
     Achievement,
     Conversation,
+    ExpertProfile,
     Match,
     MatchEvent,
     MatchState,
@@ -44,11 +45,22 @@ def _was_introduced(match: Match) -> bool:
     return any(e.to_state in MATCH_READABLE for e in match.events)
 
 
+def supply_side(match: Match) -> Any:
+    """The side that answers the need: its achievement, or the expert (an expert match)."""
+    return match.achievement if match.achievement is not None else match.expert
+
+
+def supply_owner_id(match: Match) -> int | None:
+    if match.achievement is not None:
+        return match.achievement.owner_id
+    return match.expert.user_id if match.expert is not None else None
+
+
 def match_parties(session: Session, match_id: int) -> visibility.Parties | None:
     match = session.get(Match, match_id)
     if match is None:
         return None
-    owners = {match.need.owner_id, match.achievement.owner_id} - {None}
+    owners = {match.need.owner_id, supply_owner_id(match)} - {None}
     readable = match.state in MATCH_READABLE or (
         match.state == MatchState.DROPPED and _was_introduced(match)
     )
@@ -83,6 +95,9 @@ def readable_match_ids(user: User) -> sa.Select[Any]:
             Match.achievement_id.in_(
                 sa.select(Achievement.id).where(Achievement.owner_id == user.id)
             ),
+            Match.expert_id.in_(
+                sa.select(ExpertProfile.id).where(ExpertProfile.user_id == user.id)
+            ),
         ),
     )
 
@@ -106,18 +121,19 @@ def topic(session: Session, conversation: Conversation, reader: User) -> Topic:
     mine: Any
     other: Any
     if match.need.owner_id == reader.id:
-        mine, other = match.need, match.achievement
-    elif match.achievement.owner_id == reader.id:
-        mine, other = match.achievement, match.need
+        mine, other = match.need, supply_side(match)
+    elif supply_owner_id(match) == reader.id:
+        mine, other = supply_side(match), match.need
     else:
         mine, other = None, None
     return Topic(mine, other, match.need, match.achievement, match.state, match)
 
 
 def about_for(session: Session, conversation: Conversation, reader: User) -> Any | None:
-    """The listing a notification to `reader` names (its title only if they may see it)."""
+    """The listing a notification to `reader` names (its title only if they may see it); an
+    expert match names the need."""
     t = topic(session, conversation, reader)
-    return t.other or t.need
+    return t.other if isinstance(t.other, Achievement | Need) else t.need
 
 
 # --- steps of the thread that change the subject ---------------------------------------------
@@ -216,6 +232,8 @@ def author_for(
     match = match_of(session, conversation)
     if match is None:
         return Author("association" if author.is_staff else "need", author.name)
+    if match.need.owner_id != author.id and match.achievement is None:
+        return Author("achievement", author.name)  # an expert is introduced by name
     side, listing = (
         ("need", match.need)
         if match.need.owner_id == author.id

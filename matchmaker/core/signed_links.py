@@ -16,12 +16,14 @@ RENEWAL = "listing-renewal"
 UNSUBSCRIBE = "saved-search-unsubscribe"
 REGISTRATION = "roadshow-registration"  # confirm, see the ticket, cancel: without an account
 CONVERSATION_UNSUBSCRIBE = "conversation-unsubscribe"  # one thread's e-mail digest
+EXPERT_INVITATION = "expert-invitation"  # an invited expert confirms their profile
 # long enough for a reminder read late; an unsubscribe link must keep working for months
 MAX_AGE_DAYS = {
     RENEWAL: 60,
     UNSUBSCRIBE: 400,
     REGISTRATION: 400,
     CONVERSATION_UNSUBSCRIBE: 400,
+    EXPERT_INVITATION: 30,
 }
 
 

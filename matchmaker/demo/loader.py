@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -18,6 +18,8 @@ from matchmaker.core import audit
 from matchmaker.db import utcnow
 from matchmaker.models import (
     Achievement,
+    ExpertProfile,
+    ExpertState,
     IPType,
     ListingState,
     Need,
@@ -78,6 +80,7 @@ class LoadReport:
     users: int = 0
     achievements: int = 0
     needs: int = 0
+    experts: int = 0
 
 
 def read(name: str) -> Any:
@@ -215,5 +218,41 @@ def load(session: Session, today: date | None = None) -> LoadReport:
         report.needs += 1
 
     session.flush()
+    report.experts = _load_experts(session, users, now)
     audit.record(session, None, "demo.loaded", "system", None, **report.__dict__)
     return report
+
+
+def _load_experts(session: Session, users: dict[str, User], now: datetime) -> int:
+    """A few expertise profiles: researchers' own (linked to their achievements), experts the
+    association entered (published, or one still waiting for the expert's confirmation)."""
+    titles = {a.title: a.id for a in session.scalars(sa.select(Achievement))}
+    count = 0
+    for row in read("experts.json"):
+        user = users.get(row["user"]) if row.get("user") else None
+        invited = bool(row.get("invited"))
+        profile = ExpertProfile(
+            user_id=user.id if user else None,
+            name=row["name"],
+            title=row.get("title"),
+            organisation_name=row.get("organisation")
+            or (user.organisation.name if user and user.organisation else ""),
+            region=row.get("region"),
+            fields=list(row["fields"]),
+            directions=row["directions"],
+            achievement_ids=[titles[t] for t in row.get("achievements", []) if t in titles],
+            publications=row.get("publications", ""),
+            offers=list(row.get("offers", [])),
+            availability=row.get("availability"),
+            visibility=Visibility(row.get("visibility", "public")),
+            state=ExpertState.INVITED if invited else ExpertState.PUBLISHED,
+            email=user.email if user else row.get("email"),
+            created_by_id=user.id if user else users["staff"].id,
+            invited_at=None if user else now,
+            confirmed_at=None if invited else now,
+            published_at=None if invited else now,
+        )
+        session.add(profile)
+        count += 1
+    session.flush()
+    return count

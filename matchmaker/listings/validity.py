@@ -211,6 +211,8 @@ def expired_reason(match: Match) -> str | None:
     """Why a match no longer belongs in the open review queue, as a message code
     (web/messages.py translates it), or None while both sides are live."""
     for side, listing in (("need", match.need), ("achievement", match.achievement)):
+        if listing is None:
+            continue  # an expert's match: only the need has a listing's lifecycle
         if listing.merged_into_id is not None:
             return f"{side}_merged"
         if listing.state == ListingState.EXPIRED:

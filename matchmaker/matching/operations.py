@@ -9,7 +9,9 @@ row and its history are deleted, as if it had never been proposed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -24,7 +26,7 @@ from matchmaker.search.engine import SearchEngine
 PROPOSALS_PER_LISTING = 20
 
 
-def _existing(session: Session, items: list[ranker.Ranked]) -> dict[tuple[int, int], Match]:
+def _existing(session: Session, items: list[ranker.Ranked]) -> dict[tuple[int, int | None], Match]:
     """The stored matches of these pairs, in one query."""
     need_ids = {item.need.id for item in items}
     achievement_ids = {item.achievement.id for item in items}
@@ -152,6 +154,31 @@ def unmet_needs(session: Session, settled: timedelta = timedelta(minutes=10)) ->
             )
             .order_by(Need.published_at, Need.id)
         )
+    )
+
+
+@dataclass(frozen=True)
+class UnmetCounts:
+    """Unmet needs counted by field, by region and by month published (oldest month first):
+    what to recruit achievements and experts for, and whether the gap grows."""
+
+    by_field: list[tuple[str | None, int]]
+    by_region: list[tuple[str | None, int]]
+    by_month: list[tuple[str, int]]
+
+
+def unmet_counts(needs: list[Need]) -> UnmetCounts:
+    """Counts of `unmet_needs` (expert proposals count as good matches too: a need is unmet
+    when neither an achievement nor an expert fits it well)."""
+
+    def ranked(values: Counter[str | None]) -> list[tuple[str | None, int]]:
+        return sorted(values.items(), key=lambda item: (-item[1], item[0] or ""))
+
+    months = Counter(f"{n.published_at:%Y-%m}" for n in needs if n.published_at is not None)
+    return UnmetCounts(
+        by_field=ranked(Counter(n.field for n in needs)),
+        by_region=ranked(Counter(n.region for n in needs)),
+        by_month=sorted(months.items()),
     )
 
 

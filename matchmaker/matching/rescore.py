@@ -29,7 +29,12 @@ def rescore_need(session: Session, need: Need, today: date | None = None) -> int
     weights = scoring.weights_for(listing_text(need).compose())
     changed = 0
     proposed = session.scalars(
-        sa.select(Match).where(Match.need_id == need.id, Match.state == MatchState.PROPOSED)
+        sa.select(Match).where(
+            Match.need_id == need.id,
+            Match.state == MatchState.PROPOSED,
+            # expert proposals carry their own probability (experts/proposals.py)
+            Match.achievement_id.is_not(None),
+        )
     ).all()
     for match in proposed:
         components = match.components or {}

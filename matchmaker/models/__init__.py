@@ -17,6 +17,7 @@ from matchmaker.models.enums import (
     CooperationMode,
     DigestFrequency,
     DuplicateStatus,
+    ExpertState,
     FollowUpIntent,
     InterestState,
     IPType,
@@ -32,6 +33,12 @@ from matchmaker.models.enums import (
     RoadshowState,
     Role,
     Visibility,
+)
+from matchmaker.models.experts import (
+    ExpertProfile,
+    ServiceTeam,
+    ServiceTeamMember,
+    ServiceVisit,
 )
 from matchmaker.models.interest import (
     LIVE_INTEREST_STATES,
@@ -63,6 +70,8 @@ __all__ = [
     "DigestFrequency",
     "DuplicateFlag",
     "DuplicateStatus",
+    "ExpertProfile",
+    "ExpertState",
     "FollowUp",
     "FollowUpIntent",
     "IPType",
@@ -95,6 +104,9 @@ __all__ = [
     "RoadshowState",
     "Role",
     "SavedSearch",
+    "ServiceTeam",
+    "ServiceTeamMember",
+    "ServiceVisit",
     "User",
     "Visibility",
 ]

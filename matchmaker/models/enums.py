@@ -161,3 +161,12 @@ class MeetingProposalState(StrEnum):
     PROPOSED = "proposed"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+
+
+class ExpertState(StrEnum):
+    """An expertise profile: invited (staff entered it, the expert has not confirmed yet) →
+    published → archived. A researcher's own profile is published when saved."""
+
+    INVITED = "invited"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"

@@ -12,6 +12,7 @@ from matchmaker.db import Base, JSONType, utcnow
 from matchmaker.models._types import Money, enum_type
 from matchmaker.models.accounts import User
 from matchmaker.models.enums import MatchState
+from matchmaker.models.experts import ExpertProfile
 from matchmaker.models.listings import Achievement, Need
 
 
@@ -20,8 +21,13 @@ class Match(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"))
-    achievement_id: Mapped[int] = mapped_column(
+    # exactly one of the two: an achievement for the need, or an expert who could help with it
+    # (issue 22: experts go through the same review queue and pipeline as achievements)
+    achievement_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("achievements.id", ondelete="CASCADE"), index=True
+    )
+    expert_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("expert_profiles.id", ondelete="CASCADE"), index=True
     )
     score: Mapped[float] = mapped_column(sa.Float, index=True)
     # e.g. {"lexical": .., "dense": .., "fusion": .., "field": .., "trl": ..}
@@ -44,11 +50,17 @@ class Match(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     need: Mapped[Need] = relationship()
-    achievement: Mapped[Achievement] = relationship()
+    achievement: Mapped[Achievement] = relationship()  # None when the match is an expert's
+    expert: Mapped[ExpertProfile | None] = relationship()
     assignee: Mapped[User | None] = relationship()
     events: Mapped[list[MatchEvent]] = relationship(
         back_populates="match", order_by="MatchEvent.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def kind(self) -> str:
+        """What the need is paired with: "achievement" or "expert"."""
+        return "expert" if self.expert_id is not None else "achievement"
 
     def move_to(
         self, target: MatchState, actor: User | None, note: str | None = None
@@ -74,6 +86,10 @@ class Match(Base):
     # The queue lists one state ordered by score: one index serves filter, order and keyset paging.
     __table_args__ = (
         sa.UniqueConstraint("need_id", "achievement_id"),
+        sa.UniqueConstraint("need_id", "expert_id"),
+        sa.CheckConstraint(
+            "(achievement_id IS NULL) <> (expert_id IS NULL)", name="achievement_or_expert"
+        ),
         sa.Index("ix_matches_state_score_id", "state", "score", "id"),
         # the queue's other sorts: newest/oldest and longest waiting
         sa.Index("ix_matches_state_created_id", "state", "created_at", "id"),

@@ -32,6 +32,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "科协为您推荐了对接对象：「{title}」",
         "A match was introduced to you: “{title}”",
     ),
+    "expert_introduced": (
+        "科协为您推荐了可提供帮助的专家：{name}",
+        "The association introduced an expert who could help you: {name}",
+    ),
     "match_response": (
         "「{title}」的对接方回复：{response}",
         "A party replied on “{title}”: {response}",
@@ -66,6 +70,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "import_finished": (
         "批量导入完成：{imported} 项已导入，{failed} 行未导入。",
         "Bulk import finished: {imported} imported, {failed} rows not imported.",
+    ),
+    "expert_invitation": (
+        "{inviter} 代表科协为您建立了专家档案，请打开下面的链接核对并确认；确认后档案才会发布。",
+        "{inviter} created an expert profile for you on behalf of the association. Please open "
+        "the link below to check and confirm it; it is published only after you confirm.",
     ),
     "roadshow_invitation": (
         "诚邀您参加路演「{title}」：本场有 {count} 项成果与您的技术需求相关。",

@@ -13,6 +13,7 @@ from matchmaker.listings import pages as listing_pages
 from matchmaker.models import (
     APPROVED_MATCH_STATES,
     Achievement,
+    ExpertProfile,
     Match,
     MatchState,
     Need,
@@ -26,8 +27,14 @@ RESPONSES = ("interested", "declined")
 
 def _party_condition(user: User) -> sa.ColumnElement[bool] | None:
     if user.role == Role.RESEARCHER:
-        return Match.achievement_id.in_(
-            sa.select(Achievement.id).where(Achievement.owner_id == user.id)
+        # their achievements' matches, and the matches of their expert profile
+        return sa.or_(
+            Match.achievement_id.in_(
+                sa.select(Achievement.id).where(Achievement.owner_id == user.id)
+            ),
+            Match.expert_id.in_(
+                sa.select(ExpertProfile.id).where(ExpertProfile.user_id == user.id)
+            ),
         )
     if user.role == Role.ENTERPRISE:
         return Match.need_id.in_(sa.select(Need.id).where(Need.owner_id == user.id))
@@ -83,8 +90,10 @@ def page(
 
 
 def party_of(user: User, match: Match) -> str | None:
-    if match.achievement.owner_id == user.id:
+    if match.achievement is not None and match.achievement.owner_id == user.id:
         return "achievement"
+    if match.expert is not None and match.expert.user_id == user.id:
+        return "expert"
     if match.need.owner_id == user.id:
         return "need"
     return None

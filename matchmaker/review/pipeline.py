@@ -257,13 +257,22 @@ def _event_note(reason: str | None, note: str | None) -> str | None:
 def _introduce(session: Session, match: Match) -> None:
     """Both parties hear of each other; contacts are shown on their 'my matches' page, and the
     notification opens the match's conversation (the thread is opened in the same flush, see
-    conversations.subjects; the link names the match, so this module needs no thread id)."""
+    conversations.subjects; the link names the match, so this module needs no thread id).
+    An expert is introduced by the association: the enterprise hears the expert's name, the
+    expert (when their profile has an account) the need's title as the visibility rule allows."""
+    link = f"/threads/match/{match.id}"
+    if match.expert is not None:
+        expert = match.expert
+        if match.need.owner is not None:
+            notify.notify(session, match.need.owner, "expert_introduced", link, name=expert.name)
+        if expert.user is not None:
+            notify.notify(session, expert.user, "match_introduced", link, about=match.need)
+        return
     for owner, other in (
         (match.need.owner, match.achievement),
         (match.achievement.owner, match.need),
     ):
         if owner is not None:
-            link = f"/threads/match/{match.id}"
             notify.notify(session, owner, "match_introduced", link, about=other)
 
 

@@ -24,6 +24,8 @@ from matchmaker.models import (
     MATCH_SUBJECT,
     Achievement,
     Conversation,
+    ExpertProfile,
+    ExpertState,
     ListingState,
     Match,
     MatchState,
@@ -39,6 +41,8 @@ BANDS = {
     "low": (None, scoring.MEDIUM),
 }
 SORTS = ("score", "newest", "oldest", "waiting")
+# what the need is paired with (issue 22): an achievement or an expert; None: both
+KINDS = ("achievement", "expert")
 STATE_FILTERS = (
     "proposed",
     "pipeline",
@@ -58,6 +62,7 @@ class QueueFilter:
     min_age_days: int | None = None
     assignee: str | None = None  # a user id, "me" or "none"
     need_id: int | None = None
+    kind: str | None = None  # "achievement" or "expert"; None: both
     sort: str = "score"
     after: str | None = None  # keyset cursor from the previous page
 
@@ -76,7 +81,9 @@ class QueueFilter:
         state = text("state") or "proposed"
         sort = text("sort") or "score"
         band = text("band")
+        kind = text("kind")
         return cls(
+            kind=kind if kind in KINDS else None,
             state=state if state in STATE_FILTERS else "proposed",
             field=text("field"),
             region=text("region"),
@@ -135,12 +142,18 @@ def quiet_thread() -> Any:
 
 
 def _conditions(
-    f: QueueFilter, need: Any, achievement: Any, me: int | None, stuck_days: int
+    f: QueueFilter, need: Any, achievement: Any, me: int | None, stuck_days: int, expert: Any
 ) -> list[Any]:
+    # the other side is an achievement or an expert (outer-joined; exactly one is there)
     active = sa.and_(
-        need.state == ListingState.PUBLISHED, achievement.state == ListingState.PUBLISHED
+        need.state == ListingState.PUBLISHED,
+        sa.or_(achievement.state == ListingState.PUBLISHED, expert.state == ExpertState.PUBLISHED),
     )
     conditions: list[Any] = []
+    if f.kind == "achievement":
+        conditions.append(Match.expert_id.is_(None))
+    elif f.kind == "expert":
+        conditions.append(Match.expert_id.is_not(None))
     if f.state == "proposed":
         conditions += [Match.state == MatchState.PROPOSED, active]
     elif f.state == "pipeline":
@@ -212,20 +225,22 @@ def filtered_select(
     f: QueueFilter, me: int | None = None, stuck_days: int = 14
 ) -> sa.Select[tuple[Match]]:
     """Matches with their need and achievement loaded, filtered, in the chosen order."""
-    need, achievement = aliased(Need), aliased(Achievement)
+    need, achievement, expert = aliased(Need), aliased(Achievement), aliased(ExpertProfile)
     column, tie, descending = _order(f.sort)
     query = (
         sa.select(Match)
         .join(need, Match.need)
-        .join(achievement, Match.achievement)
+        .outerjoin(achievement, Match.achievement)
+        .outerjoin(expert, Match.expert)
         .options(contains_eager(Match.need.of_type(need)).selectinload(need.organisation))
         .options(
             contains_eager(Match.achievement.of_type(achievement)).selectinload(
                 achievement.organisation
             )
         )
+        .options(contains_eager(Match.expert.of_type(expert)))
         .options(selectinload(Match.assignee))
-        .where(*_conditions(f, need, achievement, me, stuck_days))
+        .where(*_conditions(f, need, achievement, me, stuck_days, expert))
     )
     ordering = (column.desc(), tie.desc()) if descending else (column.asc(), tie.asc())
     return query.order_by(*ordering)
@@ -233,14 +248,15 @@ def filtered_select(
 
 def next_proposed_id(session: Session, match: Match) -> int | None:
     """The proposal after `match` in the default queue order (the card's "next" button)."""
-    need, achievement = aliased(Need), aliased(Achievement)
+    need, achievement, expert = aliased(Need), aliased(Achievement), aliased(ExpertProfile)
     # a row comparison, so the database can seek in (state, score, id) instead of filtering
     after = sa.tuple_(Match.score, Match.id) < sa.tuple_(match.score, match.id)
     query = (
         sa.select(Match.id)
         .join(need, Match.need)
-        .join(achievement, Match.achievement)
-        .where(*_conditions(QueueFilter(), need, achievement, None, 0), after)
+        .outerjoin(achievement, Match.achievement)
+        .outerjoin(expert, Match.expert)
+        .where(*_conditions(QueueFilter(), need, achievement, None, 0, expert), after)
         .order_by(Match.score.desc(), Match.id.desc())
         .limit(1)
     )
@@ -315,10 +331,12 @@ def counts_by_tab(session: Session, stuck_days: int = 14, max_age: float = 0.0) 
 
 def _count_tabs(session: Session, stuck_days: int) -> dict[str, int]:
     """One pass over the open matches."""
-    need, achievement = aliased(Need), aliased(Achievement)
+    need, achievement, expert = aliased(Need), aliased(Achievement), aliased(ExpertProfile)
 
     def counted(tab: str) -> Any:
-        conditions = _conditions(QueueFilter(state=tab), need, achievement, None, stuck_days)
+        conditions = _conditions(
+            QueueFilter(state=tab), need, achievement, None, stuck_days, expert
+        )
         condition = sa.and_(*conditions)
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
@@ -326,7 +344,8 @@ def _count_tabs(session: Session, stuck_days: int) -> dict[str, int]:
         sa.select(*(counted(tab) for tab in COUNTED_TABS))
         .select_from(Match)
         .join(need, Match.need)
-        .join(achievement, Match.achievement)
+        .outerjoin(achievement, Match.achievement)
+        .outerjoin(expert, Match.expert)
         .where(Match.state.in_([MatchState.PROPOSED, *OPEN_PIPELINE]))
     )
     row = session.execute(query).one()

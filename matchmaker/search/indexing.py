@@ -18,16 +18,21 @@ from sqlalchemy.orm import Session
 from indexer.backends import IndexDocument
 from indexer.documents import PreparedText
 from matchmaker.core.dispatch import enqueue
-from matchmaker.models import Achievement, ListingState, Need
+from matchmaker.models import Achievement, ExpertProfile, ExpertState, ListingState, Need
 from matchmaker.search.documents import (
+    EXPERT_KIND,
     KINDS,
+    Indexed,
     Listing,
     doc_id,
+    expert_filters,
+    expert_is_indexable,
     filters_for,
     is_indexable,
-    listing_text,
     parse_doc_id,
+    prepare,
     prepared,
+    record_text,
 )
 from matchmaker.search.engine import SearchEngine
 
@@ -47,8 +52,9 @@ def configure(search_enabled: bool) -> None:
     _enabled = search_enabled
 
 
-def queue_sync(session: Session, listing: Listing) -> None:
-    """Ask for this listing to be (re)indexed or removed once the transaction commits."""
+def queue_sync(session: Session, listing: Indexed) -> None:
+    """Ask for this listing (or expertise profile) to be (re)indexed or removed once the
+    transaction commits."""
     session.info.setdefault(PENDING_KEY, set()).add((listing.kind, listing.id))
 
 
@@ -88,8 +94,61 @@ def build_documents(engine: SearchEngine, listings: list[Listing]) -> list[Index
     ]
 
 
+def build_expert_documents(
+    session: Session, engine: SearchEngine, profiles: list[ExpertProfile]
+) -> list[IndexDocument]:
+    """Index documents of expertise profiles (kind "expert"; documents.expert_text)."""
+    texts = [prepare(record_text(session, profile)) for profile in profiles]
+    if not texts:
+        return []
+    vectors = engine.embedder.encode([t.text for t in texts])
+    return [
+        IndexDocument(
+            id=doc_id(EXPERT_KIND, profile.id),
+            kind=EXPERT_KIND,
+            tokens=prep.tokens,
+            vector=vector,
+            filters=expert_filters(profile),
+            fingerprint=prep.fingerprint(engine.index.model_id),
+        )
+        for profile, prep, vector in zip(profiles, texts, vectors, strict=True)
+    ]
+
+
+def _documents(
+    session: Session, engine: SearchEngine, records: list[Indexed]
+) -> list[IndexDocument]:
+    listings = [r for r in records if not isinstance(r, ExpertProfile)]
+    experts = [r for r in records if isinstance(r, ExpertProfile)]
+    documents = build_documents(engine, listings) if listings else []
+    if experts:
+        documents += build_expert_documents(session, engine, experts)
+    return documents
+
+
+def _load(session: Session, kind: str, record_id: int) -> Indexed | None:
+    if kind == EXPERT_KIND:
+        return session.get(ExpertProfile, record_id)
+    return session.get(KINDS[kind], record_id)  # type: ignore[return-value]
+
+
+def _indexable(record: Indexed | None) -> bool:
+    if isinstance(record, ExpertProfile):
+        return expert_is_indexable(record)
+    return is_indexable(record)
+
+
 def sync_listing(session: Session, engine: SearchEngine, kind: str, listing_id: int) -> str:
-    """Index a listing if it is searchable, remove it otherwise. Safe to run any number of times."""
+    """Index a listing (or expert) if it is searchable, remove it otherwise. Safe to run any
+    number of times."""
+    if kind == EXPERT_KIND:
+        profile = session.get(ExpertProfile, listing_id)
+        if expert_is_indexable(profile):
+            assert profile is not None
+            engine.index.upsert(build_expert_documents(session, engine, [profile]))
+            return "indexed"
+        engine.index.delete([doc_id(kind, listing_id)])
+        return "removed"
     listing = session.get(KINDS[kind], listing_id)
     if is_indexable(listing):
         assert listing is not None
@@ -110,18 +169,40 @@ def indexable_listings(session: Session) -> Iterator[Listing]:
         yield from session.scalars(stmt)
 
 
+def indexable_experts(session: Session) -> Iterator[ExpertProfile]:
+    stmt = (
+        sa.select(ExpertProfile)
+        .where(ExpertProfile.state == ExpertState.PUBLISHED)
+        .order_by(ExpertProfile.id)
+        .execution_options(yield_per=500)
+    )
+    yield from session.scalars(stmt)
+
+
+def indexable_records(session: Session) -> Iterator[Indexed]:
+    """Everything the index should hold: published listings, then published experts."""
+    yield from indexable_listings(session)
+    yield from indexable_experts(session)
+
+
 def count_indexable(session: Session) -> int:
-    return sum(
+    listings = sum(
         session.scalar(
             sa.select(sa.func.count()).select_from(m).where(m.state == ListingState.PUBLISHED)
         )
         or 0
         for m in (Achievement, Need)
     )
+    experts = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ExpertProfile)
+        .where(ExpertProfile.state == ExpertState.PUBLISHED)
+    )
+    return listings + (experts or 0)
 
 
-def _batched(items: Iterable[Listing], size: int) -> Iterator[list[Listing]]:
-    batch: list[Listing] = []
+def _batched(items: Iterable[Indexed], size: int) -> Iterator[list[Indexed]]:
+    batch: list[Indexed] = []
     for item in items:
         batch.append(item)
         if len(batch) == size:
@@ -139,8 +220,8 @@ def rebuild(
 
     def documents() -> Iterator[IndexDocument]:
         nonlocal done
-        for batch in _batched(indexable_listings(session), BATCH):
-            yield from build_documents(engine, batch)
+        for batch in _batched(indexable_records(session), BATCH):
+            yield from _documents(session, engine, batch)
             done += len(batch)
             if progress:
                 progress(done)
@@ -165,13 +246,14 @@ def drift(session: Session, engine: SearchEngine) -> Drift:
     model_id = engine.index.model_id
     report = Drift()
     expected: set[str] = set()
-    for listing in indexable_listings(session):
+    for listing in indexable_records(session):
         key = doc_id(listing.kind, listing.id)
         expected.add(key)
         if key not in indexed:
             report.missing.append(key)
         else:
-            fingerprint = PreparedText(listing_text(listing).compose(), []).fingerprint(model_id)
+            composed = record_text(session, listing).compose()
+            fingerprint = PreparedText(composed, []).fingerprint(model_id)
             if indexed[key] != fingerprint:
                 report.stale.append(key)
     report.orphaned = sorted(set(indexed) - expected)
@@ -182,13 +264,13 @@ def repair(session: Session, engine: SearchEngine, report: Drift) -> int:
     """Index what is missing or stale and drop what should not be there."""
     to_index = report.missing + report.stale
     for start in range(0, len(to_index), BATCH):
-        listings: list[Listing] = []
+        records: list[Indexed] = []
         for key in to_index[start : start + BATCH]:
             kind, listing_id = parse_doc_id(key)
-            listing = session.get(KINDS[kind], listing_id)
-            if is_indexable(listing):
-                assert listing is not None
-                listings.append(listing)
-        engine.index.upsert(build_documents(engine, listings))
+            record = _load(session, kind, listing_id)
+            if _indexable(record):
+                assert record is not None
+                records.append(record)
+        engine.index.upsert(_documents(session, engine, records))
     engine.index.delete(report.orphaned)
     return report.total

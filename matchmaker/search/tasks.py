@@ -12,6 +12,7 @@ from matchmaker.core import jobs
 from matchmaker.core.dispatch import enqueue
 from matchmaker.models import Job, JobState
 from matchmaker.search import indexing
+from matchmaker.search.documents import EXPERT_KIND, KINDS
 
 
 @shared_task(
@@ -26,9 +27,14 @@ def sync_listing_index(kind: str, listing_id: int) -> str:
     """(Re)index or remove one listing; retried with backoff while the index is down."""
     with runtime.database().transaction() as session:
         outcome = indexing.sync_listing(session, runtime.search_engine(), kind, listing_id)
-    if outcome == "indexed":
-        # a listing becomes matchable once it is in the index (matching sits above search)
+    if outcome == "indexed" and kind in KINDS:
+        # a listing becomes matchable once it is in the index (matching sits above search);
+        # experts are matched when their or a need's page is shown (experts/matching.py)
         enqueue("matchmaker.match_listing", kind, listing_id)
+    if outcome == "indexed" and kind == "need":
+        enqueue("matchmaker.match_need_experts", listing_id)  # experts who could help
+    elif outcome == "indexed" and kind == EXPERT_KIND:
+        enqueue("matchmaker.match_expert_needs", listing_id)
     return outcome
 
 
@@ -61,6 +67,7 @@ def rebuild_index(job_id: int) -> None:
         follow_up = _match_all_job(session) if job.params.get("then_match_all") else None
     if follow_up is not None:
         jobs.send(follow_up)
+        enqueue("matchmaker.propose_all_experts")  # by name: experts sit above search
 
 
 def _match_all_job(session: Session) -> Job:

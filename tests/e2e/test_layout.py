@@ -158,6 +158,7 @@ def _thread_of(instance: Path, role: Role) -> str | None:
 
 def _pages(role: Role | None, show: Roadshow) -> list[str]:
     pages = ["/", "/achievements", "/needs", "/search?q=锂电池", "/roadshows", show.event]
+    pages += ["/experts", "/experts/1"]  # the demo's first expert profile is public
     if role is None:
         return pages
     pages += ["/dashboard", "/notifications", "/saved-searches", "/my/api-tokens"]
@@ -170,6 +171,8 @@ def _pages(role: Role | None, show: Roadshow) -> list[str]:
     if role in (Role.STAFF, Role.ADMIN):
         pages += ["/review/matches", "/review/dashboard", "/my/review", "/staff/duplicates"]
         pages += ["/interest/all"]
+        pages += ["/experts/invite", "/experts/1/edit", "/experts/import"]
+        pages += ["/experts/teams", "/experts/teams/report"]
         pages += show.extra[Role.STAFF]
     if role is Role.ADMIN:
         pages += ["/admin/users", "/admin/audit", "/interest/agreement-texts"]

@@ -6,7 +6,16 @@ from matchmaker import credit_code, taxonomy
 from matchmaker.accounts import operations as accounts
 from matchmaker.db import count_rows
 from matchmaker.demo import loader
-from matchmaker.models import Achievement, ListingState, Need, Organisation, Role, User
+from matchmaker.models import (
+    Achievement,
+    ExpertProfile,
+    ExpertState,
+    ListingState,
+    Need,
+    Organisation,
+    Role,
+    User,
+)
 
 
 def test_demo_data_loads_into_an_empty_database(session) -> None:
@@ -23,6 +32,16 @@ def test_demo_data_loads_into_an_empty_database(session) -> None:
     assert kinds["university"] + kinds["institute"] >= 4
     assert count_rows(session, Need, Need.state == ListingState.PUBLISHED) >= 25
     assert count_rows(session, Achievement, Achievement.state == ListingState.SUBMITTED) >= 1
+    # a few experts: researchers' own profiles linked to their achievements, one still invited
+    assert report.experts >= 3
+    experts = session.scalars(sa.select(ExpertProfile)).all()
+    assert any(e.achievement_ids and e.user_id for e in experts)
+    assert any(e.state == ExpertState.INVITED for e in experts)
+    for expert in experts:
+        owned = session.scalars(
+            sa.select(Achievement).where(Achievement.id.in_(expert.achievement_ids))
+        )
+        assert all(a.owner_id == expert.user_id for a in owned)
 
 
 def test_every_organisation_has_a_valid_credit_code(session) -> None:

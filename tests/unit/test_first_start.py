@@ -64,13 +64,17 @@ def test_a_first_start_build_then_proposes_the_demo_matches(session, tmp_path, m
     monkeypatch.setattr(runtime, "search_engine", lambda: fakes.engine(tmp_path / "index.db"))
     sent: list[tuple[str, tuple]] = []
     monkeypatch.setattr(jobs, "enqueue", lambda name, *args: sent.append((name, args)))
+    monkeypatch.setattr(tasks, "enqueue", lambda name, *args: sent.append((name, args)))
 
     tasks.rebuild_index(job.id)
 
     session.expire_all()
     assert session.get(Job, job.id).state == JobState.SUCCEEDED
     follow_up = session.query(Job).filter_by(kind="rematch_all").one()
-    assert sent == [("matchmaker.rematch_all", (follow_up.id,))]
+    assert sent == [
+        ("matchmaker.rematch_all", (follow_up.id,)),
+        ("matchmaker.propose_all_experts", ()),
+    ]
     assert [j.kind for j in readiness.setup_in_progress(session)] == ["rematch_all"]
 
 

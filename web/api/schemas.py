@@ -71,6 +71,56 @@ NEED: Schema = {
 }
 
 
+EXPERT: Schema = {
+    "type": "object",
+    "required": ["id", "name", "fields", "offers", "state"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "title": nullable("string"),
+        "organisation": {"type": "string"},
+        "region": nullable("string"),
+        "fields": {"type": "array", "items": {"type": "string", "enum": list(taxonomy.FIELDS)}},
+        "directions": {"type": "string"},
+        "achievement_ids": {"type": "array", "items": {"type": "integer"}},
+        "publications": {"type": "string"},
+        "offers": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(taxonomy.EXPERT_OFFERS)},
+        },
+        "availability": nullable("string", enum=[*taxonomy.EXPERT_AVAILABILITY, None]),
+        "visibility": {"type": "string", "enum": ["public", "members", "confidential"]},
+        "state": {"type": "string", "enum": ["invited", "published", "archived"]},
+        # contact through the association: only staff and the expert get these
+        "email": nullable("string"),
+        "phone": nullable("string"),
+    },
+}
+
+EXPERT_INPUT: Schema = {
+    "type": "object",
+    "required": ["name", "directions", "fields", "email"],
+    "properties": {
+        "name": {"type": "string", "maxLength": 100},
+        "title": {"type": "string", "maxLength": 100},
+        "organisation": {"type": "string", "maxLength": 200},
+        "region": {"type": "string", "enum": list(taxonomy.REGIONS)},
+        "fields": {"type": "array", "items": {"type": "string", "enum": list(taxonomy.FIELDS)}},
+        "directions": {"type": "string", "maxLength": 4000},
+        "achievement_ids": {"type": "array", "items": {"type": "integer"}},
+        "publications": {"type": "string"},
+        "offers": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(taxonomy.EXPERT_OFFERS)},
+        },
+        "availability": {"type": "string", "enum": list(taxonomy.EXPERT_AVAILABILITY)},
+        "visibility": {"type": "string", "enum": ["public", "members", "confidential"]},
+        "email": {"type": "string", "format": "email"},
+        "phone": {"type": "string", "maxLength": 40},
+    },
+}
+
+
 def page_of(item: Schema) -> Schema:
     return {
         "type": "object",
@@ -116,7 +166,9 @@ MATCH: Schema = {
     "properties": {
         "id": {"type": "integer"},
         "need_id": {"type": "integer"},
-        "achievement_id": {"type": "integer"},
+        # exactly one of the two: the need is paired with an achievement or an expert
+        "achievement_id": nullable("integer"),
+        "expert_id": nullable("integer"),
         "state": {"type": "string"},
         "score": nullable("number"),
         "created_at": nullable("string", format="date-time"),

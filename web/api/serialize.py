@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from matchmaker.models import Achievement, Match, Need, ProtectedPart, Roadshow, User
+from matchmaker import visibility
+from matchmaker.models import (
+    Achievement,
+    ExpertProfile,
+    Match,
+    Need,
+    ProtectedPart,
+    Roadshow,
+    User,
+)
 from matchmaker.visibility import Access, Listing, access, can_see_protected
 
 
@@ -54,11 +63,35 @@ def listing(user: User, item: Listing) -> dict[str, Any]:
     return data
 
 
+def expert(user: User | None, item: ExpertProfile) -> dict[str, Any]:
+    """A profile as the visibility rule lets `user` see it: contact details for staff and the
+    expert only."""
+    contact = visibility.can_see_expert_contact(user, item)
+    return {
+        "id": item.id,
+        "name": item.name,
+        "title": item.title,
+        "organisation": item.organisation_name,
+        "region": item.region,
+        "fields": list(item.fields or []),
+        "directions": item.directions,
+        "achievement_ids": list(item.achievement_ids or []),
+        "publications": item.publications,
+        "offers": list(item.offers or []),
+        "availability": item.availability,
+        "visibility": str(item.visibility),
+        "state": str(item.state),
+        "email": item.email if contact else None,
+        "phone": item.phone if contact else None,
+    }
+
+
 def match(item: Match) -> dict[str, Any]:
     return {
         "id": item.id,
         "need_id": item.need_id,
         "achievement_id": item.achievement_id,
+        "expert_id": item.expert_id,
         "state": str(item.state),
         "score": _number(item.score),
         "created_at": _iso(item.created_at),

@@ -42,11 +42,15 @@ def _load(conversation_id: int) -> Conversation:
 def _title(conversation: Conversation, topic: subjects.Topic) -> str:
     """What the thread is about, as the reader may see it (a confidential side stays hidden)."""
     if topic.other is not None:
+        if topic.other.kind == "expert":  # the expert was introduced to the need's owner by name
+            return str(topic.other.name)
         if visibility.can_see(current_user, topic.other):
             return str(topic.other.title)
         return _("Confidential listing (introduced through the association)")
-    if topic.need is not None and topic.achievement is not None:
-        return f"{topic.need.title} ↔ {topic.achievement.title}"
+    if topic.need is not None and topic.match is not None:
+        supply = subjects.supply_side(topic.match)
+        name = supply.title if topic.achievement is not None else supply.name
+        return f"{topic.need.title} ↔ {name}"
     return _("Conversation #%(id)s", id=conversation.id)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import abort, render_template, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker import taxonomy, visibility
+from matchmaker import runtime, taxonomy, visibility
+from matchmaker.experts import matching as expert_matching
 from matchmaker.interest import requests as interest
 from matchmaker.listings import pages
 from matchmaker.models import Achievement, Need
@@ -15,6 +18,7 @@ from web.extensions import login_manager
 from web.listings import bp
 
 PAGE_SIZE = 20
+log = logging.getLogger(__name__)
 
 
 def _viewer():  # type: ignore[no-untyped-def]
@@ -48,7 +52,23 @@ def _browse(model: type[Achievement] | type[Need], template: str) -> str:
     )
 
 
-def _detail(model: type[Achievement] | type[Need], item_id: int, template: str) -> str | Response:
+def _helping_experts(need: Need) -> list[expert_matching.ExpertPair] | None:
+    """Experts who could help (the need's owner and staff see them); None: the index is down
+    or search is turned off."""
+    if not runtime.settings().search_enabled:
+        return None
+    try:
+        return expert_matching.experts_for_need(
+            db.session(), runtime.search_engine(), need, _viewer()
+        )
+    except Exception:  # the need page must not fail because the index does not answer
+        log.exception("experts for need %s", need.id)
+        return None
+
+
+def _detail(
+    model: type[Achievement] | type[Need], item_id: int, template: str, with_experts: bool = False
+) -> str | Response:
     item = db.session().get(model, item_id)
     if item is None:
         abort(404)
@@ -59,12 +79,17 @@ def _detail(model: type[Achievement] | type[Need], item_id: int, template: str) 
             return login_manager.unauthorized()  # to sign in, with next= back to this page
         abort(404)  # not 403: do not reveal that a hidden listing exists
     asked = interest.live_request(db.session(), viewer, item) if viewer is not None else None
+    experts = None
+    if with_experts and level == visibility.Access.OWNER:
+        experts = _helping_experts(item)  # type: ignore[arg-type]
     return render_template(
         template,
         item=item,
         access=level.value,
         can_request=visibility.can_request(viewer, item),
         asked=asked,
+        experts=experts,
+        with_experts=with_experts,
     )
 
 
@@ -85,4 +110,4 @@ def needs() -> str:
 
 @bp.route("/needs/<int:item_id>")
 def need(item_id: int) -> str | Response:
-    return _detail(Need, item_id, "listings/need.html")
+    return _detail(Need, item_id, "listings/need.html", with_experts=True)

@@ -56,4 +56,5 @@ def dashboard() -> str:
         context["expiry_horizon"] = EXPIRY_HORIZON_DAYS
         context["open_duplicates"] = duplicates.open_count(s)
         context["unmet_needs"] = matching.unmet_needs(s)
+        context["unmet_counts"] = matching.unmet_counts(context["unmet_needs"])  # type: ignore[arg-type]
     return render_template("main/dashboard.html", **context)

@@ -101,7 +101,7 @@ def export() -> Response:
             _("State"),
             _("Technology need"),
             _("Enterprise"),
-            _("Achievement"),
+            _("Achievement or expert"),
             _("Holder"),
             _("Field"),
             _("Region"),
@@ -111,7 +111,12 @@ def export() -> Response:
         ]
     )
     for match in rows:
-        need, achievement = match.need, match.achievement
+        need, achievement, expert = match.need, match.achievement, match.expert
+        if expert is not None:  # the other side's name and organisation, whichever it is
+            other, holder = expert.name, expert.organisation_name
+        else:
+            other = achievement.title
+            holder = achievement.organisation.name if achievement.organisation else ""
         sheet.append(
             [
                 match.id,
@@ -119,8 +124,8 @@ def export() -> Response:
                 match_state_label(match.state),
                 safe_cell(need.title),
                 safe_cell(need.organisation.name if need.organisation else ""),
-                safe_cell(achievement.title),
-                safe_cell(achievement.organisation.name if achievement.organisation else ""),
+                safe_cell(other),
+                safe_cell(holder),
                 term_label(taxonomy.FIELDS, need.field),
                 need.region or "",
                 safe_cell(match.assignee.name if match.assignee else ""),
@@ -133,6 +138,8 @@ def export() -> Response:
 
 def _checks(match: Match) -> list[dict[str, str]]:
     stored = (match.explanation or {}).get("checks") or []
+    if match.achievement is None:  # an expert's match: its checks as the matcher stored them
+        return [{"name": str(c.get("name")), "result": str(c.get("result"))} for c in stored]
     return shown_checks(stored, match.achievement, match.need)
 
 
@@ -155,6 +162,7 @@ def card(match_id: int) -> str:
         match=match,
         need=match.need,
         achievement=match.achievement,
+        expert=match.expert,
         terms=explanation.get("shared_terms") or [],
         sentences=explanation.get("sentences") or {},
         checks=_checks(match),

@@ -343,18 +343,41 @@ def my_matches() -> str:
     cards = []
     for match in items:
         side = matches.party_of(current_user, match)
+        stored = (match.explanation or {}).get("checks") or []
+        if match.expert is not None:  # a need paired with an expert (issue 22)
+            expert = match.expert
+            other_side = match.need if side == "expert" else expert
+            visible = (
+                visibility.can_see(current_user, match.need)
+                if side == "expert"
+                else visibility.can_see_expert(current_user, expert)
+            )
+            cards.append(
+                {
+                    "match": match,
+                    "other": other_side,
+                    "other_name": match.need.title if side == "expert" else expert.name,
+                    "other_text": match.need.description if side == "expert" else expert.directions,
+                    "other_visible": visible,
+                    "mine_name": expert.name if side == "expert" else match.need.title,
+                    "response": matches.latest_response(match, side or ""),
+                    "can_respond": matches.can_respond(match),
+                    "checks": stored,
+                }
+            )
+            continue
         other = match.need if side == "achievement" else match.achievement
         cards.append(
             {
                 "match": match,
                 "other": other,
+                "other_name": other.title,
+                "other_text": other.summary if other.kind == "achievement" else other.description,
                 "other_visible": visibility.can_see(current_user, other),
-                "mine": match.achievement if side == "achievement" else match.need,
+                "mine_name": (match.achievement if side == "achievement" else match.need).title,
                 "response": matches.latest_response(match, side or ""),
                 "can_respond": matches.can_respond(match),
-                "checks": shown_checks(
-                    (match.explanation or {}).get("checks") or [], match.achievement, match.need
-                ),
+                "checks": shown_checks(stored, match.achievement, match.need),
             }
         )
     return render_template("submissions/matches.html", cards=cards)

@@ -1,0 +1,1 @@
+"""Expertise profiles (专家档案) and need ↔ expert matching."""
