@@ -27,7 +27,10 @@ def configure(settings: Settings) -> Database:
     _settings = settings
     if _database is None:
         _database = Database(settings.database_url)
-    import matchmaker.conversations  # noqa: F401  (registers its subjects with visibility)
+    # imported for what they register with visibility: the conversation subject kinds
+    # ("match"; "interest", the thread of a granted interest request)
+    import matchmaker.conversations
+    import matchmaker.interest.threads  # noqa: F401
     from matchmaker.celery_app import configure_celery
     from matchmaker.notifications import notify
     from matchmaker.search import indexing

@@ -42,7 +42,9 @@ class ThreadFilter:
 
 
 def _match_join(stmt: sa.Select[Any]) -> sa.Select[Any]:
-    return stmt.join(
+    # an outer join: threads of other subjects (interest requests) are in "all"; the pipeline
+    # filters keep to matches
+    return stmt.outerjoin(
         Match,
         sa.and_(Conversation.subject_kind == subjects.MATCH, Conversation.subject_id == Match.id),
     )
@@ -50,13 +52,21 @@ def _match_join(stmt: sa.Select[Any]) -> sa.Select[Any]:
 
 def readable_select(user: User) -> sa.Select[Any]:
     """Every thread `user` may read: all for staff; for a party, the threads of their matches
-    that are open to them (the same rule as visibility.can_read_conversation)."""
+    (and of the other registered subjects) that are open to them (the same rule as
+    visibility.can_read_conversation)."""
     stmt = sa.select(Conversation)
     if user.is_staff:
         return stmt
+    kinds = {subjects.MATCH: subjects.readable_match_ids(user)} | {
+        kind: adapter.readable_ids(user) for kind, adapter in subjects.other_kinds().items()
+    }
     return stmt.where(
-        Conversation.subject_kind == subjects.MATCH,
-        Conversation.subject_id.in_(subjects.readable_match_ids(user)),
+        sa.or_(
+            *(
+                sa.and_(Conversation.subject_kind == kind, Conversation.subject_id.in_(ids))
+                for kind, ids in kinds.items()
+            )
+        )
     )
 
 

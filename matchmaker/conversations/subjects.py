@@ -8,6 +8,7 @@ kind; another feature (an accepted interest request) registers its own the same 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -112,11 +113,36 @@ class Topic:
     achievement: Any | None
     state: MatchState | None
     match: Match | None
+    listing: Any | None = None  # a subject about one listing (an interest request): that listing
+
+
+@dataclass(frozen=True)
+class SubjectKind:
+    """What the thread pages and lists ask of a subject kind other than matches; a feature
+    registers it beside its `visibility.register_conversation_subject` resolver."""
+
+    topic: Callable[[Session, int, User], Topic]  # (session, subject id, reader)
+    readable_ids: Callable[[User], sa.Select[Any]]  # ids of the subjects `user` may read
+
+
+_KINDS: dict[str, SubjectKind] = {}
+
+
+def register_kind(kind: str, adapter: SubjectKind) -> None:
+    _KINDS[kind] = adapter
+
+
+def other_kinds() -> dict[str, SubjectKind]:
+    """The registered kinds besides matches."""
+    return dict(_KINDS)
 
 
 def topic(session: Session, conversation: Conversation, reader: User) -> Topic:
     match = match_of(session, conversation)
     if match is None:
+        adapter = _KINDS.get(conversation.subject_kind)
+        if adapter is not None:
+            return adapter.topic(session, conversation.subject_id, reader)
         return Topic(None, None, None, None, None, None)
     mine: Any
     other: Any
@@ -131,9 +157,11 @@ def topic(session: Session, conversation: Conversation, reader: User) -> Topic:
 
 def about_for(session: Session, conversation: Conversation, reader: User) -> Any | None:
     """The listing a notification to `reader` names (its title only if they may see it); an
-    expert match names the need."""
+    expert match names the need; an interest thread its listing."""
     t = topic(session, conversation, reader)
-    return t.other if isinstance(t.other, Achievement | Need) else t.need
+    if isinstance(t.other, Achievement | Need):
+        return t.other
+    return t.listing if t.listing is not None else t.need
 
 
 # --- steps of the thread that change the subject ---------------------------------------------
@@ -231,7 +259,13 @@ def author_for(
         return Author("association", None)
     match = match_of(session, conversation)
     if match is None:
-        return Author("association" if author.is_staff else "need", author.name)
+        listing = topic(session, conversation, reader).listing
+        if listing is None:
+            return Author("association" if author.is_staff else "need", author.name)
+        if listing.owner_id != author.id:  # the requester, who asked by name
+            return Author("need" if listing.kind == "achievement" else "achievement", author.name)
+        shown = reader.is_staff or reader.id == author.id or visibility.can_see(reader, listing)
+        return Author(listing.kind, author.name if shown else None)
     if match.need.owner_id != author.id and match.achievement is None:
         return Author("achievement", author.name)  # an expert is introduced by name
     side, listing = (

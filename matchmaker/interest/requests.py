@@ -25,6 +25,7 @@ from matchmaker import visibility
 from matchmaker.core import audit
 from matchmaker.core.errors import PermissionDenied, ValidationFailed
 from matchmaker.db import utcnow
+from matchmaker.interest import threads
 from matchmaker.matching import scoring
 from matchmaker.models import (
     LIVE_INTEREST_STATES,
@@ -313,7 +314,8 @@ def ask_mediation(
 
 
 def _grant(session: Session, actor: User | None, request: InterestRequest) -> AccessGrant:
-    """Open the listing to the requester's organisation (the request is locked by the caller)."""
+    """Open the listing to the requester's organisation (the request is locked by the caller),
+    and the conversation between the requester, the owner and staff."""
     grant = AccessGrant(
         listing_kind=request.listing_kind,
         listing_id=request.listing_id,
@@ -329,6 +331,7 @@ def _grant(session: Session, actor: User | None, request: InterestRequest) -> Ac
         # another request of the organisation already holds the listing open
         raise ValidationFailed("interest_already_accepted") from None
     request.state = InterestState.GRANTED
+    threads.open_for(session, actor, request)
     return grant
 
 

@@ -47,6 +47,10 @@ def _title(conversation: Conversation, topic: subjects.Topic) -> str:
         if visibility.can_see(current_user, topic.other):
             return str(topic.other.title)
         return _("Confidential listing (introduced through the association)")
+    if topic.match is None and topic.listing is not None:  # an interest request's thread
+        if visibility.can_see(current_user, topic.listing):
+            return str(topic.listing.title)
+        return _("Confidential listing (introduced through the association)")
     if topic.need is not None and topic.match is not None:
         supply = subjects.supply_side(topic.match)
         name = supply.title if topic.achievement is not None else supply.name

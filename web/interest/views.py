@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from matchmaker import runtime, visibility
 from matchmaker.core.numbers import whole_number
-from matchmaker.interest import agreements
+from matchmaker.interest import agreements, threads
 from matchmaker.interest import requests as interest
 from matchmaker.models import AgreementAcceptance, InterestRequest, InterestState
 from web import db
@@ -130,9 +130,13 @@ def _detail_page(
     found: InterestRequest, listing: visibility.Listing, errors: dict[str, str]
 ) -> str:
     session = db.session()
+    thread = threads.find(session, found)
     return render_template(
         "interest/detail.html",
         item=found,
+        thread=thread
+        if thread is not None and visibility.can_read_conversation(current_user, thread)
+        else None,
         listing=listing,
         strength=interest.match_strength(session, found, listing),
         can_answer=interest.can_answer(current_user, found, listing),
