@@ -72,6 +72,8 @@ ACTION_LABELS = {
     "api_token.created": _l("API token created"),
     "api_token.revoked": _l("API token revoked"),
     "demo.loaded": _l("Demo data loaded"),
+    "model.adapted": _l("Switched to an adapted embedding model"),
+    "model.rolled_back": _l("Rolled back to the previous embedding model"),
 }
 
 ENTITY_LABELS = {
@@ -84,6 +86,7 @@ ENTITY_LABELS = {
     "saved_search": _l("Saved search"),
     "api_token": _l("API token"),
     "notification": _l("Notification"),
+    "model_run": _l("Model adaptation run"),
 }
 
 FIELD_LABELS = {
@@ -118,6 +121,7 @@ FIELD_LABELS = {
     "active": _l("Active"),
     "frequency": _l("Frequency"),
     "assignee": _l("Assignee"),
+    "model_id": _l("Embedding model"),
 }
 
 _STATE_FIELDS = {"state", "source", "target", "status"}
