@@ -43,10 +43,15 @@ def _run(job_id: int, total: Callable[[Any], int], work: Callable[..., dict[str,
         jobs.succeed(job, **result)
         if result.get("index_rebuilt"):
             actor = session.get(User, job.created_by_id) if job.created_by_id else None
-            action = "model.adapted" if job.kind == operations.ADAPT_JOB else "model.rolled_back"
-            audit.record(
-                session, actor, action, "model_run", job.id, model_id=result.get("model_id")
-            )
+            model_id = result.get("model_id")
+            if job.kind == operations.ADAPT_JOB:
+                audit.record(
+                    session, actor, "model.adapted", "model_run", job.id, model_id=model_id
+                )
+            else:
+                audit.record(
+                    session, actor, "model.rolled_back", "model_run", job.id, model_id=model_id
+                )
 
 
 @shared_task(name="matchmaker.adapt_model")
