@@ -194,8 +194,11 @@ def fine_tune(
     )
     losses: list[float] = []
 
+    # sentence-transformers 6 renamed `tokenize` to `preprocess`
+    tokenize = getattr(model, "preprocess", None) or model.tokenize
+
     def embed(texts: list[str]) -> Any:
-        features = model.tokenize([prefix + t for t in texts])
+        features = tokenize([prefix + t for t in texts])
         return model(features)["sentence_embedding"]
 
     for step, batch in enumerate(plan):
@@ -223,7 +226,7 @@ def fine_tune(
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         if progress:
             progress(step + 1, len(plan))
 

