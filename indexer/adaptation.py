@@ -181,7 +181,7 @@ def fine_tune(
     model = SentenceTransformer(str(source), device="cpu", local_files_only=True)
     model.max_seq_length = recipe.max_seq_length
     model.eval()  # no dropout: the gradient-cache re-run must reproduce the first pass
-    transformer = model[0].auto_model
+    transformer: Any = model[0].auto_model
     # The word-embedding table is 80% of the weights (250k tokens × 384) and a corpus touches
     # few rows: frozen, it needs no gradient or AdamW state (1.1 GB less) and decays nothing.
     transformer.get_input_embeddings().weight.requires_grad_(False)
@@ -220,6 +220,7 @@ def fine_tune(
             + torch.nn.functional.cross_entropy(scores.T, labels)
         ) / 2
         loss.backward()
+        assert queries.grad is not None and passages.grad is not None
         grads = [*queries.grad.split(recipe.micro_batch), *passages.grad.split(recipe.micro_batch)]
         for chunk, grad in zip(chunks, grads, strict=True):
             (embed(chunk) * grad).sum().backward()

@@ -40,6 +40,7 @@ def _run(job_id: int, total: Callable[[Any], int], work: Callable[..., dict[str,
         raise
     with db.transaction() as session:
         job = session.get(Job, job_id)
+        assert job is not None
         jobs.succeed(job, **result)
         if result.get("index_rebuilt"):
             actor = session.get(User, job.created_by_id) if job.created_by_id else None
