@@ -25,17 +25,38 @@ pytestmark = pytest.mark.slow
 SMALL = {"steps": 2, "batch_size": 16, "max_seq_length": 48, "micro_batch": 16}
 
 
-@pytest.fixture
-def instance(tmp_path: Path, migrated_sqlite_template: Path):  # type: ignore[no-untyped-def]
+def _demo_instance(tmp_path: Path, template: Path, **overrides):  # type: ignore[no-untyped-def]
     (tmp_path / "instance").mkdir()
-    shutil.copy(migrated_sqlite_template, tmp_path / "instance" / "test.sqlite")
-    settings = make_settings(tmp_path / "instance", search_enabled=True)
+    shutil.copy(template, tmp_path / "instance" / "test.sqlite")
+    settings = make_settings(tmp_path / "instance", search_enabled=True, **overrides)
     db = runtime.configure(settings)
     with db.transaction() as session:
         demo.load(session)
     with db.session() as session:
         indexing.rebuild(session, runtime.search_engine())
+    return settings, db
+
+
+@pytest.fixture
+def instance(tmp_path: Path, migrated_sqlite_template: Path):  # type: ignore[no-untyped-def]
+    settings, db = _demo_instance(tmp_path, migrated_sqlite_template)
     yield settings
+    db.dispose()
+
+
+@pytest.fixture
+def es_instance(tmp_path: Path, migrated_sqlite_template: Path, es_url: str):  # type: ignore[no-untyped-def]
+    import uuid
+
+    settings, db = _demo_instance(
+        tmp_path,
+        migrated_sqlite_template,
+        index_backend="elasticsearch",
+        elasticsearch_url=es_url,
+        elasticsearch_index_prefix=f"mm-adapt-{uuid.uuid4().hex[:8]}",
+    )
+    yield settings
+    runtime.search_engine().index.drop()  # type: ignore[attr-defined]
     db.dispose()
 
 
@@ -80,6 +101,20 @@ def test_a_model_made_worse_is_refused_and_nothing_switches(instance) -> None:
 
 
 def test_an_accepted_model_is_swapped_in_and_rolled_back(instance, monkeypatch) -> None:
+    _switch_and_roll_back(instance, monkeypatch)
+
+
+@pytest.mark.integration
+def test_the_switch_swaps_the_elasticsearch_alias(es_instance, monkeypatch) -> None:
+    index = runtime.search_engine().index
+    before = set(index.es.indices.get_alias(name=index.alias))  # type: ignore[attr-defined]
+    _switch_and_roll_back(es_instance, monkeypatch)
+    index = runtime.search_engine().index
+    after = set(index.es.indices.get_alias(name=index.alias))  # type: ignore[attr-defined]
+    assert len(after) == 1 and not after & before  # a new index behind the alias each time
+
+
+def _switch_and_roll_back(instance, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # two tiny steps cannot be relied on to gain; accept any model that is not much worse, so
     # the switch itself is what this test drives
     monkeypatch.setattr(selfcheck, "MIN_HELD_OUT_GAIN", -1.0)
