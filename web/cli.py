@@ -181,6 +181,9 @@ def adapt_model_command(
         )
         if value is not None
     }
+    with runtime.database().session() as session:
+        if adaptation.is_running(session):
+            raise click.ClickException("an adaptation or rollback is already running")
     result = _run_job_with_progress(
         adaptation.ADAPT_JOB, "matchmaker.adapt_model", "Adapting", recipe=recipe
     )
@@ -207,6 +210,9 @@ def rollback_model_command() -> None:
 
     if adaptation.rollback_target(_settings()) is None:
         raise click.ClickException("there is no previous model to roll back to")
+    with runtime.database().session() as session:
+        if adaptation.is_running(session):
+            raise click.ClickException("an adaptation or rollback is already running")
     result = _run_job_with_progress(
         adaptation.ROLLBACK_JOB, "matchmaker.rollback_model", "Rolling back"
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from indexer.adaptation import Recipe
 from indexer.embedder import Embedder, resolve_model_path
 from matchmaker.adaptation import pipeline, registry
 from matchmaker.adaptation.pipeline import Document
+from matchmaker.adaptation.selfcheck import Encode
 from matchmaker.config import Settings
 from matchmaker.core.errors import ValidationFailed
 from matchmaker.models import Job, JobState
@@ -76,13 +78,26 @@ def adapt(
     target = registry.new_model_dir(settings)
     target.parent.mkdir(parents=True, exist_ok=True)
     current = engine.embedder
+
+    def beating(encode: Encode) -> Encode:
+        """The self-check embeds for minutes without a training step: keep the job's heartbeat
+        going, so it is not taken for dead and sent again (core/jobs.py)."""
+
+        def run(texts: list[str]) -> np.ndarray:
+            vectors = encode(texts)
+            if on_training:
+                on_training(recipe.steps)
+            return vectors
+
+        return run
+
     outcome = pipeline.adapt(
         listings,
         source=source,
         target=target,
         prefix=current.embedder.prefix,
-        current=current.encode,
-        encoder_for=lambda path: encoder(settings, path).encode,
+        current=beating(current.encode),
+        encoder_for=lambda path: beating(encoder(settings, path).encode),
         recipe=recipe,
         progress=(lambda step, _steps: on_training(step)) if on_training else None,
         provenance={"from_model": current.model_id},
