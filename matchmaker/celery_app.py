@@ -22,6 +22,7 @@ TASK_MODULES = [
     for feature in (
         "core",
         "search",
+        "adaptation",
         "matching",
         "importing",
         "listings",

@@ -56,10 +56,14 @@ def database() -> Database:
 
 
 def search_engine() -> SearchEngine:
-    """The index and embedder; the model loads on first use, not here."""
+    """The index and embedder; the model loads on first use, not here. Follows a switch to an
+    adapted model made by any process (a stat of one small file per call)."""
     global _search
-    if _search is None:
-        _search = SearchEngine(settings())
+    from matchmaker.adaptation import registry
+
+    model = registry.active(settings()).model
+    if _search is None or _search.model_name != model:
+        _search = SearchEngine(settings(), model)
     return _search
 
 

@@ -25,6 +25,12 @@ them (fused candidates by relevance probability); an expert is relevant to a nee
 abstracts is the need's source. `shown_recall@10`: the right expert among the top 10 at the
 medium band or above (what a need page shows). `--expert-docs N` builds experts from the queries'
 source abstracts plus the first N others by id (a sample: keeps the run short).
+
+`--adapt` first adapts the model to the corpus texts (issue 23: the product's own job,
+matchmaker/adaptation/pipeline.py; no query or label is used), prints its self-check as `# `
+lines, then the usual lines for the adapted model. The adapted model is kept under the model
+cache (keyed by corpus and recipe), so a second run, e.g. on the other set over the same corpus,
+trains nothing.
 `--dump-pairs FILE` writes every candidate's relevance features for scripts/fit_relevance.py.
 """
 
@@ -33,9 +39,11 @@ from __future__ import annotations
 import argparse
 import bisect
 import csv
+import hashlib
 import json
 import math
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -49,10 +57,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer import bilingual, text  # noqa: E402
+from indexer.adaptation import Recipe  # noqa: E402
 from indexer.backends import IndexDocument, open_index  # noqa: E402
 from indexer.documents import ListingText, prepare  # noqa: E402
-from indexer.embedder import DEFAULT_MODEL, Embedder  # noqa: E402
+from indexer.embedder import DEFAULT_MODEL, E5_PREFIX, Embedder, resolve_model_path  # noqa: E402
 from indexer.embedding_cache import CachedEmbedder  # noqa: E402
+from matchmaker.adaptation import pipeline  # noqa: E402
 from matchmaker.matching import compatibility, scoring  # noqa: E402
 from matchmaker.matching.operations import PROPOSALS_PER_LISTING  # noqa: E402
 from matchmaker.matching.ranker import FUSED_MAX  # noqa: E402
@@ -344,6 +354,49 @@ def expert_line(
     return f"experts {values} experts={len(groups)} queries={count}"
 
 
+def adapted(
+    args: argparse.Namespace, corpus: list[dict], current: CachedEmbedder, recipe: Recipe
+) -> CachedEmbedder:
+    """The product's adaptation job on the corpus texts; returns the adapted model's embedder."""
+    key = hashlib.sha1(
+        json.dumps([args.model, sorted(d["id"] for d in corpus), recipe.as_dict()]).encode()
+    ).hexdigest()[:10]
+    target = CACHE / "adapted" / f"eval-adapted-{key}"
+
+    def encoder_for(path: Path) -> Embedder:
+        return Embedder(str(path), cache_dir=CACHE, quantize=args.quantize, precision=args.precision)
+
+    if not target.is_dir():
+        documents = [pipeline.Document(d["id"], d.get("title") or "", [d["text"]]) for d in corpus]
+        started = time.perf_counter()
+
+        def progress(step: int, steps: int) -> None:
+            elapsed = time.perf_counter() - started
+            print(f"# adapting: step {step}/{steps} ({elapsed:.0f}s)", file=sys.stderr, flush=True)
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        outcome = pipeline.adapt(
+            documents,
+            source=Path(resolve_model_path(args.model, CACHE / "models")),
+            target=target,
+            prefix=E5_PREFIX,
+            current=current.encode,
+            encoder_for=lambda path: encoder_for(path).encode,
+            recipe=recipe,
+            progress=progress,
+            keep_refused=True,
+        )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"# adaptation {json.dumps(outcome.as_dict())}", file=sys.stderr)
+        print(
+            f"# adaptation took {time.perf_counter() - started:.0f}s, peak memory {peak:.0f} MB",
+            file=sys.stderr,
+        )
+    else:
+        print(f"# adapted model {target} already built", file=sys.stderr)
+    return CachedEmbedder(encoder_for(target), CACHE / "eval-embeddings.sqlite")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -404,6 +457,12 @@ def main() -> None:
         default=3000,
         help="abstracts besides the queries' sources that synthetic experts are built from",
     )
+    parser.add_argument(
+        "--adapt", action="store_true", help="adapt the model to the corpus texts first"
+    )
+    parser.add_argument("--adapt-steps", type=int, default=Recipe.steps)
+    parser.add_argument("--adapt-lr", type=float, default=Recipe.learning_rate)
+    parser.add_argument("--adapt-seq", type=int, default=Recipe.max_seq_length)
     args = parser.parse_args()
     if args.tokens:
         text.set_lexical_mode(args.tokens)
@@ -421,6 +480,12 @@ def main() -> None:
         Embedder(args.model, cache_dir=CACHE, quantize=args.quantize, precision=args.precision),
         CACHE / "eval-embeddings.sqlite",
     )
+
+    if args.adapt:
+        recipe = Recipe(
+            steps=args.adapt_steps, learning_rate=args.adapt_lr, max_seq_length=args.adapt_seq
+        )
+        embedder = adapted(args, corpus, embedder, recipe)
 
     started = time.perf_counter()
     prepared = [prepare(ListingText(title=d.get("title") or "", body=[d["text"]])) for d in corpus]

@@ -137,6 +137,99 @@ def reindex_command() -> None:
     click.echo(f"Indexed {written} listings with {runtime.search_engine().embedder.model_id}.")
 
 
+def _run_job_with_progress(kind: str, task_name: str, label: str, **params: object) -> dict:
+    """Record a job (so the admin page lists the run), run its task here, and show progress
+    from the job row while it runs."""
+    import threading
+
+    from matchmaker.core import jobs
+    from matchmaker.models import Job
+
+    db = runtime.database()
+    with db.transaction() as session:
+        job = jobs.create(session, kind, **params)
+        job_id = job.id
+    from matchmaker.celery_app import celery
+
+    worker = threading.Thread(target=celery.tasks[task_name], args=(job_id,), daemon=True)
+    worker.start()
+    shown = ""
+    while worker.is_alive():
+        worker.join(timeout=5)
+        with db.session() as session:
+            tracked = session.get(Job, job_id)
+            line = f"{label}: {tracked.done}/{tracked.total}" if tracked else ""
+        if line != shown:
+            click.echo(line)
+            shown = line
+    with db.session() as session:
+        finished = session.get(Job, job_id)
+        assert finished is not None
+        if finished.error:
+            raise click.ClickException(finished.error)
+        return dict(finished.result or {})
+
+
+@main.command("adapt-model")
+@click.option("--steps", type=int, default=None, help="Training steps (default: the recipe's).")
+@click.option("--learning-rate", type=float, default=None)
+@click.option("--max-seq-length", type=int, default=None, help="Tokens per training text.")
+@click.option("--seed", type=int, default=None)
+def adapt_model_command(
+    steps: int | None, learning_rate: float | None, max_seq_length: int | None, seed: int | None
+) -> None:
+    """Adapt the embedding model to the published listings; switch to it (rebuilding the
+    index) only if it passes the self-check."""
+    from matchmaker.adaptation import operations as adaptation
+
+    recipe = {
+        name: value
+        for name, value in (
+            ("steps", steps),
+            ("learning_rate", learning_rate),
+            ("max_seq_length", max_seq_length),
+            ("seed", seed),
+        )
+        if value is not None
+    }
+    with runtime.database().session() as session:
+        if adaptation.is_running(session):
+            raise click.ClickException("an adaptation or rollback is already running")
+    result = _run_job_with_progress(
+        adaptation.ADAPT_JOB, "matchmaker.adapt_model", "Adapting", recipe=recipe
+    )
+    check = result.get("self_check") or {}
+    click.echo(
+        f"{result.get('listings')} listings, {result.get('training_pairs')} training pairs, "
+        f"{result.get('held_out')} held out; training {result.get('training', {}).get('seconds')}s"
+    )
+    for part in ("held_out", "labelled"):
+        if check.get(f"{part}_before"):
+            click.echo(f"{part}: before {check[f'{part}_before']} after {check[f'{part}_after']}")
+    if result.get("accepted"):
+        click.echo(
+            f"Switched to {result.get('model_id')}; {result.get('indexed')} listings indexed."
+        )
+    else:
+        click.echo(f"Kept the current model: {result.get('reason')}.")
+
+
+@main.command("rollback-model")
+def rollback_model_command() -> None:
+    """Return to the embedding model in use before the last switch (rebuilds the index)."""
+    from matchmaker.adaptation import operations as adaptation
+
+    if adaptation.rollback_target(_settings()) is None:
+        raise click.ClickException("there is no previous model to roll back to")
+    with runtime.database().session() as session:
+        if adaptation.is_running(session):
+            raise click.ClickException("an adaptation or rollback is already running")
+    result = _run_job_with_progress(
+        adaptation.ROLLBACK_JOB, "matchmaker.rollback_model", "Rolling back"
+    )
+    click.echo(f"Back on {result.get('model_id')}; {result.get('indexed')} listings indexed.")
+
+
 @main.command("index-drift")
 @click.option("--repair", is_flag=True, help="Index what is missing or stale, drop orphans.")
 def index_drift_command(repair: bool) -> None:

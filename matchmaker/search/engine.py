@@ -15,11 +15,18 @@ from matchmaker.config import Settings
 @dataclass
 class SearchEngine:
     settings: Settings
+    # the embedding model to load: an adapted model's directory (matchmaker/adaptation), or
+    # "" for the configured one
+    model: str = ""
+
+    @property
+    def model_name(self) -> str:
+        return self.model or self.settings.embedding_model
 
     @cached_property
     def embedder(self) -> CachedEmbedder:
         embedder = shared_embedder(
-            self.settings.embedding_model,
+            self.model_name,
             self.settings.model_cache_dir,
             precision=self.settings.embedding_precision,
         )

@@ -100,6 +100,8 @@ ACTION_LABELS = {
     "agreement.accepted": _l("Confidentiality agreement accepted"),
     "agreement.uploaded": _l("Signed confidentiality agreement uploaded"),
     "agreement.verified": _l("Signed confidentiality agreement checked"),
+    "model.adapted": _l("Switched to an adapted embedding model"),
+    "model.rolled_back": _l("Rolled back to the previous embedding model"),
 }
 
 ENTITY_LABELS = {
@@ -115,6 +117,7 @@ ENTITY_LABELS = {
     "notification": _l("Notification"),
     "interest_request": _l("Interest request"),
     "agreement_text": _l("Confidentiality agreement"),
+    "model_run": _l("Model adaptation run"),
 }
 
 FIELD_LABELS = {
@@ -160,6 +163,7 @@ FIELD_LABELS = {
     "meeting": _l("Meeting proposal"),
     "accepted": _l("Accepted"),
     "via": _l("Via"),
+    "model_id": _l("Embedding model"),
 }
 
 _STATE_FIELDS = {"state", "source", "target", "status"}

@@ -11,13 +11,14 @@ from werkzeug.wrappers import Response
 from indexer.backends import IndexError_
 from matchmaker import runtime
 from matchmaker.accounts import operations as accounts
+from matchmaker.adaptation import operations as adaptation
 from matchmaker.core import audit, jobs
 from matchmaker.core.errors import ValidationFailed
 from matchmaker.models import Job, Role
 from matchmaker.search import indexing
 from web import db
 from web.access import admin_required
-from web.admin import audit_labels, bp
+from web.admin import adaptation_labels, audit_labels, bp
 from web.admin.forms import StaffAccountForm
 from web.jobs import job_json
 from web.messages import message_for
@@ -112,7 +113,7 @@ def _model_ready(engine) -> bool:  # type: ignore[no-untyped-def]
     return True
 
 
-def _start_job(kind: str, task: Any, message: str) -> Response:
+def _start_job(kind: str, task: Any, message: str, back: str = "admin.search_index") -> Response:
     """Record a job row, then hand its id to the worker (after the commit, so it exists)."""
     s = db.session()
     job = jobs.create(s, kind, actor=current_user)
@@ -120,7 +121,7 @@ def _start_job(kind: str, task: Any, message: str) -> Response:
     s.commit()
     jobs.send(job)
     flash(message, "info")
-    return redirect(url_for("admin.search_index"))
+    return redirect(url_for(back))
 
 
 @bp.route("/index/rebuild", methods=["POST"])
@@ -162,3 +163,53 @@ def job_status(job_id: int) -> Response:
     if job is None:
         abort(404)
     return job_json(job, show_error=True)
+
+
+@bp.route("/model")
+@admin_required
+def embedding_model() -> str:
+    s = db.session()
+    settings = runtime.settings()
+    return render_template(
+        "admin/model.html",
+        model_id=runtime.search_engine().embedder.model_id,  # names the model, loads nothing
+        rollback_to=adaptation.rollback_target(settings),
+        suggestion=adaptation.suggestion(s),
+        running=adaptation.is_running(s),
+        runs=adaptation.runs(s),
+        growth=int(adaptation.GROWTH_SHARE * 100),
+        reason_label=adaptation_labels.reason,
+    )
+
+
+@bp.route("/model/adapt", methods=["POST"])
+@admin_required
+def adapt_model() -> Response:
+    from matchmaker.adaptation.tasks import adapt_model as adapt_task
+
+    if adaptation.is_running(db.session()):
+        flash(_("An adaptation or rollback is already running."), "warning")
+        return redirect(url_for("admin.embedding_model"))
+    return _start_job(
+        adaptation.ADAPT_JOB,
+        adapt_task,
+        _("The model is being adapted to the published listings in the background."),
+        back="admin.embedding_model",
+    )
+
+
+@bp.route("/model/rollback", methods=["POST"])
+@admin_required
+def rollback_model() -> Response:
+    from matchmaker.adaptation.tasks import rollback_model as rollback_task
+
+    s = db.session()
+    if adaptation.is_running(s) or adaptation.rollback_target(runtime.settings()) is None:
+        flash(_("There is no model to roll back to, or a change is already running."), "warning")
+        return redirect(url_for("admin.embedding_model"))
+    return _start_job(
+        adaptation.ROLLBACK_JOB,
+        rollback_task,
+        _("The previous model is being restored in the background."),
+        back="admin.embedding_model",
+    )
