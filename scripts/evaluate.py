@@ -364,7 +364,9 @@ def adapted(
     target = CACHE / "adapted" / f"eval-adapted-{key}"
 
     def encoder_for(path: Path) -> Embedder:
-        return Embedder(str(path), cache_dir=CACHE, quantize=args.quantize, precision=args.precision)
+        return Embedder(
+            str(path), cache_dir=CACHE, quantize=args.quantize, precision=args.precision
+        )
 
     if not target.is_dir():
         documents = [pipeline.Document(d["id"], d.get("title") or "", [d["text"]]) for d in corpus]

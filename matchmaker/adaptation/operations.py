@@ -57,7 +57,7 @@ def documents(session: Session) -> list[Document]:
 def encoder(settings: Settings, model: Path | str) -> Embedder:
     """An embedder for a model as the product would run it (same prefix and variant)."""
     return Embedder(
-        str(model), cache_dir=settings.model_cache_dir, quantize=settings.embedding_quantize
+        str(model), cache_dir=settings.model_cache_dir, precision=settings.embedding_precision
     )
 
 

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from matchmaker import runtime, taxonomy, visibility
 from matchmaker.core.errors import OperationError
+from matchmaker.core.numbers import whole_number
 from matchmaker.experts import matching as expert_matching
 from matchmaker.experts import operations as experts
 from matchmaker.models import ExpertProfile, Role
@@ -38,16 +39,15 @@ def _load(profile_id: int) -> ExpertProfile:
 
 def _ids(raw: str) -> tuple[int, ...]:
     """Representative achievements typed as numbers separated by commas or spaces."""
-    found = []
-    for part in raw.replace("，", ",").replace(",", " ").split():
-        if part.strip().lstrip("#").isdigit():
-            found.append(int(part.strip().lstrip("#")))
-    return tuple(found)
+    parts = raw.replace("，", ",").replace(",", " ").split()
+    numbers = (whole_number(part.lstrip("#"), minimum=1) for part in parts)
+    return tuple(n for n in numbers if n is not None)
 
 
 def _form() -> experts.ExpertForm:
     f = request.form
-    chosen = tuple(int(v) for v in f.getlist("achievement_ids") if v.isdigit())
+    picked = (whole_number(v, minimum=1) for v in f.getlist("achievement_ids"))
+    chosen = tuple(n for n in picked if n is not None)
     return experts.ExpertForm(
         name=f.get("name", ""),
         title=f.get("title", ""),
