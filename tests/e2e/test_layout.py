@@ -175,7 +175,7 @@ def _pages(role: Role | None, show: Roadshow) -> list[str]:
         pages += ["/experts/teams", "/experts/teams/report"]
         pages += show.extra[Role.STAFF]
     if role is Role.ADMIN:
-        pages += ["/admin/users", "/admin/audit", "/interest/agreement-texts"]
+        pages += ["/admin/users", "/admin/audit", "/interest/agreement-texts", "/admin/model"]
     return pages
 
 
