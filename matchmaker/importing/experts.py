@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from matchmaker import taxonomy
-from matchmaker.core import bounded, jobs
-from matchmaker.core.errors import OperationError, PermissionDenied, ValidationFailed
+from matchmaker.core import jobs
+from matchmaker.core.errors import OperationError, PermissionDenied
 from matchmaker.experts import operations as experts
 from matchmaker.importing.achievements import LIST_SPLIT, RowResult, _lookup
-from matchmaker.importing.tables import TableError, read_table
+from matchmaker.importing.preview import preview_job
 from matchmaker.models import Job, User
 
 KIND = "import_experts"
@@ -139,35 +139,7 @@ def preview(session: Session, actor: User, data: bytes, filename: str) -> Job:
     """Read and validate the list; nothing but the job row is saved. Raises TableError for
     files that cannot be read."""
     _require_staff(actor)
-    try:
-        table = bounded.call(read_table, data)
-    except bounded.TooSlow as exc:
-        raise TableError(exc.code) from None
-    results, unknown = validate(table)
-    if not results:
-        raise ValidationFailed("no_rows")
-    ok = [{"row": r.number, **r.values} for r in results if r.ok]
-    failed = [
-        {
-            "row": r.number,
-            "name": r.values.get("name", ""),
-            "errors": [list(e) for e in r.errors],
-            "bad": r.bad,
-        }
-        for r in results
-        if not r.ok
-    ]
-    return jobs.create(
-        session,
-        KIND,
-        actor=actor,
-        total=len(ok),
-        filename=filename[:200],
-        rows=ok,
-        failed=failed,
-        unknown_columns=unknown,
-        confirmed=False,
-    )
+    return preview_job(session, actor, KIND, data, filename, validate, "name")
 
 
 def _form(row: dict[str, Any]) -> experts.ExpertForm:

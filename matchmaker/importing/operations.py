@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from matchmaker.config import Settings
-from matchmaker.core import bounded, jobs
-from matchmaker.core.errors import PermissionDenied, ValidationFailed
+from matchmaker.core import jobs
+from matchmaker.core.errors import PermissionDenied
 from matchmaker.duplicates import guards as duplicates
 from matchmaker.importing.achievements import validate
-from matchmaker.importing.tables import TableError, read_table
+from matchmaker.importing.preview import preview_job
 from matchmaker.listings import operations as listings
 from matchmaker.models import Achievement, IPType, Job, JobState, ListingState, Role, User
 from matchmaker.notifications import notify
@@ -30,36 +30,7 @@ def preview(session: Session, actor: User, data: bytes, filename: str) -> Job:
     """Read and validate a spreadsheet; raises TableError for files that cannot be read."""
     if actor.role != Role.RESEARCHER:
         raise PermissionDenied("wrong_role")
-    try:
-        table = bounded.call(read_table, data)
-    except bounded.TooSlow as exc:
-        raise TableError(exc.code) from None
-    results, unknown = validate(table)
-    if not results:
-        raise ValidationFailed("no_rows")
-    ok = [{"row": r.number, **r.values} for r in results if r.ok]
-    failed = [
-        {
-            "row": r.number,
-            "title": r.values.get("title", ""),
-            "errors": [list(e) for e in r.errors],
-            "bad": r.bad,
-        }
-        for r in results
-        if not r.ok
-    ]
-    return jobs.create(
-        session,
-        KIND,
-        actor=actor,
-        total=len(ok),
-        filename=filename[:200],
-        rows=ok,
-        failed=failed,
-        unknown_columns=unknown,
-        confirmed=False,
-        submit=False,
-    )
+    return preview_job(session, actor, KIND, data, filename, validate, "title", submit=False)
 
 
 def confirm(session: Session, actor: User, job: Job, submit_for_review: bool) -> None:
