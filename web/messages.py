@@ -75,6 +75,13 @@ MESSAGES = {
     "interest_note_required": _l("Please explain the reason in the note."),
     "interest_not_granted": _l("There is no open access to revoke."),
     "interest_requester_only": _l("Only the person who asked can do this."),
+    "interest_not_tieable": _l(
+        "This request can be taken forward only while access is open and it is not tied yet."
+    ),
+    "choose_own_listing": _l("Please choose one of your own published listings."),
+    "pair_closed": _l(
+        "The association has closed or already signed this pair; please contact the association."
+    ),
     "agreement_missing": _l("The association has not published an agreement text yet."),
     "agreement_changed": _l(
         "The agreement text has just been updated; please read the new version and accept again."

@@ -191,7 +191,7 @@ def upload_signed(
         file_sha256=hashlib.sha256(data).hexdigest(),
     )
     session.add(acceptance)
-    locked = interest._lock(session, request)
+    locked = interest.lock(session, request)
     locked.state = InterestState.AWAITING_VERIFICATION
     session.flush()
     listing = interest.listing_of(session, request)
@@ -215,7 +215,7 @@ def verify_signed(session: Session, actor: User, request: InterestRequest, appro
     if approve:
         interest.grant_after_agreement(session, actor, request)
     else:
-        locked = interest._lock(session, request)
+        locked = interest.lock(session, request)
         if locked.state != InterestState.AWAITING_VERIFICATION:
             raise ValidationFailed("transition_not_allowed")
         locked.state = InterestState.AGREEMENT_PENDING

@@ -78,7 +78,7 @@ def _staff(session: Session) -> list[User]:
     )
 
 
-def _lock(session: Session, request: InterestRequest) -> InterestRequest:
+def lock(session: Session, request: InterestRequest) -> InterestRequest:
     """The request's row, locked and read again: the state every decision checks."""
     locked = session.scalar(
         sa.select(InterestRequest)
@@ -209,7 +209,7 @@ def accept(
     access opens now. Accepting an accepted request is refused, saying so."""
     listing = listing_of(session, request)
     _require_answerer(actor, listing)
-    request = _lock(session, request)
+    request = lock(session, request)
     if request.state in REVOCABLE:
         raise ValidationFailed("interest_already_accepted")
     if request.state not in ANSWERABLE:
@@ -250,7 +250,7 @@ def decline(
     text = _clean_text(note, "note", NOTE_MAX)
     if reason == "other" and not text:
         raise ValidationFailed("interest_note_required", field="note")
-    request = _lock(session, request)
+    request = lock(session, request)
     if request.state in REVOCABLE:
         raise ValidationFailed("interest_already_accepted")
     if request.state not in ANSWERABLE:
@@ -292,7 +292,7 @@ def ask_mediation(
     if listing.owner_id != actor.id:
         raise PermissionDenied("not_owner")
     text = _clean_text(note, "note", NOTE_MAX)
-    request = _lock(session, request)
+    request = lock(session, request)
     if request.state != InterestState.OPEN:
         raise ValidationFailed("transition_not_allowed")
     request.state = InterestState.MEDIATION
@@ -338,7 +338,7 @@ def _grant(session: Session, actor: User | None, request: InterestRequest) -> Ac
 def grant_after_agreement(session: Session, actor: User | None, request: InterestRequest) -> None:
     """Called by `agreements` once the agreement is accepted or a signed copy verified: the
     request must still be waiting for it (locked and checked here)."""
-    request = _lock(session, request)
+    request = lock(session, request)
     if request.state not in (InterestState.AGREEMENT_PENDING, InterestState.AWAITING_VERIFICATION):
         raise ValidationFailed("transition_not_allowed")
     _grant(session, actor, request)
@@ -362,7 +362,7 @@ def revoke(session: Session, actor: User, request: InterestRequest, note: str | 
     listing = listing_of(session, request)
     _require_answerer(actor, listing)
     text = _clean_text(note, "note", NOTE_MAX)
-    request = _lock(session, request)
+    request = lock(session, request)
     if request.state not in REVOCABLE:
         raise ValidationFailed("interest_not_granted")
     before = request.state

@@ -4,9 +4,9 @@ the listing's owner and staff share a thread, as the parties of an introduced ma
 Importing this module registers the "interest" subject kind with `matchmaker.visibility`
 (who may read and write) and with `matchmaker.conversations.subjects` (what the thread is
 about); `matchmaker.runtime` and `requests` import it, so it is registered wherever threads
-are read or opened. The thread is readable while the request is granted with an active grant
-(a revocation closes it to both parties at once; staff keep it) and writable while the request
-is not revoked.
+are read or opened. Both parties read and write it while the request is granted with an active
+grant; a revocation closes it to the requester at once and leaves it read-only to the owner
+(staff keep it). Tied to a match (`deals`), it becomes that match's thread.
 """
 
 from __future__ import annotations
@@ -44,21 +44,26 @@ def _active_grant(request_id: Any) -> sa.Exists:
 
 
 def parties(session: Session, request_id: int) -> visibility.Parties | None:
-    """The requester and the listing's owner; readable once granted (an active grant), writable
-    while not revoked."""
+    """The requester and the listing's owner, once access is granted (an active grant). After
+    a revocation the owner keeps reading the history, read-only; the requester no longer
+    reads it (it may hold what was opened to them)."""
     request = session.get(InterestRequest, request_id)
     if request is None:
         return None
     listing = _listing(session, request)
     if listing is None:
         return None
+    if request.state == InterestState.REVOKED:
+        return visibility.Parties(
+            user_ids=frozenset({listing.owner_id}), is_readable=True, is_writable=False
+        )
     granted = request.state == InterestState.GRANTED and bool(
         session.scalar(sa.select(_active_grant(request.id)))
     )
     return visibility.Parties(
         user_ids=frozenset({request.requester_id, listing.owner_id}),
         is_readable=granted,
-        is_writable=request.state != InterestState.REVOKED,
+        is_writable=granted,
     )
 
 
@@ -95,11 +100,13 @@ def readable_ids(user: User) -> sa.Select[Any]:
             InterestRequest.listing_id.in_(sa.select(Need.id).where(Need.owner_id == user.id)),
         ),
     )
-    return sa.select(InterestRequest.id).where(
+    granted = sa.and_(
         InterestRequest.state == InterestState.GRANTED,
         _active_grant(InterestRequest.id),
         sa.or_(InterestRequest.requester_id == user.id, owned),
     )
+    revoked = sa.and_(InterestRequest.state == InterestState.REVOKED, owned)
+    return sa.select(InterestRequest.id).where(sa.or_(granted, revoked))
 
 
 visibility.register_conversation_subject(INTEREST, parties)

@@ -46,6 +46,11 @@ class InterestRequest(Base):
     decline_note: Mapped[str | None] = mapped_column(sa.Text)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column()
+    # the pipeline match this request became when the requester tied it to one of their own
+    # listings (interest.deals): its meeting, agreement and contract steps move that match
+    match_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("matches.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -17,11 +17,16 @@ from sqlalchemy.orm import Session
 
 from matchmaker import migrate, runtime
 from matchmaker.core.errors import ValidationFailed
+from matchmaker.interest import deals
 from matchmaker.interest import requests as interest
 from matchmaker.models import (
+    MATCH_SUBJECT,
     AccessGrant,
+    Conversation,
     InterestRequest,
     InterestState,
+    Match,
+    MatchState,
     Role,
     User,
     Visibility,
@@ -194,3 +199,26 @@ def test_the_same_organisation_asking_twice_at_once_makes_one_request(pg_db) -> 
     assert isinstance(outcome[0], ValidationFailed) and outcome[0].code == "interest_duplicate"
     with pg_db.session() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(InterestRequest)) == 1
+
+
+def test_tying_twice_at_once_makes_one_match(pg_db) -> None:
+    """A double click on 推进为正式对接: the second tie waits for the first's row lock, then
+    finds the request tied and is refused; one match, introduced, one thread."""
+    ids = _seed(pg_db, granted=True)
+    with pg_db.transaction() as s:
+        request = s.get(InterestRequest, ids["request"])
+        ids["asker"] = request.requester_id
+        ids["need"] = factories.need(s, request.requester).id
+
+    def tie(s: Session) -> None:
+        request = s.get(InterestRequest, ids["request"])
+        deals.tie(s, s.get(User, ids["asker"]), request, ids["need"])
+
+    error = _race(pg_db, tie, tie)
+    assert isinstance(error, ValidationFailed) and error.code == "interest_not_tieable"
+    with pg_db.session() as s:
+        matches = list(s.scalars(sa.select(Match)))
+        assert [m.state for m in matches] == [MatchState.INTRODUCED]
+        assert s.get(InterestRequest, ids["request"]).match_id == matches[0].id
+        threads = list(s.scalars(sa.select(Conversation)))
+        assert [(c.subject_kind, c.subject_id) for c in threads] == [(MATCH_SUBJECT, matches[0].id)]

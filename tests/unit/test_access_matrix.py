@@ -168,6 +168,7 @@ ACCESS: dict[str, set[str] | str] = {
     "conversations.propose_meeting": SIGNED_IN,
     "conversations.answer_meeting": SIGNED_IN,
     "conversations.report_agreement": SIGNED_IN,
+    "conversations.tie": SIGNED_IN,
     "conversations.download": SIGNED_IN,
     "conversations.record_contract": STAFF,
     "conversations.unsubscribe": EVERYONE,
@@ -416,6 +417,7 @@ def test_conversation_access_party_by_party(app: Flask) -> None:
             ("POST", thread_url + "/messages"),
             ("POST", thread_url + "/meetings"),
             ("POST", thread_url + "/agreement"),
+            ("POST", thread_url + "/tie"),
             ("POST", thread_url + "/meetings/1/accept"),
         ):
             assert status(who, method, url) == 404, f"{method} {url} as {who}"

@@ -205,3 +205,22 @@ def test_a_new_message_notification_holds_no_confidential_text(world) -> None:
     inbox = world.client(world.asker).get("/notifications").get_data(as_text=True)
     assert DETAILS not in inbox
     assert world.s.get(InterestRequest, world.request.id) is not None
+
+
+def test_after_a_revocation_the_owner_keeps_the_history_read_only(world) -> None:
+    thread = _grant(world)
+    url = f"/threads/{thread.id}"
+    assert (
+        world.client(world.asker).post(f"{url}/messages", data={"body": "历史消息"}).status_code
+        == 302
+    )
+    interest.revoke(world.s, world.owner, world.request, "终止")
+    world.s.commit()
+    owner = world.client(world.owner)
+    page = owner.get(url).get_data(as_text=True)
+    assert "历史消息" in page and 'data-testid="message-form"' not in page
+    assert f'data-thread="{thread.id}"' in owner.get("/threads/").get_data(as_text=True)
+    assert owner.post(f"{url}/messages", data={"body": "撤回后再写"}).status_code == 400
+    assert not visibility.can_write_conversation(world.owner, thread)
+    assert world.client(world.asker).get(url).status_code == 404
+    assert [m.body for m in world.s.get(Conversation, thread.id).messages] == ["历史消息"]

@@ -96,6 +96,7 @@ ACTION_LABELS = {
     "interest.declined": _l("Interest request declined"),
     "interest.mediation": _l("Association asked to mediate an interest request"),
     "interest.revoked": _l("Access to a listing revoked"),
+    "interest.tied": _l("Interest request taken forward as a match"),
     "agreement.published": _l("Confidentiality agreement version published"),
     "agreement.accepted": _l("Confidentiality agreement accepted"),
     "agreement.uploaded": _l("Signed confidentiality agreement uploaded"),
@@ -164,6 +165,8 @@ FIELD_LABELS = {
     "accepted": _l("Accepted"),
     "via": _l("Via"),
     "model_id": _l("Embedding model"),
+    "match": _l("Match"),
+    "own_listing": _l("Tied to own listing"),
 }
 
 _STATE_FIELDS = {"state", "source", "target", "status"}

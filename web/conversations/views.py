@@ -20,8 +20,9 @@ from matchmaker import runtime, visibility
 from matchmaker.conversations import operations, queries, subjects
 from matchmaker.core.errors import OperationError, ValidationFailed
 from matchmaker.core.numbers import whole_number
+from matchmaker.interest import deals, threads
 from matchmaker.listings import uploads
-from matchmaker.models import MATCH_SUBJECT, Conversation, MeetingProposal
+from matchmaker.models import MATCH_SUBJECT, Conversation, InterestRequest, MeetingProposal
 from matchmaker.review import pipeline
 from web import db
 from web.access import staff_required
@@ -96,6 +97,28 @@ def for_match(match_id: int) -> Response:
     return redirect(url_for("conversations.show", conversation_id=conversation.id))
 
 
+def _interest_request(conversation: Conversation) -> InterestRequest | None:
+    if conversation.subject_kind != threads.INTEREST:
+        return None
+    return db.session().get(InterestRequest, conversation.subject_id)
+
+
+def _deal(conversation: Conversation) -> dict[str, Any]:
+    """An interest thread's way into the pipeline: the requester's listings to tie it to, or
+    the thread where the tied match is followed."""
+    s = db.session()
+    found = _interest_request(conversation)
+    if found is None:
+        return {"tie": None, "tied_thread": None}
+    tied = deals.deal_thread(s, found)
+    return {
+        "tie": {"request": found, "choices": deals.choices(s, found)}
+        if deals.can_tie(s, current_user, found)
+        else None,
+        "tied_thread": tied if tied is not None and tied.id != conversation.id else None,
+    }
+
+
 def _page(
     conversation: Conversation,
     *,
@@ -132,6 +155,7 @@ def _page(
         today=date.today().isoformat(),
         body_max=operations.BODY_MAX,
         max_mb=runtime.settings().upload_max_bytes // (1024 * 1024),
+        **_deal(conversation),
     )
 
 
@@ -239,6 +263,31 @@ def answer_meeting(conversation_id: int, meeting_id: int, answer: str) -> Any:
     if not outcome.ok and outcome.error is not None:
         flash(message_for(outcome.error), "error")
     return _back(conversation)
+
+
+@bp.route("/<int:conversation_id>/tie", methods=["POST"])
+@login_required
+def tie(conversation_id: int) -> Any:
+    """An interest thread becomes a match of the pipeline (matchmaker.interest.deals)."""
+    conversation = _load(conversation_id)
+    found = _interest_request(conversation)
+    if found is None:
+        abort(404)
+    with committing(
+        _("Taken forward: meetings, agreement and contract are now followed here."),
+        flash_error=False,
+    ) as outcome:
+        deals.tie(
+            db.session(),
+            current_user,
+            found,
+            whole_number(request.form.get("own_listing"), -1) or -1,
+        )
+    if not outcome.ok:
+        return _refused(conversation, outcome.error, "tie")
+    db.session().expire_all()
+    target = deals.thread_for(db.session(), found)
+    return _back(target if target is not None else conversation)
 
 
 @bp.route("/<int:conversation_id>/agreement", methods=["POST"])

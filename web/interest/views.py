@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from matchmaker import runtime, visibility
 from matchmaker.core.numbers import whole_number
-from matchmaker.interest import agreements, threads
+from matchmaker.interest import agreements, deals
 from matchmaker.interest import requests as interest
 from matchmaker.models import AgreementAcceptance, InterestRequest, InterestState
 from web import db
@@ -130,7 +130,7 @@ def _detail_page(
     found: InterestRequest, listing: visibility.Listing, errors: dict[str, str]
 ) -> str:
     session = db.session()
-    thread = threads.find(session, found)
+    thread = deals.thread_for(session, found)
     return render_template(
         "interest/detail.html",
         item=found,
