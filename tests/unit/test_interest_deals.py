@@ -210,3 +210,15 @@ def test_the_need_the_matcher_paired_with_the_listing_is_offered_first(world) ->
     assert [c.id for c in deals.choices(world.s, world.request)] == [newer.id, world.need.id]
     factories.match(world.s, world.need, world.listing, score=0.7)
     assert [c.id for c in deals.choices(world.s, world.request)] == [world.need.id, newer.id]
+
+
+def test_staff_see_where_the_match_came_from_not_a_strength_it_never_had(world) -> None:
+    world.grant()
+    match = deals.tie(world.s, world.asker, world.request, world.need.id)
+    world.s.commit()
+    staff = world.client(world.staff)
+    card = staff.get(f"/review/matches/{match.id}", headers={"Accept-Language": "zh-CN"})
+    text = card.get_data(as_text=True)
+    assert card.status_code == 200
+    assert 'data-origin="interest"' in text and "来自意向申请" in text
+    assert 'class="strength strength-low"' not in text
