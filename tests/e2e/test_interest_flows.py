@@ -13,6 +13,7 @@ from matchmaker.demo.loader import DEMO_LOGINS
 from matchmaker.models import Role
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_foundation_flows import sign_in, sign_out
+from tests.e2e.test_layout import _check_page as check_layout
 
 pytestmark = pytest.mark.e2e
 
@@ -148,6 +149,17 @@ def test_from_a_confidential_achievement_to_a_signed_contract(
     tie = page.locator("[data-testid=tie]")
     assert "推进为正式对接" in tie.inner_text()
     screenshot(page, "interest-thread-tie-zh")
+    # the thread with its tie form fits a phone and a wide screen, in English and Chinese
+    default_size = page.viewport_size
+    thread_path = thread_url.removeprefix(live_server)
+    for locale in ("en", "zh"):
+        page.goto(f"{live_server}/lang/{locale}?next={thread_path}")
+        for width in (390, 1920):
+            page.set_viewport_size({"width": width, "height": 860})
+            check_layout(page, live_server, thread_path, width, f"{locale} interest thread")
+            screenshot(page, f"interest-thread-tie-{locale}-{width}")
+    assert "推进为正式对接" in page.locator("[data-testid=tie]").inner_text()
+    page.set_viewport_size(default_size)
     page.click("[data-action=tie]")
     assert page.locator("[data-testid=match-state]").inner_text() == "已引荐"
     assert page.locator("[data-testid=tie]").count() == 0
