@@ -6,6 +6,7 @@ from celery import shared_task
 
 from matchmaker import runtime
 from matchmaker.core import jobs
+from matchmaker.core.dispatch import enqueue
 from matchmaker.matching import operations as matching
 from matchmaker.models import Job, JobState
 from matchmaker.search.documents import KINDS
@@ -25,7 +26,9 @@ def match_listing(kind: str, listing_id: int) -> dict[str, int]:
 
 @shared_task(name="matchmaker.rematch_all")
 def rematch_all(job_id: int) -> None:
-    """Batch re-matching of every published need, with progress on the job row."""
+    """Batch re-matching of every published need, with progress on the job row; then the
+    experts are proposed again for the open needs (by name: experts sit above matching), so
+    the admin's "re-match all" and a first start refresh both kinds of proposal."""
     db = runtime.database()
     with db.session() as session:
         job = session.get(Job, job_id)
@@ -47,3 +50,4 @@ def rematch_all(job_id: int) -> None:
             raise
         jobs.succeed(session.get(Job, job_id), **totals)
         session.commit()
+    enqueue("matchmaker.propose_all_experts")

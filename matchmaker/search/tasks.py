@@ -66,8 +66,7 @@ def rebuild_index(job_id: int) -> None:
         jobs.succeed(job, indexed=written)
         follow_up = _match_all_job(session) if job.params.get("then_match_all") else None
     if follow_up is not None:
-        jobs.send(follow_up)
-        enqueue("matchmaker.propose_all_experts")  # by name: experts sit above search
+        jobs.send(follow_up)  # the re-match proposes experts too, once it is done
 
 
 def _match_all_job(session: Session) -> Job:

@@ -71,11 +71,25 @@ def test_a_first_start_build_then_proposes_the_demo_matches(session, tmp_path, m
     session.expire_all()
     assert session.get(Job, job.id).state == JobState.SUCCEEDED
     follow_up = session.query(Job).filter_by(kind="rematch_all").one()
-    assert sent == [
-        ("matchmaker.rematch_all", (follow_up.id,)),
-        ("matchmaker.propose_all_experts", ()),
-    ]
+    assert sent == [("matchmaker.rematch_all", (follow_up.id,))]
     assert [j.kind for j in readiness.setup_in_progress(session)] == ["rematch_all"]
+
+
+def test_a_rematch_then_proposes_the_experts_again(session, tmp_path, monkeypatch) -> None:
+    from matchmaker.matching import tasks as matching_tasks
+
+    _published(session, "钠离子电池正极材料")
+    job = jobs.create(session, "rematch_all")
+    session.commit()
+    monkeypatch.setattr(runtime, "search_engine", lambda: fakes.engine(tmp_path / "index.db"))
+    sent: list[tuple[str, tuple]] = []
+    monkeypatch.setattr(matching_tasks, "enqueue", lambda name, *args: sent.append((name, args)))
+
+    matching_tasks.rematch_all(job.id)
+
+    session.expire_all()
+    assert session.get(Job, job.id).state == JobState.SUCCEEDED
+    assert sent == [("matchmaker.propose_all_experts", ())]
 
 
 def test_an_admin_rebuild_is_not_followed_by_a_rematch(session, tmp_path, monkeypatch) -> None:
