@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,15 +13,12 @@ from werkzeug.wrappers import Response
 
 from matchmaker import runtime
 from matchmaker.importing import experts as sheet
-from matchmaker.importing.tables import TableError, safe_cell
 from matchmaker.models import Job
-from web import db
+from web import db, import_pages
 from web.access import staff_required
 from web.committing import committing
 from web.downloads import send_xlsx
 from web.experts import bp
-from web.i18n import current_locale
-from web.messages import message_for
 from web.submissions.imports import ROW_ERRORS, UploadForm
 
 EXPERT_ROW_ERRORS = {
@@ -34,25 +31,11 @@ EXPERT_ROW_ERRORS = {
 
 
 def column_label(key: str) -> str:
-    for column, zh, en, _required in sheet.COLUMNS:
-        if column == key:
-            return zh if current_locale() == "zh" else en
-    return key
+    return import_pages.column_label(sheet.COLUMNS, key)
 
 
 def row_problems(row: dict[str, Any]) -> list[str]:
-    bad = row.get("bad") or {}
-    problems = []
-    for column, code in row["errors"]:
-        text = _(
-            "%(column)s: %(problem)s",
-            column=column_label(column),
-            problem=EXPERT_ROW_ERRORS.get(code, code),
-        )
-        if bad.get(column):
-            text += _(" (“%(value)s”)", value=bad[column])
-        problems.append(text)
-    return problems
+    return import_pages.row_problems(row, sheet.COLUMNS, EXPERT_ROW_ERRORS)
 
 
 def _own_job(job_id: int) -> Job:
@@ -65,20 +48,9 @@ def _own_job(job_id: int) -> Job:
 @bp.route("/import", methods=["GET", "POST"])
 @staff_required
 def import_upload() -> str | Response:
-    form = UploadForm()
-    if form.validate_on_submit():
-        upload = form.table.data
-        try:
-            with committing() as outcome:
-                job = sheet.preview(
-                    db.session(), current_user, upload.read(), upload.filename or ""
-                )
-        except TableError as exc:  # the file itself cannot be read: nothing was written
-            flash(message_for(exc), "error")  # type: ignore[arg-type]
-        else:
-            if outcome.ok:
-                return redirect(url_for("experts.import_job", job_id=job.id))
-    return render_template("experts/import_upload.html", form=form)
+    return import_pages.upload_page(
+        UploadForm(), sheet.preview, "experts.import_job", "experts/import_upload.html"
+    )
 
 
 @bp.route("/import/template.xlsx")
@@ -112,16 +84,11 @@ def import_confirm(job_id: int) -> Response:
 @bp.route("/import/<int:job_id>/report.xlsx")
 @staff_required
 def import_report(job_id: int) -> Response:
-    from openpyxl import Workbook
-
     job = _own_job(job_id)
-    workbook = Workbook()
-    ws = workbook.active
-    ws.append([_("Row"), _("Name"), _("Result")])
-    for row in sheet.report_rows(job):
-        if row["status"] == "refused":
-            result = _("not imported: ") + "; ".join(row_problems(row))
-        else:
-            result = _("invited") if row["status"] == "imported" else _("not yet imported")
-        ws.append([row["row"], safe_cell(row["name"]), safe_cell(result)])
-    return send_xlsx(workbook, f"experts-import-{job.id}-report.xlsx")
+    return import_pages.report(
+        sheet.report_rows(job),
+        ("name", _("Name")),
+        row_problems,
+        _("invited"),
+        f"experts-import-{job.id}-report.xlsx",
+    )

@@ -16,15 +16,11 @@ from wtforms import BooleanField
 from matchmaker.core import jobs
 from matchmaker.importing import achievements as sheet
 from matchmaker.importing import operations as importing
-from matchmaker.importing.tables import TableError, safe_cell
 from matchmaker.models import Job, Role
-from web import db
+from web import db, import_pages
 from web.access import roles_required
-from web.committing import committing
 from web.downloads import send_xlsx
-from web.i18n import current_locale
 from web.jobs import job_json
-from web.messages import message_for
 from web.submissions import bp
 
 ROW_ERRORS = {
@@ -52,10 +48,11 @@ class ConfirmForm(FlaskForm):
 
 
 def column_label(key: str) -> str:
-    for column, zh, en, _required in sheet.COLUMNS:
-        if column == key:
-            return zh if current_locale() == "zh" else en
-    return key
+    return import_pages.column_label(sheet.COLUMNS, key)
+
+
+def row_problems(row: dict[str, Any]) -> list[str]:
+    return import_pages.row_problems(row, sheet.COLUMNS, ROW_ERRORS)
 
 
 def _own_job(job_id: int) -> Job:
@@ -68,20 +65,9 @@ def _own_job(job_id: int) -> Job:
 @bp.route("/achievement/import", methods=["GET", "POST"])
 @roles_required(Role.RESEARCHER)
 def import_upload() -> str | Response:
-    form = UploadForm()
-    if form.validate_on_submit():
-        upload = form.table.data
-        try:
-            with committing() as outcome:
-                job = importing.preview(
-                    db.session(), current_user, upload.read(), upload.filename or ""
-                )
-        except TableError as exc:  # the file itself cannot be read: nothing was written
-            flash(message_for(exc), "error")  # type: ignore[arg-type]
-        else:
-            if outcome.ok:
-                return redirect(url_for("submissions.import_job", job_id=job.id))
-    return render_template("submissions/import_upload.html", form=form)
+    return import_pages.upload_page(
+        UploadForm(), importing.preview, "submissions.import_job", "submissions/import_upload.html"
+    )
 
 
 @bp.route("/achievement/import/template.xlsx")
@@ -121,36 +107,14 @@ def import_confirm(job_id: int) -> Response:
 @bp.route("/achievement/import/<int:job_id>/report.xlsx")
 @roles_required(Role.RESEARCHER)
 def import_report(job_id: int) -> Response:
-    from openpyxl import Workbook
-
     job = _own_job(job_id)
-    workbook = Workbook()
-    ws = workbook.active
-    ws.append([_("Row"), _("Title"), _("Result")])
-    for row in importing.report_rows(job):
-        if row["status"] == "refused":
-            reasons = "; ".join(row_problems(row))
-            result = _("not imported: ") + reasons
-        else:
-            result = _("imported") if row["status"] == "imported" else _("not yet imported")
-        ws.append([row["row"], safe_cell(row["title"]), safe_cell(result)])
-    return send_xlsx(workbook, f"import-{job.id}-report.xlsx")
-
-
-def row_problems(row: dict[str, Any]) -> list[str]:
-    """Each error of a refused row as a person reads it: column, problem, the cell's text."""
-    bad = row.get("bad") or {}
-    problems = []
-    for column, code in row["errors"]:
-        text = _(
-            "%(column)s: %(problem)s",
-            column=column_label(column),
-            problem=ROW_ERRORS.get(code, code),
-        )
-        if bad.get(column):
-            text += _(" (“%(value)s”)", value=bad[column])
-        problems.append(text)
-    return problems
+    return import_pages.report(
+        importing.report_rows(job),
+        ("title", _("Title")),
+        row_problems,
+        _("imported"),
+        f"import-{job.id}-report.xlsx",
+    )
 
 
 @bp.route("/jobs/<int:job_id>.json")
