@@ -57,12 +57,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer import bilingual, text  # noqa: E402
-from indexer.adaptation import Recipe  # noqa: E402
+from indexer.adaptation import Recipe, split_held_out  # noqa: E402
 from indexer.backends import IndexDocument, open_index  # noqa: E402
 from indexer.documents import ListingText, prepare  # noqa: E402
 from indexer.embedder import DEFAULT_MODEL, E5_PREFIX, Embedder, resolve_model_path  # noqa: E402
 from indexer.embedding_cache import CachedEmbedder  # noqa: E402
-from matchmaker.adaptation import pipeline  # noqa: E402
+from matchmaker.adaptation import cosine_map, pipeline, selfcheck  # noqa: E402
 from matchmaker.matching import compatibility, scoring  # noqa: E402
 from matchmaker.matching.operations import PROPOSALS_PER_LISTING  # noqa: E402
 from matchmaker.matching.ranker import FUSED_MAX  # noqa: E402
@@ -356,8 +356,9 @@ def expert_line(
 
 def adapted(
     args: argparse.Namespace, corpus: list[dict], current: CachedEmbedder, recipe: Recipe
-) -> CachedEmbedder:
-    """The product's adaptation job on the corpus texts; returns the adapted model's embedder."""
+) -> tuple[CachedEmbedder, Path]:
+    """The product's adaptation job on the corpus texts; returns the adapted model's embedder
+    and directory (which holds its cosine map, matchmaker/adaptation/cosine_map.py)."""
     key = hashlib.sha1(
         json.dumps([args.model, sorted(d["id"] for d in corpus), recipe.as_dict()]).encode()
     ).hexdigest()[:10]
@@ -396,7 +397,19 @@ def adapted(
         )
     else:
         print(f"# adapted model {target} already built", file=sys.stderr)
-    return CachedEmbedder(encoder_for(target), CACHE / "eval-embeddings.sqlite")
+    if relevance.read_cosine_map(target) is None:  # a model built before maps existed
+        documents = [pipeline.Document(d["id"], d.get("title") or "", [d["text"]]) for d in corpus]
+        pairs = pipeline.build_pairs(documents)
+        held = split_held_out(pairs, pipeline.HELD_OUT_SHARE, recipe.seed)[1]
+        found = cosine_map.fit_and_store(
+            target,
+            pipeline.remembering(current.encode),
+            pipeline.remembering(encoder_for(target).encode),
+            [selfcheck.held_out_texts(held), selfcheck.demo_texts()],
+            None,
+        )
+        print(f"# cosine map {json.dumps(found)}", file=sys.stderr)
+    return CachedEmbedder(encoder_for(target), CACHE / "eval-embeddings.sqlite"), target
 
 
 def main() -> None:
@@ -462,6 +475,11 @@ def main() -> None:
     parser.add_argument(
         "--adapt", action="store_true", help="adapt the model to the corpus texts first"
     )
+    parser.add_argument(
+        "--raw-cosines",
+        action="store_true",
+        help="with --adapt: score the adapted model's cosines without its cosine map",
+    )
     parser.add_argument("--adapt-steps", type=int, default=Recipe.steps)
     parser.add_argument("--adapt-lr", type=float, default=Recipe.learning_rate)
     parser.add_argument("--adapt-seq", type=int, default=Recipe.max_seq_length)
@@ -483,11 +501,12 @@ def main() -> None:
         CACHE / "eval-embeddings.sqlite",
     )
 
+    adapted_dir: Path | None = None
     if args.adapt:
         recipe = Recipe(
             steps=args.adapt_steps, learning_rate=args.adapt_lr, max_seq_length=args.adapt_seq
         )
-        embedder = adapted(args, corpus, embedder, recipe)
+        embedder, adapted_dir = adapted(args, corpus, embedder, recipe)
 
     started = time.perf_counter()
     prepared = [prepare(ListingText(title=d.get("title") or "", body=[d["text"]])) for d in corpus]
@@ -501,6 +520,9 @@ def main() -> None:
     doc_vectors = dict(zip((d["id"] for d in corpus), vectors, strict=True))
 
     model = relevance.load(args.calibration) if args.calibration else relevance.calibration()
+    mapped = relevance.read_cosine_map(adapted_dir) if adapted_dir else None
+    if mapped and not args.raw_cosines:  # as the product scores the adapted model's pairs
+        model = model.with_cosine_map(*mapped)
     profiles: dict[str, relevance.Profile] = {}
 
     def profile_of(doc: str) -> relevance.Profile:

@@ -36,6 +36,13 @@ class FakeEngine:
     index: LocalIndex
     embedder: HashingEmbedder
 
+    @property
+    def calibration(self):  # type: ignore[no-untyped-def]
+        """As SearchEngine.calibration; read each time, so a test's monkeypatch applies."""
+        from matchmaker.search import relevance
+
+        return relevance.calibration()
+
 
 def engine(path: Path) -> FakeEngine:
     embedder = HashingEmbedder()

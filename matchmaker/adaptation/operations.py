@@ -26,7 +26,7 @@ from matchmaker.adaptation.selfcheck import Encode
 from matchmaker.config import Settings
 from matchmaker.core.errors import ValidationFailed
 from matchmaker.models import Job, JobState
-from matchmaker.search import indexing
+from matchmaker.search import indexing, relevance
 from matchmaker.search.documents import doc_id, listing_text
 from matchmaker.search.engine import SearchEngine
 
@@ -101,6 +101,8 @@ def adapt(
         recipe=recipe,
         progress=(lambda step, _steps: on_training(step)) if on_training else None,
         provenance={"from_model": current.model_id},
+        # an adapted model adapted again: its map onto the packaged scale is composed
+        current_map=relevance.read_cosine_map(source) if source.is_dir() else None,
     )
     result: dict[str, Any] = {
         **outcome.as_dict(),

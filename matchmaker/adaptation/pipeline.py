@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from indexer.adaptation import Pair, Recipe, fine_tune, pairs_from_document, split_held_out
-from matchmaker.adaptation import selfcheck
+from matchmaker.adaptation import cosine_map, selfcheck
 from matchmaker.adaptation.selfcheck import Encode, Verdict
 
 HELD_OUT_SHARE = 0.1  # of the listings, kept out of training for the self-check
@@ -33,6 +35,7 @@ class Outcome:
     training: dict[str, Any] = field(default_factory=dict)
     verdict: Verdict | None = None
     reason: str = ""
+    cosine_map: dict[str, float] = field(default_factory=dict)
 
     @property
     def accepted(self) -> bool:
@@ -48,7 +51,21 @@ class Outcome:
             "accepted": self.accepted,
             "reason": self.reason,
             "self_check": self.verdict.as_dict() if self.verdict else None,
+            "cosine_map": self.cosine_map,
         }
+
+
+def remembering(encode: Encode) -> Encode:
+    """`encode`, each text embedded once: the self-check and the cosine map share vectors."""
+    seen: dict[str, np.ndarray] = {}
+
+    def run(texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in seen))
+        if missing:
+            seen.update(zip(missing, encode(missing), strict=True))
+        return np.stack([seen[t] for t in texts])
+
+    return run
 
 
 def build_pairs(documents: Sequence[Document]) -> list[Pair]:
@@ -67,10 +84,12 @@ def adapt(
     progress: Callable[[int, int], None] | None = None,
     provenance: dict[str, Any] | None = None,
     keep_refused: bool = False,
+    current_map: cosine_map.Map | None = None,
 ) -> Outcome:
     """Train a copy of the model at `source` into `target` and self-check it against `current`.
-    A refused model's directory is removed; an accepted one is left for the caller to switch
-    to."""
+    A refused model's directory is removed; an accepted one gets its cosine map (on the
+    packaged model's scale; `current_map` is the current model's own) and is left for the
+    caller to switch to."""
     pairs = build_pairs(documents)
     outcome = Outcome(documents=len(documents), pairs=len(pairs))
     if len({p.group for p in pairs}) < MIN_DOCUMENTS:
@@ -87,8 +106,17 @@ def adapt(
         progress=progress,
         provenance={**(provenance or {}), "recipe": recipe.as_dict(), "pairs": len(training)},
     )
-    outcome.verdict = selfcheck.check(current, encoder_for(target), held)
+    before, after = remembering(current), remembering(encoder_for(target))
+    outcome.verdict = selfcheck.check(before, after, held)
     outcome.reason = outcome.verdict.reason
+    if outcome.accepted or keep_refused:
+        outcome.cosine_map = cosine_map.fit_and_store(
+            target,
+            before,
+            after,
+            [selfcheck.held_out_texts(held), selfcheck.demo_texts()],
+            current_map,
+        )
     if not outcome.accepted and not keep_refused:
         shutil.rmtree(target, ignore_errors=True)
     return outcome

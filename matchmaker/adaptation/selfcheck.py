@@ -79,17 +79,19 @@ def decide(
     )
 
 
+Texts = tuple[list[str], list[str], list[set[int]]]  # queries, passages, each one's own
+
+
+def held_out_texts(pairs: Sequence[Pair]) -> Texts:
+    """Each held-out pair's query, against the passages of all held-out pairs."""
+    return [p.query for p in pairs], [p.passage for p in pairs], [{i} for i in range(len(pairs))]
+
+
 def held_out(encode: Encode, pairs: Sequence[Pair]) -> Retrieval:
-    """Each held-out pair's query against the passages of all held-out pairs."""
-    return own_passage_retrieval(
-        encode,
-        [p.query for p in pairs],
-        [p.passage for p in pairs],
-        ({i} for i in range(len(pairs))),
-    )
+    return own_passage_retrieval(encode, *held_out_texts(pairs))
 
 
-def _demo_texts() -> tuple[list[str], list[str], list[set[int]]]:
+def demo_texts() -> Texts:
     """(need texts, achievement texts, each need's right achievements), composed the way the
     index composes listings."""
     achievements = demo.read("achievements.json")
@@ -130,7 +132,7 @@ def _demo_texts() -> tuple[list[str], list[str], list[set[int]]]:
 
 def labelled(encode: Encode) -> Retrieval:
     """The demo's labelled need → achievement pairs, ranked among all demo achievements."""
-    needs, achievements, right = _demo_texts()
+    needs, achievements, right = demo_texts()
     return own_passage_retrieval(encode, needs, achievements, right)
 
 

@@ -125,7 +125,9 @@ def experts_for_need(
         ):
             continue
         text = expert_text(expert, representative_achievements(session, expert)).compose()
-        p = relevance.probability(need_text, text, result.query_vector, vectors.get(hit.id))
+        p = relevance.probability(
+            need_text, text, result.query_vector, vectors.get(hit.id), model=engine.calibration
+        )
         if scoring.strength(p) in SHOWN_BANDS:
             pairs.append((ExpertPair(expert, need, p), text))
     return _finish(pairs, need_text, limit, lambda pair: pair.expert.id)
@@ -167,7 +169,9 @@ def needs_for_expert(
             continue
         need_text = listing_text(need).compose()
         # the need is the query side, as for listings, so both directions agree
-        p = relevance.probability(need_text, text, vectors.get(hit.id), result.query_vector)
+        p = relevance.probability(
+            need_text, text, vectors.get(hit.id), result.query_vector, model=engine.calibration
+        )
         if scoring.strength(p) in SHOWN_BANDS:
             pairs.append((ExpertPair(expert, need, p), need_text))
     ranked = sorted(pairs, key=lambda item: (-item[0].score, item[0].need.id))[:limit]

@@ -95,7 +95,7 @@ def _relevance(
             args = (source_text, other_text, source_vector, other_vector)
         else:
             args = (other_text, source_text, other_vector, source_vector)
-        probabilities.append(relevance.probability(*args))
+        probabilities.append(relevance.probability(*args, model=engine.calibration))
     return probabilities
 
 

@@ -10,6 +10,7 @@ from indexer.backends import SearchIndex, open_index, probe_index
 from indexer.embedder import shared_embedder
 from indexer.embedding_cache import CachedEmbedder
 from matchmaker.config import Settings
+from matchmaker.search import relevance
 
 
 @dataclass
@@ -31,6 +32,11 @@ class SearchEngine:
             precision=self.settings.embedding_precision,
         )
         return CachedEmbedder(embedder, self.settings.instance_dir / "embedding-cache.sqlite")
+
+    @cached_property
+    def calibration(self) -> relevance.Calibration:
+        """Pair relevance for this model's vectors (an adapted model's cosine map applied)."""
+        return relevance.for_model(self.model_name)
 
     @cached_property
     def index(self) -> SearchIndex:

@@ -135,6 +135,7 @@ def relevance_of(
                 listing_text(item).compose(),
                 query_vector,
                 document.vector if document is not None else None,
+                model=engine.calibration,
             )
         )
     return probabilities

@@ -19,6 +19,11 @@ Features (all computed from the pair alone):
 
 A logistic model turns them into a probability; its coefficients and the band thresholds are data
 (`search/data/relevance.json`), refitted from labelled pairs with scripts/fit_relevance.py.
+The model was fitted on the packaged embedding model's cosines. An adapted model (issue 23)
+puts its cosines lower (measured: the same right answers lost most of their probability), so
+its directory carries a map of its cosines onto the packaged model's level, fitted without
+labels when it is made (`COSINE_MAP_FILE`, matchmaker/adaptation/cosine_map.py); `for_model`
+applies it, so a probability keeps its meaning across a model switch.
 Compatibility checks and staff feedback then move the log-odds a little (capped, see `adjust`),
 and never make a pair under the proposal floor proposable.
 """
@@ -28,7 +33,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -58,6 +63,9 @@ class Calibration:
     adjustment_cap: float
     adjustment_cap_down: float
     meta: Mapping[str, Any]
+    # the embedding model's cosines mapped onto the scale the model was fitted on (for_model)
+    cosine_scale: float = 1.0
+    cosine_shift: float = 0.0
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Calibration:
@@ -102,9 +110,17 @@ class Calibration:
             },
         }
 
+    def with_cosine_map(self, scale: float, shift: float) -> Calibration:
+        return replace(self, cosine_scale=scale, cosine_shift=shift)
+
+    def _value(self, name: str, features: Mapping[str, float]) -> float:
+        value = float(features[name])
+        return self.cosine_scale * value + self.cosine_shift if name == "cosine" else value
+
     def logit(self, features: Mapping[str, float]) -> float:
         return self.intercept + sum(
-            c * float(features[f]) for f, c in zip(self.features, self.coefficients, strict=True)
+            c * self._value(f, features)
+            for f, c in zip(self.features, self.coefficients, strict=True)
         )
 
     def probability(self, features: Mapping[str, float]) -> float:
@@ -126,6 +142,31 @@ def calibration() -> Calibration:
 
 def load(path: Path) -> Calibration:
     return Calibration.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+COSINE_MAP_FILE = "relevance-cosine-map.json"
+
+
+def read_cosine_map(model_dir: Path) -> tuple[float, float] | None:
+    """(scale, shift) stored beside an adapted model, or None (the packaged model: identity)."""
+    path = Path(model_dir) / COSINE_MAP_FILE
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return float(data["scale"]), float(data["shift"])
+
+
+def write_cosine_map(model_dir: Path, scale: float, shift: float, **about: Any) -> None:
+    (Path(model_dir) / COSINE_MAP_FILE).write_text(
+        json.dumps({"scale": scale, "shift": shift, **about}, indent=2), encoding="utf-8"
+    )
+
+
+def for_model(model: str) -> Calibration:
+    """The calibration for vectors of `model` (a name, or an adapted model's directory): the
+    shipped one, with the directory's cosine map when it has one."""
+    found = read_cosine_map(Path(model)) if Path(model).is_dir() else None
+    return calibration().with_cosine_map(*found) if found else calibration()
 
 
 def _sigmoid(value: float) -> float:

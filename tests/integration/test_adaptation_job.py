@@ -133,6 +133,12 @@ def _switch_and_roll_back(instance, monkeypatch) -> None:  # type: ignore[no-unt
     assert engine.embedder.model_id == job.result["model_id"] != original.split("+")[0]
     assert engine.index.model_id.startswith(job.result["model_id"])
     assert engine.index.count() == count
+    # the probabilities keep their meaning: the model carries its cosine map onto the
+    # packaged scale, and the engine scores pairs with it
+    stored = job.result["cosine_map"]
+    assert stored["queries"] > 0 and stored["scale"] == 1.0
+    assert engine.calibration.cosine_scale == pytest.approx(stored["scale"])
+    assert engine.calibration.cosine_shift == pytest.approx(stored["shift"])
     assert _search_finds_something()
     with runtime.database().session() as session:
         assert session.query(AuditEntry).filter_by(action="model.adapted").count() == 1

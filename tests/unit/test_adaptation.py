@@ -135,7 +135,7 @@ def test_the_decision_rule(held_before, held_after, labelled_before, labelled_af
 
 
 def test_the_labelled_check_reads_the_demo_pairs() -> None:
-    needs, achievements, right = selfcheck._demo_texts()
+    needs, achievements, right = selfcheck.demo_texts()
     assert len(needs) == len(right) >= 20
     assert len(achievements) >= 50
     assert all(r and max(r) < len(achievements) for r in right)
