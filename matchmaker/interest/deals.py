@@ -19,7 +19,8 @@ from matchmaker.conversations import operations
 from matchmaker.core import audit
 from matchmaker.core.errors import PermissionDenied, ValidationFailed
 from matchmaker.interest import threads
-from matchmaker.interest.requests import MODELS, Listing, listing_of, lock
+from matchmaker.interest.listings import MODELS, Listing, listing_of
+from matchmaker.interest.requests import lock
 from matchmaker.models import (
     MATCH_SUBJECT,
     Achievement,

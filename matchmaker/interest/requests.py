@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +25,8 @@ from matchmaker.core import audit
 from matchmaker.core.errors import PermissionDenied, ValidationFailed
 from matchmaker.db import utcnow
 from matchmaker.interest import threads
+from matchmaker.interest.listings import about_listings_of, listing_of
+from matchmaker.interest.listings import load_listing as load_listing  # the pages' entry
 from matchmaker.matching import scoring
 from matchmaker.models import (
     LIVE_INTEREST_STATES,
@@ -52,18 +53,6 @@ REVOCABLE = (
     InterestState.AGREEMENT_PENDING,
     InterestState.AWAITING_VERIFICATION,
 )
-MODELS: dict[str, type[Achievement] | type[Need]] = {"achievement": Achievement, "need": Need}
-
-
-def load_listing(session: Session, kind: str, listing_id: int) -> Listing | None:
-    model = MODELS.get(kind)
-    return cast(Listing | None, session.get(model, listing_id)) if model else None
-
-
-def listing_of(session: Session, request: InterestRequest) -> Listing:
-    listing = load_listing(session, request.listing_kind, request.listing_id)
-    assert listing is not None  # listings are archived, never deleted
-    return listing
 
 
 def link(request: InterestRequest) -> str:
@@ -425,20 +414,12 @@ def mine(session: Session, user: User) -> list[InterestRequest]:
 
 def incoming(session: Session, user: User) -> list[InterestRequest]:
     """Requests about the user's own listings, newest first."""
-    owned = sa.or_(
-        sa.and_(
-            InterestRequest.listing_kind == "achievement",
-            InterestRequest.listing_id.in_(
-                sa.select(Achievement.id).where(Achievement.owner_id == user.id)
-            ),
-        ),
-        sa.and_(
-            InterestRequest.listing_kind == "need",
-            InterestRequest.listing_id.in_(sa.select(Need.id).where(Need.owner_id == user.id)),
-        ),
-    )
     return list(
-        session.scalars(sa.select(InterestRequest).where(owned).order_by(InterestRequest.id.desc()))
+        session.scalars(
+            sa.select(InterestRequest)
+            .where(about_listings_of(user))
+            .order_by(InterestRequest.id.desc())
+        )
     )
 
 

@@ -11,13 +11,14 @@ grant; a revocation closes it to the requester at once and leaves it read-only t
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker import visibility
 from matchmaker.conversations import operations, subjects
+from matchmaker.interest.listings import about_listings_of, load_listing
 from matchmaker.models import (
     AccessGrant,
     Achievement,
@@ -29,14 +30,10 @@ from matchmaker.models import (
 )
 
 INTEREST = "interest"
-_MODELS: dict[str, type[Achievement] | type[Need]] = {"achievement": Achievement, "need": Need}
 
 
 def _listing(session: Session, request: InterestRequest) -> visibility.Listing | None:
-    model = _MODELS.get(request.listing_kind)
-    return cast(
-        visibility.Listing | None, session.get(model, request.listing_id) if model else None
-    )
+    return load_listing(session, request.listing_kind, request.listing_id)
 
 
 def _active_grant(request_id: Any) -> sa.Exists:
@@ -88,18 +85,7 @@ def topic(session: Session, request_id: int, reader: User) -> subjects.Topic:
 
 def readable_ids(user: User) -> sa.Select[Any]:
     """Ids of the requests whose thread `user` may read as a party (as `parties` decides)."""
-    owned = sa.or_(
-        sa.and_(
-            InterestRequest.listing_kind == "achievement",
-            InterestRequest.listing_id.in_(
-                sa.select(Achievement.id).where(Achievement.owner_id == user.id)
-            ),
-        ),
-        sa.and_(
-            InterestRequest.listing_kind == "need",
-            InterestRequest.listing_id.in_(sa.select(Need.id).where(Need.owner_id == user.id)),
-        ),
-    )
+    owned = about_listings_of(user)
     granted = sa.and_(
         InterestRequest.state == InterestState.GRANTED,
         _active_grant(InterestRequest.id),
