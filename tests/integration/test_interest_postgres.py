@@ -7,15 +7,12 @@ writer waits for the first to commit, then finds the state moved on and is told 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from matchmaker import migrate, runtime
 from matchmaker.core.errors import ValidationFailed
 from matchmaker.interest import deals
 from matchmaker.interest import requests as interest
@@ -32,18 +29,9 @@ from matchmaker.models import (
     Visibility,
 )
 from tests import factories
-from tests.conftest import make_settings
+from tests.integration.pg_races import second_waits, two_sessions
 
 pytestmark = [pytest.mark.integration]
-
-
-@pytest.fixture
-def pg_db(tmp_path, pg_url):  # type: ignore[no-untyped-def]
-    settings = replace(make_settings(tmp_path), database_url=pg_url)
-    migrate.upgrade(pg_url)
-    db = runtime.configure(settings)
-    yield db
-    db.dispose()
 
 
 def _seed(db, *, granted: bool = False) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -70,33 +58,11 @@ def _race(
     first: Callable[[Session], None],
     second: Callable[[Session], None],
 ) -> BaseException | None:
-    """Run `first` and keep its transaction open; run `second` in a thread, which must wait
-    for the row lock; commit the first; return what the second raised (or None)."""
-    a, b = db.session(), db.session()
-    outcome: list[BaseException | None] = []
-    try:
+    """Run `first` and keep its transaction open; run `second`, which must wait for the row
+    lock; commit the first; return what the second raised (or None)."""
+    with two_sessions(db) as (a, b):
         first(a)  # flushed: A holds the request's row lock until it commits
-
-        def run_second() -> None:
-            try:
-                second(b)
-                b.commit()
-                outcome.append(None)
-            except BaseException as exc:  # handed to the test thread
-                b.rollback()
-                outcome.append(exc)
-
-        thread = threading.Thread(target=run_second)
-        thread.start()
-        thread.join(timeout=1.0)
-        assert thread.is_alive(), "the second writer must wait for the first's row lock"
-        a.commit()
-        thread.join(timeout=30)
-        assert len(outcome) == 1
-        return outcome[0]
-    finally:
-        a.close()
-        b.close()
+        return second_waits(a, b, lambda: second(b))
 
 
 def _state(db) -> tuple[InterestState, int]:  # type: ignore[no-untyped-def]
@@ -174,29 +140,10 @@ def test_the_same_organisation_asking_twice_at_once_makes_one_request(pg_db) -> 
 
         return run
 
-    a, b = pg_db.session(), pg_db.session()
-    try:
+    with two_sessions(pg_db) as (a, b):
         ask("asker")(a)
-        outcome: list[BaseException | None] = []
-
-        def second() -> None:
-            try:
-                ask("colleague")(b)
-                b.commit()
-                outcome.append(None)
-            except BaseException as exc:
-                b.rollback()
-                outcome.append(exc)
-
-        thread = threading.Thread(target=second)
-        thread.start()
-        a.commit()
-        thread.join(timeout=30)
-    finally:
-        a.close()
-        b.close()
-    assert len(outcome) == 1
-    assert isinstance(outcome[0], ValidationFailed) and outcome[0].code == "interest_duplicate"
+        error = second_waits(a, b, lambda: ask("colleague")(b), must_wait=False)
+    assert isinstance(error, ValidationFailed) and error.code == "interest_duplicate"
     with pg_db.session() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(InterestRequest)) == 1
 
