@@ -369,8 +369,8 @@ def adapted(
             str(path), cache_dir=CACHE, quantize=args.quantize, precision=args.precision
         )
 
+    documents = [pipeline.Document(d["id"], d.get("title") or "", [d["text"]]) for d in corpus]
     if not target.is_dir():
-        documents = [pipeline.Document(d["id"], d.get("title") or "", [d["text"]]) for d in corpus]
         started = time.perf_counter()
 
         def progress(step: int, steps: int) -> None:
@@ -398,14 +398,13 @@ def adapted(
     else:
         print(f"# adapted model {target} already built", file=sys.stderr)
     if relevance.read_cosine_map(target) is None:  # a model built before maps existed
-        documents = [pipeline.Document(d["id"], d.get("title") or "", [d["text"]]) for d in corpus]
         pairs = pipeline.build_pairs(documents)
         held = split_held_out(pairs, pipeline.HELD_OUT_SHARE, recipe.seed)[1]
         found = cosine_map.fit_and_store(
             target,
             pipeline.remembering(current.encode),
             pipeline.remembering(encoder_for(target).encode),
-            [selfcheck.held_out_texts(held), selfcheck.demo_texts()],
+            [selfcheck.held_out_texts(held)[:2], selfcheck.demo_texts()[:2]],
             None,
         )
         print(f"# cosine map {json.dumps(found)}", file=sys.stderr)

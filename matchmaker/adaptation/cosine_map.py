@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -60,12 +59,12 @@ def fit_and_store(
     target: Path,
     before: Encode,
     after: Encode,
-    sets: Sequence[tuple[Sequence[str], Sequence[str], Any]],
+    sets: Sequence[tuple[Sequence[str], Sequence[str]]],
     current_map: Map | None,
 ) -> dict[str, float]:
-    """Fit the map on `sets` of (queries, passages, …), compose it with the current model's and
+    """Fit the map on `sets` of (queries, passages), compose it with the current model's and
     store it beside the adapted model; returns what was stored."""
-    xs, ys = zip(*(best_pair_cosines(before, after, s[0], s[1]) for s in sets), strict=True)
+    xs, ys = zip(*(best_pair_cosines(before, after, *texts) for texts in sets), strict=True)
     after_cosines, before_cosines = np.concatenate(xs), np.concatenate(ys)
     own = fit(after_cosines, before_cosines)
     scale, shift = compose(current_map, own)

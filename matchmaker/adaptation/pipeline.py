@@ -114,7 +114,7 @@ def adapt(
             target,
             before,
             after,
-            [selfcheck.held_out_texts(held), selfcheck.demo_texts()],
+            [selfcheck.held_out_texts(held)[:2], selfcheck.demo_texts()[:2]],
             current_map,
         )
     if not outcome.accepted and not keep_refused:

@@ -68,7 +68,7 @@ def test_a_stored_map_is_applied_for_that_model_only(tmp_path: Path) -> None:
     # the same model before and after: its own map is the identity, so what is stored is the
     # current model's map (2.0, 0.1) composed with it
     stored = cosine_map.fit_and_store(
-        model_dir, after, after, [(texts[:10], texts[10:], [{i} for i in range(10)])], (2.0, 0.1)
+        model_dir, after, after, [(texts[:10], texts[10:])], (2.0, 0.1)
     )
     assert stored["scale"] == pytest.approx(2.0) and stored["shift"] == pytest.approx(0.1)
     assert stored["queries"] == 10
