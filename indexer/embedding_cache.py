@@ -39,6 +39,9 @@ class CachedEmbedder:
     def dimension(self) -> int:
         return self.embedder.dimension
 
+    def prepare(self) -> None:
+        self.embedder.prepare()
+
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self.embedder.model_id}\n{text}".encode()).hexdigest()
 

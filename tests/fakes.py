@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from indexer import text
 from indexer.backends.local import LocalIndex
+from matchmaker.search.profiles import ProfileStore
 
 DIMENSION = 64
 
@@ -19,6 +20,9 @@ DIMENSION = 64
 class HashingEmbedder:
     model_id = "test-hashing-64"
     dimension = DIMENSION
+
+    def prepare(self) -> None:
+        """Nothing to export: the hashing runs in NumPy."""
 
     def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         return np.stack([self.encode_one(t) for t in texts]) if texts else np.zeros((0, DIMENSION))
@@ -35,6 +39,7 @@ class HashingEmbedder:
 class FakeEngine:
     index: LocalIndex
     embedder: HashingEmbedder
+    profiles: ProfileStore = field(default_factory=lambda: ProfileStore(None))
 
     @property
     def calibration(self):  # type: ignore[no-untyped-def]

