@@ -1,7 +1,7 @@
 """Matcher benchmark (numbers go into README; never a timed test).
 
     python scripts/bench_match.py --achievements 100000 --needs 50 [--batch-needs 1000]
-        [--backend local|elasticsearch] [--es-url URL] [--profile]
+        [--backend local|elasticsearch] [--es-url URL] [--profile] [--pytorch-queries]
 
 Builds a SQLite database of synthetic achievements (texts recombined from the CSL abstracts in
 ../shared/eval/csl, random vectors of the model's dimension: the index-side cost is what is
@@ -136,6 +136,11 @@ def build_index(db: Database, engine: SearchEngine, count: int) -> None:
                 )
 
         engine.index.rebuild(documents(), batch_size=2000)
+        # as the worker does when it indexes a listing (search/profiles.py)
+        started = time.perf_counter()
+        texts = [listing_text(a).compose() for a in session.query(Achievement).yield_per(1000)]
+        engine.profiles.many(texts)
+        print(f"word profiles stored in {time.perf_counter() - started:.0f}s")
 
 
 def percentiles(label: str, timings: list[float]) -> str:
@@ -152,11 +157,12 @@ def time_queries(db: Database, engine: SearchEngine, count: int, profile: bool) 
         ranker.for_need(session, engine, warm, 20)  # model, matrix, connections
         # the bare query embeds without the disk cache, which then holds none of these texts
         model = getattr(engine.embedder, "embedder", engine.embedder)
-        bare, knn_only = [], []
+        bare, knn_only, embedding = [], [], []
         for need in needs:
             started = time.perf_counter()
             vector = model.encode_one(listing_text(need).compose())
             embedded = time.perf_counter()
+            embedding.append((embedded - started) * 1000)
             engine.index.knn(
                 vector,
                 20,
@@ -179,13 +185,21 @@ def time_queries(db: Database, engine: SearchEngine, count: int, profile: bool) 
     print(percentiles("need → top-20 with explanations", timings))
     print(percentiles("bare kNN (embedding + one top-20 kNN query)", bare))
     print(percentiles("kNN query alone", knn_only))
+    print(percentiles("the need's embedding alone", embedding))
     ratio = statistics.median(timings) / statistics.median(bare)
     print(f"matcher / bare kNN at p50: {ratio:.2f}×")
 
 
-def rematch(settings: Settings, profile: bool) -> None:
+def single_texts_in_pytorch(engine: SearchEngine) -> None:
+    """As before ONNX Runtime ran single texts: for comparing the two in one run."""
+    engine.embedder.embedder.use_onnx = False
+
+
+def rematch(settings: Settings, profile: bool, pytorch_queries: bool) -> None:
     """The batch job in this (fresh) process: time and peak memory are the worker's."""
     db = runtime.configure(settings)
+    if pytorch_queries:
+        single_texts_in_pytorch(runtime.search_engine())
     started = time.perf_counter()
     profiler = cProfile.Profile() if profile else None
     if profiler:
@@ -212,12 +226,15 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="print the top functions of the timed loop"
     )
+    parser.add_argument(
+        "--pytorch-queries", action="store_true", help="embed single texts in PyTorch, as before"
+    )
     parser.add_argument("--rematch-in", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--prefix", default=f"bench_perf_{uuid.uuid4().hex[:8]}")
     args = parser.parse_args()
     if args.rematch_in:
         settings = settings_for(args.rematch_in, args.backend, args.es_url, args.prefix)
-        rematch(settings, args.profile)
+        rematch(settings, args.profile, args.pytorch_queries)
         return
     abstracts = [json.loads(line)["text"] for line in CSL.open(encoding="utf-8")]
 
@@ -226,6 +243,8 @@ def main() -> None:
         migrate.upgrade(settings.database_url)
         db = runtime.configure(settings)
         engine = runtime.search_engine()
+        if args.pytorch_queries:
+            single_texts_in_pytorch(engine)
         try:
             started = time.perf_counter()
             fill(db, abstracts, args.achievements, max(args.needs + 1, args.batch_needs))
@@ -241,6 +260,7 @@ def main() -> None:
                 command = [sys.executable, __file__, "--rematch-in", tmp, "--prefix", args.prefix]
                 command += ["--backend", args.backend, "--es-url", args.es_url]
                 command += ["--profile"] if args.profile else []
+                command += ["--pytorch-queries"] if args.pytorch_queries else []
                 subprocess.run(command, check=True)
         finally:
             if hasattr(engine.index, "drop"):

@@ -87,15 +87,16 @@ def _relevance(
     """Each pair's relevance probability, the need as the query side whichever side searched
     (so both directions store the same value)."""
     vectors = {key: doc.vector for key, doc in engine.index.get([h.id for h in hits]).items()}
+    others = [listing_text(a if source.kind == "need" else n).compose() for a, n in pairs]
+    own, *profiles = engine.profiles.many([source_text, *others])
     probabilities = []
-    for hit, (achievement, need) in zip(hits, pairs, strict=True):
-        other_text = listing_text(achievement if source.kind == "need" else need).compose()
+    for hit, other in zip(hits, profiles, strict=True):
         other_vector = vectors.get(hit.id)
         if source.kind == "need":
-            args = (source_text, other_text, source_vector, other_vector)
+            args = (own, other, source_vector, other_vector)
         else:
-            args = (other_text, source_text, other_vector, source_vector)
-        probabilities.append(relevance.probability(*args, model=engine.calibration))
+            args = (other, own, other_vector, source_vector)
+        probabilities.append(relevance.probability_of(*args, model=engine.calibration))
     return probabilities
 
 

@@ -11,6 +11,7 @@ from indexer.embedder import shared_embedder
 from indexer.embedding_cache import CachedEmbedder
 from matchmaker.config import Settings
 from matchmaker.search import relevance
+from matchmaker.search.profiles import ProfileStore
 
 
 @dataclass
@@ -32,6 +33,11 @@ class SearchEngine:
             precision=self.settings.embedding_precision,
         )
         return CachedEmbedder(embedder, self.settings.instance_dir / "embedding-cache.sqlite")
+
+    @cached_property
+    def profiles(self) -> ProfileStore:
+        """The listing texts' word profiles for pair relevance, stored when indexed."""
+        return ProfileStore(self.settings.instance_dir / "text-profiles.sqlite")
 
     @cached_property
     def calibration(self) -> relevance.Calibration:

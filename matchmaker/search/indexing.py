@@ -29,6 +29,7 @@ from matchmaker.search.documents import (
     expert_is_indexable,
     filters_for,
     is_indexable,
+    listing_text,
     parse_doc_id,
     prepare,
     prepared,
@@ -81,6 +82,8 @@ def _forget_pending(session: Session) -> None:
 def build_documents(engine: SearchEngine, listings: list[Listing]) -> list[IndexDocument]:
     texts = [prepared(listing) for listing in listings]
     vectors = engine.embedder.encode([t.text for t in texts])
+    # rankings read these instead of cutting every candidate's text (search/profiles.py)
+    engine.profiles.many([listing_text(listing).compose() for listing in listings])
     return [
         IndexDocument(
             id=doc_id(listing.kind, listing.id),
@@ -217,6 +220,7 @@ def rebuild(
 ) -> int:
     """Rebuild the whole index from the database; readers keep the old index until the swap."""
     done = 0
+    engine.profiles.clear()  # the listings' current texts are stored again below
 
     def documents() -> Iterator[IndexDocument]:
         nonlocal done
@@ -226,7 +230,10 @@ def rebuild(
             if progress:
                 progress(done)
 
-    return engine.index.rebuild(documents())
+    written = engine.index.rebuild(documents())
+    # searches embed one text at a time on the ONNX graph: export it here, in the worker
+    engine.embedder.prepare()
+    return written
 
 
 @dataclass

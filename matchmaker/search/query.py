@@ -103,7 +103,7 @@ def search(
             continue
         if not visibility.browsable_now(listing):
             continue
-        results.append(Result(listing, _shared_terms(query, listing)))
+        results.append(Result(listing, []))  # shared terms: _rate, from the stored profiles
         if len(results) >= limit:
             break
     _rate(engine, query, found.query_vector, results)
@@ -113,9 +113,19 @@ def search(
 
 
 def _rate(engine: SearchEngine, query: str, query_vector: Any, results: list[Result]) -> None:
-    probabilities = relevance_of(engine, query, query_vector, [r.listing for r in results])
-    for result, probability in zip(results, probabilities, strict=True):
+    listings = [r.listing for r in results]
+    own, profiles = _profiles(engine, query, listings)
+    probabilities = _probabilities(engine, own, profiles, query_vector, listings)
+    for result, profile, probability in zip(results, profiles, probabilities, strict=True):
         result.relevance = probability
+        result.matched_terms = pair_relevance.shared_words_of(own, profile) if query else []
+
+
+def _profiles(
+    engine: SearchEngine, query: str, listings: list[Listing]
+) -> tuple[pair_relevance.Profile, list[pair_relevance.Profile]]:
+    own, *profiles = engine.profiles.many([query, *(listing_text(i).compose() for i in listings)])
+    return own, profiles
 
 
 def relevance_of(
@@ -125,14 +135,25 @@ def relevance_of(
     from its stored embedding and its words."""
     if not listings:
         return []
+    own, profiles = _profiles(engine, query, listings)
+    return _probabilities(engine, own, profiles, query_vector, listings)
+
+
+def _probabilities(
+    engine: SearchEngine,
+    own: pair_relevance.Profile,
+    profiles: list[pair_relevance.Profile],
+    query_vector: Any,
+    listings: list[Listing],
+) -> list[float]:
     stored = engine.index.get([doc_id(item.kind, item.id) for item in listings])
     probabilities = []
-    for item in listings:
+    for item, profile in zip(listings, profiles, strict=True):
         document = stored.get(doc_id(item.kind, item.id))
         probabilities.append(
-            pair_relevance.probability(
-                query,
-                listing_text(item).compose(),
+            pair_relevance.probability_of(
+                own,
+                profile,
                 query_vector,
                 document.vector if document is not None else None,
                 model=engine.calibration,

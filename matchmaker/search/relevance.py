@@ -199,6 +199,21 @@ class Profile:
     def total(self) -> float:
         return sum(w for _, w in self.concepts)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "english": self.english,
+            "words": sorted(self.words),
+            "concepts": [[list(forms), weight] for forms, weight in self.concepts],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Profile:
+        return cls(
+            english=bool(data["english"]),
+            words=frozenset(data["words"]),
+            concepts=tuple((tuple(forms), float(weight)) for forms, weight in data["concepts"]),
+        )
+
 
 def idf(word: str) -> float:
     """Fixed IDF (jieba's table); a word it does not know counts as rare (its median)."""
@@ -307,8 +322,21 @@ def probability(
     model: Calibration | None = None,
 ) -> float:
     """P(related) for the pair, from its texts and embeddings alone."""
+    return probability_of(
+        profile(need_text), profile(achievement_text), need_vector, achievement_vector, model
+    )
+
+
+def probability_of(
+    need: Profile,
+    achievement: Profile,
+    need_vector: np.ndarray | None,
+    achievement_vector: np.ndarray | None,
+    model: Calibration | None = None,
+) -> float:
+    """`probability` of texts already analysed (a ranking's candidates: search/profiles.py)."""
     model = model or calibration()
-    return model.probability(features(need_text, achievement_text, need_vector, achievement_vector))
+    return model.probability(pair_features(need, achievement, need_vector, achievement_vector))
 
 
 def adjust(p: float, adjustment: float, model: Calibration | None = None) -> float:
@@ -349,7 +377,12 @@ def shared_words(need_text: str, achievement_text: str, limit: int = 8) -> list[
     """The need's words (an English need's: or their Chinese equivalents) that the achievement
     has as whole words, rarest first: for search results and highlighting. The need may be any
     query text."""
-    found = shared_concepts(profile(need_text), profile(achievement_text))
+    return shared_words_of(profile(need_text), profile(achievement_text), limit)
+
+
+def shared_words_of(need: Profile, achievement: Profile, limit: int = 8) -> list[str]:
+    """`shared_words` of texts already analysed."""
+    found = shared_concepts(need, achievement)
     ordered = sorted(dict(found).items(), key=lambda item: (-item[1], -len(item[0])))
     kept: list[str] = []
     for word, _weight in sorted(ordered, key=lambda item: -len(item[0])):
