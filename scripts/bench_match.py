@@ -177,7 +177,9 @@ def time_queries(db: Database, engine: SearchEngine, count: int, profile: bool) 
             profiler.enable()
         for need in needs:
             started = time.perf_counter()
-            ranker.for_need(session, engine, need, 20)
+            # every explanation read, as `matchmaker match` shows them (a re-match explains
+            # only what it proposes)
+            assert all(item.explanation for item in ranker.for_need(session, engine, need, 20))
             timings.append((time.perf_counter() - started) * 1000)
         if profiler:
             profiler.disable()

@@ -40,11 +40,20 @@ class Ranked:
     score: float
     components: dict[str, float]
     checks: list[compatibility.Check]
-    explanation: dict[str, Any] = field(default_factory=dict)
     # relevance and score reach the proposal floor (scoring.MIN_PROPOSAL_SCORE)
     proposable: bool = True
     # the value candidates are ordered by (scoring.rank_value)
     rank_value: float = 0.0
+    rank: int = 0
+    _explanation: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def explanation(self) -> dict[str, Any]:
+        """Made when first read: a re-match stores only the proposable pairs' (cutting each
+        text into sentences was a fifth of a ranking's time at 100k listings)."""
+        if self._explanation is None:
+            self._explanation = _explain(self, self.rank)
+        return self._explanation
 
 
 def _stored_vector(engine: SearchEngine, source: Achievement | Need) -> np.ndarray | None:
@@ -179,7 +188,7 @@ def for_listing(
     ranked = _score(hits, pairs, probabilities, today, fb, scoring.weights_for(source_text))
     ranked = ranked[:limit]
     for rank, item in enumerate(ranked, start=1):
-        item.explanation = _explain(item, rank)
+        item.rank = rank
     return ranked
 
 
