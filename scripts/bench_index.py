@@ -4,8 +4,8 @@
     python scripts/bench_index.py queries --sizes 10000 100000 [--backend local|elasticsearch]
     python scripts/bench_index.py variants [--rounds 3 --docs 64]
 
-`encode` compares the raw model.encode rate with end-to-end bulk indexing (text preparation +
-embedding + index writes) on abstracts from ../shared/eval/csl. `queries` fills an index with
+`encode` compares the raw model.encode rate with end-to-end bulk indexing (text preparation,
+word profiles, embedding, index writes) on abstracts from ../shared/eval/csl. `queries` fills an index with
 synthetic unit vectors and token lists and measures kNN and BM25 latency. `variants` compares the
 engines and precisions in one interleaved run (ratios survive a busy machine): abstracts per
 second in batches, one need's text and one short query alone, each variant's memory in a process
@@ -36,6 +36,7 @@ from indexer.backends import IndexDocument, open_index  # noqa: E402
 from indexer.documents import ListingText, prepare  # noqa: E402
 from indexer.embedder import DEFAULT_MODEL, Embedder  # noqa: E402
 from indexer.embedding import onnx_runtime  # noqa: E402
+from matchmaker.search.profiles import ProfileStore  # noqa: E402
 
 CSL = ROOT.parent / "shared" / "eval" / "csl" / "corpus.jsonl"
 CACHE = Path(os.environ.get("MATCHMAKER_MODEL_CACHE_DIR", Path.home() / ".cache" / "matchmaker"))
@@ -84,6 +85,7 @@ def bench_encode(args: argparse.Namespace) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         index = make_index(args.backend, embedder.model_id, embedder.dimension, Path(tmp))
+        profiles = ProfileStore(Path(tmp) / "profiles.sqlite")
         start = time.perf_counter()
 
         def documents():  # type: ignore[no-untyped-def]
@@ -91,6 +93,7 @@ def bench_encode(args: argparse.Namespace) -> None:
                 chunk = texts[begin : begin + 256]
                 prepared = [prepare(ListingText(title="", body=[t])) for t in chunk]
                 vectors = embedder.encode([p.text for p in prepared], batch_size=args.batch)
+                profiles.many(chunk)  # as indexing.build_documents stores them
                 for offset, (prep, vector) in enumerate(zip(prepared, vectors, strict=True)):
                     yield IndexDocument(
                         f"achievement:{begin + offset}",

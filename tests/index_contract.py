@@ -111,6 +111,16 @@ class IndexContract:
         np.testing.assert_allclose(got["a:1"].vector, unit(1, 0, 0, 0), atol=1e-6)
         assert filled.fingerprints()["n:2"] == CORPUS[4].fingerprint
 
+    def test_cosines_of_stored_documents(self, filled) -> None:
+        query = unit(1, 0, 0, 0)
+        got = filled.cosines(query, ["a:1", "a:2", "missing"])
+        assert set(got) == {"a:1", "a:2"}
+        stored = filled.get(["a:1", "a:2"])
+        for key, value in got.items():
+            assert value == pytest.approx(float(stored[key].vector @ query), abs=1e-5)
+        assert got["a:1"] == pytest.approx(1.0, abs=1e-6) and got["a:2"] < 0.999
+        assert filled.cosines(query, []) == {}
+
     def test_knn_returns_nearest_first_with_cosine_based_scores(self, filled) -> None:
         hits = filled.knn(unit(1, 0, 0, 0), 3)
         assert [h.id for h in hits] == ["a:1", "a:2", "n:1"]

@@ -153,6 +153,11 @@ class SearchIndex(ABC):
     @abstractmethod
     def get(self, ids: Sequence[str]) -> dict[str, IndexDocument]: ...
 
+    def cosines(self, vector: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        """The cosine of `vector` with each stored document of `ids` (missing ones left out):
+        what pair relevance needs of ~200 candidates."""
+        return cosines_with(vector, {key: doc.vector for key, doc in self.get(ids).items()})
+
     @abstractmethod
     def fingerprints(self) -> dict[str, str]:
         """id → fingerprint of every document, for drift checks against the database."""
@@ -174,3 +179,13 @@ class SearchIndex(ABC):
                 f"index expects ({self.dimension},)"
             )
         check_filter_names(document.filters)
+
+
+def cosines_with(vector: np.ndarray, stored: Mapping[str, np.ndarray]) -> dict[str, float]:
+    query = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(query))
+    found = {}
+    for key, other in stored.items():
+        length = float(np.linalg.norm(other))
+        found[key] = float(other @ query) / (norm * length) if norm and length else 0.0
+    return found

@@ -95,17 +95,20 @@ def _relevance(
 ) -> list[float]:
     """Each pair's relevance probability, the need as the query side whichever side searched
     (so both directions store the same value)."""
-    vectors = {key: doc.vector for key, doc in engine.index.get([h.id for h in hits]).items()}
+    cosines = (
+        engine.index.cosines(source_vector, [h.id for h in hits])
+        if source_vector is not None
+        else {}
+    )
     others = [listing_text(a if source.kind == "need" else n).compose() for a, n in pairs]
     own, *profiles = engine.profiles.many([source_text, *others])
     probabilities = []
     for hit, other in zip(hits, profiles, strict=True):
-        other_vector = vectors.get(hit.id)
-        if source.kind == "need":
-            args = (own, other, source_vector, other_vector)
-        else:
-            args = (other, own, other_vector, source_vector)
-        probabilities.append(relevance.probability_of(*args, model=engine.calibration))
+        need, achievement = (own, other) if source.kind == "need" else (other, own)
+        pair_cosine = cosines.get(hit.id, 0.0)
+        probabilities.append(
+            relevance.probability_of(need, achievement, pair_cosine, model=engine.calibration)
+        )
     return probabilities
 
 

@@ -146,20 +146,12 @@ def _probabilities(
     query_vector: Any,
     listings: list[Listing],
 ) -> list[float]:
-    stored = engine.index.get([doc_id(item.kind, item.id) for item in listings])
-    probabilities = []
-    for item, profile in zip(listings, profiles, strict=True):
-        document = stored.get(doc_id(item.kind, item.id))
-        probabilities.append(
-            pair_relevance.probability_of(
-                own,
-                profile,
-                query_vector,
-                document.vector if document is not None else None,
-                model=engine.calibration,
-            )
-        )
-    return probabilities
+    ids = [doc_id(item.kind, item.id) for item in listings]
+    cosines = engine.index.cosines(query_vector, ids) if query_vector is not None else {}
+    return [
+        pair_relevance.probability_of(own, profile, cosines.get(key, 0.0), model=engine.calibration)
+        for key, profile in zip(ids, profiles, strict=True)
+    ]
 
 
 def is_confident(probability: float) -> bool:

@@ -303,11 +303,16 @@ def pair_features(
     achievement_vector: np.ndarray | None,
 ) -> dict[str, float]:
     """`features` of texts already analysed (`profile`)."""
+    return features_of(need, achievement, cosine(need_vector, achievement_vector))
+
+
+def features_of(need: Profile, achievement: Profile, pair_cosine: float) -> dict[str, float]:
+    """`pair_features` with the embeddings' cosine already known (SearchIndex.cosines)."""
     shared = shared_concepts(need, achievement)
     mass = sum(w for _, w in shared)
     total = need.total
     return {
-        "cosine": cosine(need_vector, achievement_vector),
+        "cosine": pair_cosine,
         "coverage": mass / total if total else 0.0,
         "shared_mass": math.log1p(mass),
         "cross_lingual": float(need.english != achievement.english),
@@ -322,21 +327,17 @@ def probability(
     model: Calibration | None = None,
 ) -> float:
     """P(related) for the pair, from its texts and embeddings alone."""
-    return probability_of(
-        profile(need_text), profile(achievement_text), need_vector, achievement_vector, model
-    )
+    pair_cosine = cosine(need_vector, achievement_vector)
+    return probability_of(profile(need_text), profile(achievement_text), pair_cosine, model)
 
 
 def probability_of(
-    need: Profile,
-    achievement: Profile,
-    need_vector: np.ndarray | None,
-    achievement_vector: np.ndarray | None,
-    model: Calibration | None = None,
+    need: Profile, achievement: Profile, pair_cosine: float, model: Calibration | None = None
 ) -> float:
-    """`probability` of texts already analysed (a ranking's candidates: search/profiles.py)."""
+    """`probability` of texts already analysed (a ranking's candidates: search/profiles.py)
+    whose embeddings' cosine is known (SearchIndex.cosines; 0 without a vector)."""
     model = model or calibration()
-    return model.probability(pair_features(need, achievement, need_vector, achievement_vector))
+    return model.probability(features_of(need, achievement, pair_cosine))
 
 
 def adjust(p: float, adjustment: float, model: Calibration | None = None) -> float:
