@@ -339,22 +339,6 @@ class ElasticsearchIndex(SearchIndex):
                 self._documents = int(vectors["field_statistics"]["doc_count"])
         return known, self._documents
 
-    def cosines(self, vector: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
-        """Fetches the vectors alone: an mget of whole documents (token lists too) for ~200
-        candidates was ~50 ms of a ranking at 100k. Computed here, exactly: the scores of a
-        kNN search come from Lucene's int8-quantized copies, whose scale depends on the other
-        documents of the segment, and a pair's relevance must not."""
-        if not ids:
-            return {}
-        self.ensure()
-        response = self._call(self.es.mget, index=self.alias, ids=list(ids), source=["vector"])
-        stored = {
-            doc["_id"]: np.asarray(doc["_source"]["vector"], dtype=np.float32)
-            for doc in response["docs"]
-            if doc.get("found")
-        }
-        return base.cosines_with(vector, stored)
-
     def get(self, ids: Sequence[str]) -> dict[str, IndexDocument]:
         if not ids:
             return {}
