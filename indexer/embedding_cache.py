@@ -4,12 +4,12 @@ texts takes seconds instead of minutes."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from indexer.blob_cache import BlobCache
 from indexer.embedder import Embedder
 
 CHUNK = 512
@@ -19,17 +19,7 @@ class CachedEmbedder:
     def __init__(self, embedder: Embedder, path: Path) -> None:
         self.embedder = embedder
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # a cache: losing the last writes on power loss costs a re-embedding, not a wrong
-        # answer, so commits need not wait for the disk
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return conn
+        self.store = BlobCache(self.path, "vectors", "vector")
 
     @property
     def model_id(self) -> str:
@@ -47,28 +37,19 @@ class CachedEmbedder:
 
     def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         keys = [self._key(t) for t in texts]
-        found: dict[str, np.ndarray] = {}
-        with self._connect() as conn:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                for key, blob in conn.execute(
-                    f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk
-                ):
-                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        found = {
+            key: np.frombuffer(blob, dtype=np.float32)
+            for key, blob in self.store.get_many(keys).items()
+        }
         missing = [i for i, key in enumerate(keys) if key not in found]
         # encode and store in chunks, so an interrupted run keeps what it already computed
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start : start + CHUNK]
             vectors = self.embedder.encode([texts[i] for i in chunk], batch_size=batch_size)
-            with self._connect() as conn:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
-                    [
-                        (keys[i], v.astype(np.float32).tobytes())
-                        for i, v in zip(chunk, vectors, strict=True)
-                    ],
-                )
+            self.store.put_many(
+                (keys[i], v.astype(np.float32).tobytes())
+                for i, v in zip(chunk, vectors, strict=True)
+            )
             for i, vector in zip(chunk, vectors, strict=True):
                 found[keys[i]] = vector
         if not keys:

@@ -5,11 +5,11 @@
     python scripts/bench_index.py variants [--rounds 3 --docs 64]
 
 `encode` compares the raw model.encode rate with end-to-end bulk indexing (text preparation,
-word profiles, embedding, index writes) on abstracts from ../shared/eval/csl. `queries` fills an index with
-synthetic unit vectors and token lists and measures kNN and BM25 latency. `variants` compares the
-engines and precisions in one interleaved run (ratios survive a busy machine): abstracts per
-second in batches, one need's text and one short query alone, each variant's memory in a process
-of its own, and the cosine to PyTorch fp32.
+word profiles, embedding, index writes) on abstracts from ../shared/eval/csl. `queries` fills an
+index with synthetic unit vectors and token lists and measures kNN and BM25 latency. `variants`
+compares the engines and precisions in one interleaved run (ratios survive a busy machine):
+abstracts per second in batches, one need's text and one short query alone, each variant's
+memory in a process of its own, and the cosine to PyTorch fp32.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ different answer, and its key includes everything a profile depends on.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+from indexer.blob_cache import BlobCache
 from matchmaker.search import relevance
 
 # bump when relevance.profile_uncached changes what it computes
@@ -51,35 +53,22 @@ class ProfileStore:
     them in memory only)."""
 
     def __init__(self, path: Path | None) -> None:
-        self.path = Path(path) if path is not None else None
+        self.disk = BlobCache(Path(path), "profiles") if path is not None else None
         self._memory: OrderedDict[str, relevance.Profile] = OrderedDict()
         self._lock = threading.Lock()
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as conn:
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS profiles (key TEXT PRIMARY KEY, data BLOB)"
-                )
-
-    def _connect(self) -> sqlite3.Connection:
-        assert self.path is not None
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")  # a cache: a lost write is recomputed
-        return conn
 
     def many(self, texts: Sequence[str]) -> list[relevance.Profile]:
         """The profile of each text, in order."""
         keys = [_key(t) for t in texts]
         found = self._from_memory(keys)
         missing = [k for k in dict.fromkeys(keys) if k not in found]
-        if missing and self.path is not None:
+        if missing and self.disk is not None:
             found.update(self._from_disk(missing))
         computed: dict[str, relevance.Profile] = {}
         for key, value in zip(keys, texts, strict=True):
             if key not in found and key not in computed:
                 computed[key] = relevance.profile_uncached(value)
-        if computed and self.path is not None:
+        if computed and self.disk is not None:
             self._store(computed)
         found.update(computed)
         self._remember({key: found[key] for key in keys})
@@ -92,9 +81,8 @@ class ProfileStore:
         """Forget every stored profile (an index rebuild stores the current texts' again)."""
         with self._lock:
             self._memory.clear()
-        if self.path is not None:
-            with self._connect() as conn:
-                conn.execute("DELETE FROM profiles")
+        if self.disk is not None:
+            self.disk.clear()
 
     def _from_memory(self, keys: list[str]) -> dict[str, relevance.Profile]:
         with self._lock:
@@ -109,24 +97,18 @@ class ProfileStore:
                 self._memory.popitem(last=False)
 
     def _from_disk(self, keys: list[str]) -> dict[str, relevance.Profile]:
-        found = {}
-        with self._connect() as conn:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                for key, blob in conn.execute(
-                    f"SELECT key, data FROM profiles WHERE key IN ({marks})", chunk
-                ):
-                    found[key] = relevance.Profile.from_dict(json.loads(zlib.decompress(blob)))
-        return found
+        assert self.disk is not None
+        return {
+            key: relevance.Profile.from_dict(json.loads(zlib.decompress(blob)))
+            for key, blob in self.disk.get_many(keys).items()
+        }
 
     def _store(self, profiles: dict[str, relevance.Profile]) -> None:
+        assert self.disk is not None
         rows = [
             (key, zlib.compress(json.dumps(p.to_dict(), ensure_ascii=False).encode()))
             for key, p in profiles.items()
         ]
-        try:
-            with self._connect() as conn:
-                conn.executemany("INSERT OR REPLACE INTO profiles (key, data) VALUES (?, ?)", rows)
-        except sqlite3.OperationalError:
-            pass  # busy or read-only: the profiles were computed, the next caller stores them
+        # busy or read-only: the profiles were computed all the same, a later caller stores them
+        with contextlib.suppress(sqlite3.OperationalError):
+            self.disk.put_many(rows)
