@@ -181,11 +181,15 @@ class SearchIndex(ABC):
         check_filter_names(document.filters)
 
 
+def cosine(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    """0 where either vector is missing or zero."""
+    if a is None or b is None:
+        return 0.0
+    a = np.asarray(a, dtype=np.float32)
+    b = np.asarray(b, dtype=np.float32)
+    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b) / norm if norm else 0.0
+
+
 def cosines_with(vector: np.ndarray, stored: Mapping[str, np.ndarray]) -> dict[str, float]:
-    query = np.asarray(vector, dtype=np.float32)
-    norm = float(np.linalg.norm(query))
-    found = {}
-    for key, other in stored.items():
-        length = float(np.linalg.norm(other))
-        found[key] = float(other @ query) / (norm * length) if norm and length else 0.0
-    return found
+    return {key: cosine(vector, other) for key, other in stored.items()}

@@ -52,12 +52,10 @@ def unsupported_reason(model_dir: Path | str) -> str | None:
         return "no tokenizer.json (a fast tokenizer is needed)"
     if not any((directory / name).is_file() for name in WEIGHT_FILES):
         return "no weights file"
-    try:
-        modules = json.loads((directory / "modules.json").read_text())
-        pooling = next(m for m in modules if m["type"].endswith(".Pooling"))
-        config = json.loads((directory / pooling["path"] / "config.json").read_text())
-    except (OSError, ValueError, KeyError, StopIteration):
+    found = _pooling(directory)
+    if found is None:
         return "no sentence-transformers pooling configuration"
+    modules, config = found
     kinds = {m["type"].rsplit(".", 1)[-1] for m in modules}
     if not kinds <= {"Transformer", "Pooling", "Normalize"}:
         return f"modules other than Transformer, Pooling, Normalize: {sorted(kinds)}"
@@ -67,15 +65,22 @@ def unsupported_reason(model_dir: Path | str) -> str | None:
     return None
 
 
-def embedding_dimension(model_dir: Path | str) -> int | None:
-    """The vector size a sentence-transformers directory declares, without loading it."""
-    directory = Path(model_dir)
+def _pooling(directory: Path) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+    """A sentence-transformers directory's modules and its Pooling module's configuration."""
     try:
         modules = json.loads((directory / "modules.json").read_text())
         pooling = next(m for m in modules if m["type"].endswith(".Pooling"))
-        config = json.loads((directory / pooling["path"] / "config.json").read_text())
-        return int(config["word_embedding_dimension"])
+        return modules, json.loads((directory / pooling["path"] / "config.json").read_text())
     except (OSError, ValueError, KeyError, StopIteration, TypeError):
+        return None
+
+
+def embedding_dimension(model_dir: Path | str) -> int | None:
+    """The vector size a sentence-transformers directory declares, without loading it."""
+    found = _pooling(Path(model_dir))
+    try:
+        return int(found[1]["word_embedding_dimension"]) if found else None
+    except (KeyError, ValueError, TypeError):
         return None
 
 

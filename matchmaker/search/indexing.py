@@ -29,7 +29,6 @@ from matchmaker.search.documents import (
     expert_is_indexable,
     filters_for,
     is_indexable,
-    listing_text,
     parse_doc_id,
     prepare,
     prepared,
@@ -83,7 +82,7 @@ def build_documents(engine: SearchEngine, listings: list[Listing]) -> list[Index
     texts = [prepared(listing) for listing in listings]
     vectors = engine.embedder.encode([t.text for t in texts])
     # rankings read these instead of cutting every candidate's text (search/profiles.py)
-    engine.profiles.many([listing_text(listing).compose() for listing in listings])
+    engine.profiles.many([t.text for t in texts])
     return [
         IndexDocument(
             id=doc_id(listing.kind, listing.id),

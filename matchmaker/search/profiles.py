@@ -74,9 +74,6 @@ class ProfileStore:
         self._remember({key: found[key] for key in keys})
         return [found[key] for key in keys]
 
-    def one(self, text: str) -> relevance.Profile:
-        return self.many([text])[0]
-
     def clear(self) -> None:
         """Forget every stored profile (an index rebuild stores the current texts' again)."""
         with self._lock:

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from indexer import bilingual, text
+from indexer.backends.base import cosine
 
 FEATURES = ("cosine", "coverage", "shared_mass", "cross_lingual")
 _CACHE = 4096
@@ -273,15 +274,6 @@ def shared_concepts(query: Profile, candidate: Profile) -> list[tuple[str, float
 
 
 # --- features and probability --------------------------------------------------------------
-
-
-def cosine(a: np.ndarray | None, b: np.ndarray | None) -> float:
-    if a is None or b is None:
-        return 0.0
-    a = np.asarray(a, dtype=np.float32)
-    b = np.asarray(b, dtype=np.float32)
-    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
-    return float(a @ b) / norm if norm else 0.0
 
 
 def features(

