@@ -8,6 +8,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from indexer.sqlite_wal import enable_wal
+
 # SQLite allows 999 host parameters in older builds
 CHUNK = 500
 
@@ -27,7 +29,7 @@ class BlobCache:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
+        enable_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 

@@ -35,6 +35,7 @@ from indexer.backends.base import (
     check_filter_names,
     unique_tokens,
 )
+from indexer.sqlite_wal import enable_wal
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -124,7 +125,7 @@ class LocalIndex(SearchIndex):
     def _connect(self, path: Path | None = None) -> Iterator[sqlite3.Connection]:
         conn = sqlite3.connect(path or self.path, timeout=30, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            enable_wal(conn)
             conn.execute("PRAGMA busy_timeout=30000")
             yield conn
         finally:
@@ -132,17 +133,18 @@ class LocalIndex(SearchIndex):
 
     def _init_schema(self, conn: sqlite3.Connection) -> None:
         conn.executescript(SCHEMA)
+        # OR IGNORE: a web request and a worker thread may open a new index at the same moment;
+        # whichever writes first decides, and the other checks against what it wrote.
+        conn.executemany(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+            [
+                ("model_id", self.model_id),
+                ("dimension", str(self.dimension)),
+                ("generation", "0"),
+            ],
+        )
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        if not meta:
-            conn.executemany(
-                "INSERT INTO meta (key, value) VALUES (?, ?)",
-                [
-                    ("model_id", self.model_id),
-                    ("dimension", str(self.dimension)),
-                    ("generation", "0"),
-                ],
-            )
-        elif meta["model_id"] != self.model_id or int(meta["dimension"]) != self.dimension:
+        if meta["model_id"] != self.model_id or int(meta["dimension"]) != self.dimension:
             raise IndexModelMismatch(
                 f"{self.path} was built with {meta['model_id']} ({meta['dimension']} dims), "
                 f"not {self.model_id} ({self.dimension}); rebuild the index"

@@ -64,3 +64,33 @@ def test_reads_during_writes_never_fail(tmp_path) -> None:
     assert reads > 0
     assert index.count() == 201
     assert np.isclose(index.knn(unit(1, 0, 0, 0), 1)[0].score, 1.0, atol=1e-5)
+
+
+def _open_at_once(path, views: int = 6) -> list[BaseException]:
+    start = threading.Barrier(views)
+    errors: list[BaseException] = []
+
+    def open_view() -> None:
+        view = LocalIndex(path, "m", DIM)
+        start.wait()
+        try:
+            view.knn(unit(1, 0, 0, 0), 1)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_view) for _ in range(views)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_views_opening_a_new_index_at_once_agree(tmp_path) -> None:
+    """A web request and a worker thread may be the first to open an index at the same moment
+    (CI met 'UNIQUE constraint failed: meta.key' on 2026-12-05, and 'database is locked' from
+    the switch to WAL is the same race one step earlier)."""
+    for round_ in range(15):
+        path = tmp_path / f"new-{round_}.sqlite"
+        assert _open_at_once(path) == []
+        assert LocalIndex(path, "m", DIM).count() == 0
