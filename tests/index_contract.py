@@ -120,6 +120,10 @@ class IndexContract:
             assert value == pytest.approx(float(stored[key].vector @ query), abs=1e-5)
         assert got["a:1"] == pytest.approx(1.0, abs=1e-6) and got["a:2"] < 0.999
         assert filled.cosines(query, []) == {}
+        # a cosine, whatever the query's length; a document written since is seen
+        assert filled.cosines(query * 3.0, ["a:2"])["a:2"] == pytest.approx(got["a:2"], abs=1e-6)
+        filled.upsert([doc("a:9", "新增", unit(0, 1, 0, 0))])
+        assert filled.cosines(query, ["a:9"])["a:9"] == pytest.approx(0.0, abs=1e-6)
 
     def test_knn_returns_nearest_first_with_cosine_based_scores(self, filled) -> None:
         hits = filled.knn(unit(1, 0, 0, 0), 3)

@@ -12,10 +12,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.metadata
-import json
 import sqlite3
 import threading
-import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
@@ -24,8 +22,8 @@ from pathlib import Path
 from indexer.blob_cache import BlobCache
 from matchmaker.search import relevance
 
-# bump when relevance.profile_uncached changes what it computes
-PROFILE_VERSION = "1"
+# bump when relevance.profile_uncached changes what it computes or Profile.to_bytes its format
+PROFILE_VERSION = "2"
 MEMORY = 4096
 DATA_DIR = Path(__file__).resolve().parents[2] / "indexer" / "data"
 
@@ -76,10 +74,14 @@ class ProfileStore:
 
     def clear(self) -> None:
         """Forget every stored profile (an index rebuild stores the current texts' again)."""
-        with self._lock:
-            self._memory.clear()
+        self.forget_memory()
         if self.disk is not None:
             self.disk.clear()
+
+    def forget_memory(self) -> None:
+        """Empty the in-memory part only (benchmarks measure reads from disk)."""
+        with self._lock:
+            self._memory.clear()
 
     def _from_memory(self, keys: list[str]) -> dict[str, relevance.Profile]:
         with self._lock:
@@ -96,16 +98,13 @@ class ProfileStore:
     def _from_disk(self, keys: list[str]) -> dict[str, relevance.Profile]:
         assert self.disk is not None
         return {
-            key: relevance.Profile.from_dict(json.loads(zlib.decompress(blob)))
+            key: relevance.Profile.from_bytes(blob)
             for key, blob in self.disk.get_many(keys).items()
         }
 
     def _store(self, profiles: dict[str, relevance.Profile]) -> None:
         assert self.disk is not None
-        rows = [
-            (key, zlib.compress(json.dumps(p.to_dict(), ensure_ascii=False).encode()))
-            for key, p in profiles.items()
-        ]
+        rows = [(key, p.to_bytes()) for key, p in profiles.items()]
         # busy or read-only: the profiles were computed all the same, a later caller stores them
         with contextlib.suppress(sqlite3.OperationalError):
             self.disk.put_many(rows)

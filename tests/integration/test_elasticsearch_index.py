@@ -60,3 +60,33 @@ def test_a_term_published_after_a_query_that_missed_it_is_sent_at_once(es_url) -
         assert "a:new" in {h.id for h in index.lexical(query, 20)}
     finally:
         index.drop()
+
+
+def test_an_index_of_the_previous_layout_asks_for_a_rebuild_and_the_rebuild_reads(es_url) -> None:
+    """Layout 1 kept the float array in _source; this version reads `vector_f32`. An old index
+    is refused with "rebuild", never half read, and a rebuild makes it whole."""
+    from elasticsearch import Elasticsearch
+
+    from indexer.backends import IndexModelMismatch
+    from indexer.backends.elastic import _mappings
+    from tests.index_contract import CORPUS, unit
+
+    index = ElasticsearchIndex(es_url, f"mm-layout-{uuid.uuid4().hex[:10]}", "test-model", DIM)
+    old_mappings = _mappings("test-model", DIM)
+    del old_mappings["_meta"]["layout"], old_mappings["_source"]
+    del old_mappings["properties"]["vector_f32"]
+    Elasticsearch(es_url).indices.create(
+        index=f"{index.alias}-old", mappings=old_mappings, aliases={index.alias: {}}
+    )
+    try:
+        with pytest.raises(IndexModelMismatch, match="rebuild"):
+            index.knn(unit(1, 0, 0, 0), 3)
+        assert index.rebuild(CORPUS) == len(CORPUS)
+        stored = index.get([CORPUS[0].id])[CORPUS[0].id]
+        assert stored.vector.dtype == "float32"
+        assert stored.vector.tolist() == CORPUS[0].vector.astype("float32").tolist()
+        assert [h.id for h in index.knn(unit(1, 0, 0, 0), 1)] == [CORPUS[0].id]
+        raw = Elasticsearch(es_url).get(index=index.alias, id=CORPUS[0].id)["_source"]
+        assert "vector" not in raw and "vector_f32" in raw
+    finally:
+        index.drop()
