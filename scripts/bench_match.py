@@ -29,6 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,7 +43,7 @@ from matchmaker.db import Database  # noqa: E402
 from matchmaker.matching import explain, ranker  # noqa: E402
 from matchmaker.matching import operations as matching  # noqa: E402
 from matchmaker.models import Achievement, ListingState, Need, Organisation, Role, User  # noqa: E402
-from matchmaker.search.documents import filters_for, listing_text  # noqa: E402
+from matchmaker.search.documents import doc_id, filters_for, listing_text  # noqa: E402
 from matchmaker.search.engine import SearchEngine  # noqa: E402
 
 CSL = ROOT.parent / "shared" / "eval" / "csl" / "corpus.jsonl"
@@ -113,6 +114,18 @@ def fill(db: Database, abstracts: list[str], achievements: int, needs: int) -> N
             )
 
 
+def index_document(listing: Achievement | Need, vector: np.ndarray) -> IndexDocument:
+    composed = listing_text(listing).compose()
+    return IndexDocument(
+        doc_id(listing.kind, listing.id),
+        listing.kind,
+        text.lexical_tokens(composed),
+        vector,
+        filters_for(listing),
+        PreparedText(composed, []).fingerprint("bench"),
+    )
+
+
 def build_index(db: Database, engine: SearchEngine, count: int) -> None:
     """Achievements only: needs are embedded at query time, as the goal asks."""
     vectors = (
@@ -122,20 +135,11 @@ def build_index(db: Database, engine: SearchEngine, count: int) -> None:
     )
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     with db.session() as session:
-
-        def documents():  # type: ignore[no-untyped-def]
-            for number, achievement in enumerate(session.query(Achievement).yield_per(1000)):
-                composed = listing_text(achievement).compose()
-                yield IndexDocument(
-                    f"achievement:{achievement.id}",
-                    "achievement",
-                    text.lexical_tokens(composed),
-                    vectors[number],
-                    filters_for(achievement),
-                    PreparedText(composed, []).fingerprint("bench"),
-                )
-
-        engine.index.rebuild(documents(), batch_size=2000)
+        documents = (
+            index_document(achievement, vectors[number])
+            for number, achievement in enumerate(session.query(Achievement).yield_per(1000))
+        )
+        engine.index.rebuild(documents, batch_size=2000)
         # as the worker does when it indexes a listing (search/profiles.py)
         started = time.perf_counter()
         texts = [listing_text(a).compose() for a in session.query(Achievement).yield_per(1000)]
@@ -148,6 +152,17 @@ def percentiles(label: str, timings: list[float]) -> str:
         f"{label}: p50 {statistics.median(timings):.0f} ms, "
         f"p95 {np.percentile(timings, 95):.0f} ms ({len(timings)} needs)"
     )
+
+
+def time_rankings(session: Session, engine: SearchEngine, needs: list[Need]) -> list[float]:
+    """Milliseconds per need → top-20, every explanation read, as `matchmaker match` shows
+    them (a re-match explains only what it proposes)."""
+    timings = []
+    for need in needs:
+        started = time.perf_counter()
+        assert all(item.explanation for item in ranker.for_need(session, engine, need, 20))
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 def time_queries(db: Database, engine: SearchEngine, count: int, profile: bool) -> None:
@@ -173,41 +188,21 @@ def time_queries(db: Database, engine: SearchEngine, count: int, profile: bool) 
             )
             bare.append((time.perf_counter() - started) * 1000)
             knn_only.append((time.perf_counter() - embedded) * 1000)
-        timings = []
         profiler = cProfile.Profile() if profile else None
         if profiler:
             profiler.enable()
-        for need in needs:
-            started = time.perf_counter()
-            # every explanation read, as `matchmaker match` shows them (a re-match explains
-            # only what it proposes)
-            assert all(item.explanation for item in ranker.for_need(session, engine, need, 20))
-            timings.append((time.perf_counter() - started) * 1000)
+        timings = time_rankings(session, engine, needs)
         if profiler:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         # A need's own page and a re-match rank a need that is already indexed: the ranker
         # takes its stored vector and embeds nothing.
         engine.index.upsert(
-            [
-                IndexDocument(
-                    f"need:{need.id}",
-                    "need",
-                    text.lexical_tokens(listing_text(need).compose()),
-                    vector,
-                    filters_for(need),
-                    "bench",
-                )
-                for need, vector in zip(needs, need_vectors, strict=True)
-            ]
+            [index_document(n, v) for n, v in zip(needs, need_vectors, strict=True)]
         )
         explain._analyse.cache_clear()  # as cold as the first loop
         engine.profiles.forget_memory()
-        indexed = []
-        for need in needs:
-            started = time.perf_counter()
-            assert all(item.explanation for item in ranker.for_need(session, engine, need, 20))
-            indexed.append((time.perf_counter() - started) * 1000)
+        indexed = time_rankings(session, engine, needs)
     print(percentiles("need → top-20 with explanations", timings))
     print(percentiles("the same, the need already indexed (its page, a re-match)", indexed))
     print(percentiles("bare kNN (embedding + one top-20 kNN query)", bare))

@@ -192,4 +192,12 @@ def cosine(a: np.ndarray | None, b: np.ndarray | None) -> float:
 
 
 def cosines_with(vector: np.ndarray, stored: Mapping[str, np.ndarray]) -> dict[str, float]:
-    return {key: cosine(vector, other) for key, other in stored.items()}
+    """`cosine` of `vector` with each stored vector, in one matrix product."""
+    if not stored:
+        return {}
+    rows = np.stack([np.asarray(v, dtype=np.float32) for v in stored.values()])
+    query = np.asarray(vector, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1) * float(np.linalg.norm(query))
+    products = rows @ query
+    values = np.divide(products, norms, out=np.zeros_like(products), where=norms > 0)
+    return {key: float(value) for key, value in zip(stored, values, strict=True)}

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from indexer.backends.base import (
     SearchIndex,
     as_values,
     check_filter_names,
+    cosines_with,
     unique_tokens,
 )
 from indexer.sqlite_wal import enable_wal
@@ -62,7 +63,7 @@ class _Matrix:
     vectors: np.ndarray
     filters: list[dict[str, Any]]
     masks: dict[tuple[str, Any], np.ndarray]
-    positions: dict[str, int] = field(default_factory=dict)
+    positions: dict[str, int]
 
     def mask_for(self, name: str, values: list[Any]) -> np.ndarray:
         result = np.zeros(len(self.ids), dtype=bool)
@@ -334,15 +335,8 @@ class LocalIndex(SearchIndex):
         """From the vectors already in memory for knn: no read of ~200 documents' rows."""
         self._check()
         matrix = self._load_matrix()
-        present = [key for key in ids if key in matrix.positions]
-        if not present:
-            return {}
-        rows = matrix.vectors[[matrix.positions[key] for key in present]]
-        query = np.asarray(vector, dtype=np.float32)
-        norms = np.linalg.norm(rows, axis=1) * float(np.linalg.norm(query))
-        products = rows @ query
-        values = np.divide(products, norms, out=np.zeros_like(products), where=norms > 0)
-        return {key: float(value) for key, value in zip(present, values, strict=True)}
+        rows = matrix.positions
+        return cosines_with(vector, {key: matrix.vectors[rows[key]] for key in ids if key in rows})
 
     def lexical(
         self,
