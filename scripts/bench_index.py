@@ -36,7 +36,7 @@ from indexer.backends import IndexDocument, open_index  # noqa: E402
 from indexer.documents import ListingText, prepare  # noqa: E402
 from indexer.embedder import DEFAULT_MODEL, Embedder  # noqa: E402
 from indexer.embedding import onnx_runtime  # noqa: E402
-from matchmaker.search.profiles import ProfileStore  # noqa: E402
+from matchmaker.search.profiles import AnalysisStore, ProfileStore  # noqa: E402
 
 CSL = ROOT.parent / "shared" / "eval" / "csl" / "corpus.jsonl"
 CACHE = Path(os.environ.get("MATCHMAKER_MODEL_CACHE_DIR", Path.home() / ".cache" / "matchmaker"))
@@ -86,6 +86,7 @@ def bench_encode(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         index = make_index(args.backend, embedder.model_id, embedder.dimension, Path(tmp))
         profiles = ProfileStore(Path(tmp) / "profiles.sqlite")
+        analyses = AnalysisStore(Path(tmp) / "profiles.sqlite")
         start = time.perf_counter()
 
         def documents():  # type: ignore[no-untyped-def]
@@ -93,7 +94,9 @@ def bench_encode(args: argparse.Namespace) -> None:
                 chunk = texts[begin : begin + 256]
                 prepared = [prepare(ListingText(title="", body=[t])) for t in chunk]
                 vectors = embedder.encode([p.text for p in prepared], batch_size=args.batch)
-                profiles.many(chunk)  # as indexing.build_documents stores them
+                # as indexing.build_documents stores them
+                profiles.many(chunk)
+                analyses.many(chunk)
                 for offset, (prep, vector) in enumerate(zip(prepared, vectors, strict=True)):
                     yield IndexDocument(
                         f"achievement:{begin + offset}",

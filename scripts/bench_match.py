@@ -40,9 +40,10 @@ from indexer.documents import PreparedText  # noqa: E402
 from matchmaker import migrate, runtime  # noqa: E402
 from matchmaker.config import Settings  # noqa: E402
 from matchmaker.db import Database  # noqa: E402
-from matchmaker.matching import explain, ranker  # noqa: E402
 from matchmaker.matching import operations as matching  # noqa: E402
+from matchmaker.matching import ranker  # noqa: E402
 from matchmaker.models import Achievement, ListingState, Need, Organisation, Role, User  # noqa: E402
+from matchmaker.search import analysis  # noqa: E402
 from matchmaker.search.documents import doc_id, filters_for, listing_text  # noqa: E402
 from matchmaker.search.engine import SearchEngine  # noqa: E402
 
@@ -144,7 +145,8 @@ def build_index(db: Database, engine: SearchEngine, count: int) -> None:
         started = time.perf_counter()
         texts = [listing_text(a).compose() for a in session.query(Achievement).yield_per(1000)]
         engine.profiles.many(texts)
-        print(f"word profiles stored in {time.perf_counter() - started:.0f}s")
+        engine.analyses.many(texts)
+        print(f"word profiles and sentence cuts stored in {time.perf_counter() - started:.0f}s")
 
 
 def percentiles(label: str, timings: list[float]) -> str:
@@ -200,8 +202,9 @@ def time_queries(db: Database, engine: SearchEngine, count: int, profile: bool) 
         engine.index.upsert(
             [index_document(n, v) for n, v in zip(needs, need_vectors, strict=True)]
         )
-        explain._analyse.cache_clear()  # as cold as the first loop
+        analysis.analyse.cache_clear()  # as cold as the first loop
         engine.profiles.forget_memory()
+        engine.analyses.forget_memory()
         indexed = time_rankings(session, engine, needs)
     print(percentiles("need → top-20 with explanations", timings))
     print(percentiles("the same, the need already indexed (its page, a re-match)", indexed))

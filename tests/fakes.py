@@ -12,7 +12,7 @@ import numpy as np
 
 from indexer import text
 from indexer.backends.local import LocalIndex
-from matchmaker.search.profiles import ProfileStore
+from matchmaker.search.profiles import AnalysisStore, ProfileStore
 
 DIMENSION = 64
 
@@ -40,6 +40,7 @@ class FakeEngine:
     index: LocalIndex
     embedder: HashingEmbedder
     profiles: ProfileStore = field(default_factory=lambda: ProfileStore(None))
+    analyses: AnalysisStore = field(default_factory=lambda: AnalysisStore(None))
 
     @property
     def calibration(self):  # type: ignore[no-untyped-def]

@@ -125,6 +125,17 @@ class IndexContract:
         filled.upsert([doc("a:9", "新增", unit(0, 1, 0, 0))])
         assert filled.cosines(query, ["a:9"])["a:9"] == pytest.approx(0.0, abs=1e-6)
 
+    def test_vectors_brought_with_hits_are_the_stored_ones(self, filled) -> None:
+        query = unit(1, 0, 0, 0)
+        hits = filled.knn(query, 3) + filled.lexical(["导热"], 3)
+        stored = filled.get([h.id for h in hits])
+        known = {h.id: h.vector for h in hits if h.vector is not None}
+        for key, vector in known.items():
+            np.testing.assert_allclose(vector, stored[key].vector, atol=1e-6)
+        # what the caller holds is used as it is, the rest read: the same cosines either way
+        ids = sorted({h.id for h in hits} | {"n:2", "missing"})
+        assert filled.cosines(query, ids, known) == pytest.approx(filled.cosines(query, ids))
+
     def test_knn_returns_nearest_first_with_cosine_based_scores(self, filled) -> None:
         hits = filled.knn(unit(1, 0, 0, 0), 3)
         assert [h.id for h in hits] == ["a:1", "a:2", "n:1"]

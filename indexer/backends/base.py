@@ -47,6 +47,9 @@ class IndexDocument:
 class Hit:
     id: str
     score: float
+    # the document's stored vector, where the backend brings it with the hit at no extra cost
+    # (Elasticsearch); SearchIndex.cosines then needs no second request for it
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def as_values(value: FilterValue) -> list[Any]:
@@ -153,10 +156,21 @@ class SearchIndex(ABC):
     @abstractmethod
     def get(self, ids: Sequence[str]) -> dict[str, IndexDocument]: ...
 
-    def cosines(self, vector: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+    def cosines(
+        self,
+        vector: np.ndarray,
+        ids: Sequence[str],
+        known: Mapping[str, np.ndarray] | None = None,
+    ) -> dict[str, float]:
         """The cosine of `vector` with each stored document of `ids` (missing ones left out):
-        what pair relevance needs of ~200 candidates."""
-        return cosines_with(vector, {key: doc.vector for key, doc in self.get(ids).items()})
+        what pair relevance needs of ~200 candidates. `known`: stored vectors the caller
+        already holds (Hit.vector), not read again."""
+        known = known or {}
+        stored = {key: known[key] for key in ids if key in known}
+        missing = [key for key in ids if key not in stored]
+        if missing:
+            stored.update((key, doc.vector) for key, doc in self.get(missing).items())
+        return cosines_with(vector, stored)
 
     @abstractmethod
     def fingerprints(self) -> dict[str, str]:

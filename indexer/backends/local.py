@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -331,8 +331,14 @@ class LocalIndex(SearchIndex):
         best = best[np.argsort(-scores[best], kind="stable")]
         return [Hit(matrix.ids[candidates[i]], float((1.0 + scores[i]) / 2.0)) for i in best]
 
-    def cosines(self, vector: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
-        """From the vectors already in memory for knn: no read of ~200 documents' rows."""
+    def cosines(
+        self,
+        vector: np.ndarray,
+        ids: Sequence[str],
+        known: Mapping[str, np.ndarray] | None = None,
+    ) -> dict[str, float]:
+        """From the vectors already in memory for knn: no read of ~200 documents' rows (the
+        same vectors as any `known`)."""
         self._check()
         matrix = self._load_matrix()
         rows = matrix.positions

@@ -9,6 +9,7 @@ a pair reaches the proposal floor.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from indexer.backends import Hit
 from matchmaker.matching import compatibility, explain, feedback, scoring
 from matchmaker.models import Achievement, ListingState, Need
 from matchmaker.search import relevance
+from matchmaker.search.analysis import Analysis, analyse
 from matchmaker.search.documents import doc_id, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
 from matchmaker.search.fusion import RRF_K
@@ -46,14 +48,44 @@ class Ranked:
     rank_value: float = 0.0
     rank: int = 0
     _explanation: dict[str, Any] | None = field(default=None, repr=False)
+    _analyses: _Analyses | None = field(default=None, repr=False)
 
     @property
     def explanation(self) -> dict[str, Any]:
-        """Made when first read: a re-match stores only the proposable pairs' (cutting each
-        text into sentences was a fifth of a ranking's time at 100k listings)."""
+        """Made when first read: a re-match stores only the proposable pairs'."""
         if self._explanation is None:
-            self._explanation = _explain(self, self.rank)
+            analyses = self._analyses or _Analyses(None, [self])
+            self._explanation = _explain(self, *analyses.of(self))
         return self._explanation
+
+
+class _Analyses:
+    """The sentence cuts of a ranking's texts (search/analysis.py), read from the store in one
+    query when the first explanation is asked for: cutting each text again was a fifth of a
+    ranking's time at 100k listings."""
+
+    def __init__(self, engine: SearchEngine | None, ranked: Sequence[Ranked]) -> None:
+        self._engine = engine
+        self._ranked = ranked
+        self._by_listing: dict[tuple[str, int], Analysis] | None = None
+
+    def of(self, item: Ranked) -> tuple[Analysis, Analysis]:
+        """(the need's, the achievement's)."""
+        if self._by_listing is None:
+            listings = {
+                (listing.kind, listing.id): listing
+                for each in self._ranked
+                for listing in (each.need, each.achievement)
+            }
+            texts = [listing_text(listing).compose() for listing in listings.values()]
+            found = (
+                self._engine.analyses.many(texts)
+                if self._engine is not None
+                else [analyse(t) for t in texts]
+            )
+            self._by_listing = dict(zip(listings, found, strict=True))
+        by_listing = self._by_listing
+        return by_listing[("need", item.need.id)], by_listing[("achievement", item.achievement.id)]
 
 
 def _stored_vector(engine: SearchEngine, source: Achievement | Need) -> np.ndarray | None:
@@ -70,16 +102,14 @@ def _load(session: Session, model: type[Listing], ids: list[int]) -> dict[int, L
     return {row.id: row for row in rows}
 
 
-def _explain(item: Ranked, rank: int) -> dict[str, Any]:
-    need_text = listing_text(item.need).compose()
-    achievement_text = listing_text(item.achievement).compose()
-    pair = explain.best_sentence_pair(need_text, achievement_text)
+def _explain(item: Ranked, need: Analysis, achievement: Analysis) -> dict[str, Any]:
+    pair = explain.best_sentence_pair_of(need, achievement)
     checks = item.checks
     return {
-        "rank": rank,
+        "rank": item.rank,
         "strength": scoring.strength(item.score),
         "good_match": item.proposable,
-        "shared_terms": explain.shared_terms(need_text, achievement_text),
+        "shared_terms": explain.shared_terms_of(need, achievement),
         "sentences": {"need": pair[0], "achievement": pair[1]} if pair else None,
         "checks": [{"name": c.name, "result": str(c.result)} for c in checks],
     }
@@ -92,11 +122,12 @@ def _relevance(
     source_vector: np.ndarray | None,
     hits: list[Hit],
     pairs: list[tuple[Achievement, Need]],
+    known: dict[str, np.ndarray],
 ) -> list[float]:
     """Each pair's relevance probability, the need as the query side whichever side searched
     (so both directions store the same value)."""
     cosines = (
-        engine.index.cosines(source_vector, [h.id for h in hits])
+        engine.index.cosines(source_vector, [h.id for h in hits], known)
         if source_vector is not None
         else {}
     )
@@ -187,11 +218,15 @@ def for_listing(
         pairs.append((achievement, need))  # type: ignore[arg-type]
         if need.id not in fb:
             fb[need.id] = feedback.for_need(session, need.id, need.trl_min)
-    probabilities = _relevance(engine, source, source_text, result.query_vector, hits, pairs)
+    probabilities = _relevance(
+        engine, source, source_text, result.query_vector, hits, pairs, result.vectors
+    )
     ranked = _score(hits, pairs, probabilities, today, fb, scoring.weights_for(source_text))
     ranked = ranked[:limit]
+    analyses = _Analyses(engine, ranked)
     for rank, item in enumerate(ranked, start=1):
         item.rank = rank
+        item._analyses = analyses
     return ranked
 
 

@@ -11,7 +11,7 @@ from indexer.embedder import shared_embedder
 from indexer.embedding_cache import CachedEmbedder
 from matchmaker.config import Settings
 from matchmaker.search import relevance
-from matchmaker.search.profiles import ProfileStore
+from matchmaker.search.profiles import AnalysisStore, ProfileStore
 
 
 @dataclass
@@ -38,6 +38,11 @@ class SearchEngine:
     def profiles(self) -> ProfileStore:
         """The listing texts' word profiles for pair relevance, stored when indexed."""
         return ProfileStore(self.settings.instance_dir / "text-profiles.sqlite")
+
+    @cached_property
+    def analyses(self) -> AnalysisStore:
+        """The listing texts' sentence cuts for explanations, stored when indexed."""
+        return AnalysisStore(self.settings.instance_dir / "text-profiles.sqlite")
 
     @cached_property
     def calibration(self) -> relevance.Calibration:

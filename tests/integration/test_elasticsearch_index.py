@@ -22,6 +22,15 @@ class TestElasticsearchIndex(IndexContract):
     def reopen(self, index, model_id, dimension):
         return ElasticsearchIndex(self.url, self.prefix, model_id=model_id, dimension=dimension)
 
+    def test_hits_bring_their_vectors_so_cosines_need_no_second_request(self, filled) -> None:
+        from tests.index_contract import unit
+
+        hits = filled.knn(unit(1, 0, 0, 0), 3) + filled.lexical(["导热"], 3)
+        assert hits and all(h.vector is not None for h in hits)
+        filled.get = lambda ids: pytest.fail(f"read again: {ids}")  # type: ignore[method-assign]
+        known = {h.id: h.vector for h in hits}
+        assert set(filled.cosines(unit(1, 0, 0, 0), list(known), known)) == set(known)
+
 
 def test_an_index_deleted_behind_its_back_is_unavailable_once_then_recreated(es_url) -> None:
     """A wiped cluster: the first query says "unavailable" (so search falls back to the

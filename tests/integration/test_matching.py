@@ -13,7 +13,7 @@ from matchmaker.demo import loader
 from matchmaker.matching import operations as matching
 from matchmaker.matching import ranker, scoring
 from matchmaker.models import Achievement, Match, MatchState, Need
-from matchmaker.search import indexing
+from matchmaker.search import analysis, indexing
 from tests.conftest import make_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -84,12 +84,21 @@ def test_true_demo_pairs_rank_in_top_3_elasticsearch(tmp_path, es_url) -> None:
         runtime.search_engine().index.drop()
 
 
-def test_explanations_are_checkable(local_world) -> None:
+def test_explanations_are_checkable(local_world, monkeypatch) -> None:
     with local_world.session() as session:
         _, n_ids = listing_ids(session)
         pair = next(p for p in loader.read("pairs.json") if p["kind"] == "true")
         need = session.get(Need, n_ids[pair["need"]])
-        top = ranker.for_need(session, runtime.search_engine(), need, limit=5)
+        engine = runtime.search_engine()
+        engine.analyses.forget_memory()
+
+        def refuse(value: str) -> None:
+            raise AssertionError(f"cut again: {value[:20]}")
+
+        # the indexed listings' sentence cuts were stored when indexed: none is cut again
+        monkeypatch.setattr(analysis, "analyse_uncached", refuse)
+        monkeypatch.setattr(analysis, "analyse", refuse)
+        top = ranker.for_need(session, engine, need, limit=5)
         best = top[0].explanation
         assert best["rank"] == 1
         assert best["strength"] in ("high", "medium", "low")

@@ -1,12 +1,14 @@
-"""Stored word profiles (search/profiles.py): the same profile as computing it, read back from
-disk by another process without cutting the text again, never served across versions."""
+"""Stored word profiles and sentence cuts (search/profiles.py): the same value as computing
+it, read back from disk by another process without cutting the text again, never served across
+versions."""
 
 from __future__ import annotations
 
 import pytest
 
-from matchmaker.search import profiles, relevance
-from matchmaker.search.profiles import ProfileStore
+from matchmaker.matching import explain
+from matchmaker.search import analysis, profiles, relevance
+from matchmaker.search.profiles import AnalysisStore, ProfileStore
 
 TEXTS = [
     "动力电池硅碳负极材料，首次库伦效率不低于88%",
@@ -20,6 +22,7 @@ def _no_cutting(monkeypatch) -> None:
         raise AssertionError(f"cut again: {value}")
 
     monkeypatch.setattr(relevance, "profile_uncached", refuse)
+    monkeypatch.setattr(analysis, "analyse_uncached", refuse)
 
 
 def test_stored_profiles_equal_computed_ones_and_are_read_back(tmp_path, monkeypatch) -> None:
@@ -79,3 +82,33 @@ def test_indexing_a_listing_stores_its_profile(tmp_path, session, monkeypatch) -
     _no_cutting(monkeypatch)
     stored = ProfileStore(tmp_path / "profiles.sqlite").many(texts)
     assert "负极" in stored[0].words and stored[1].english
+    cuts = engine.analyses.many(texts)
+    assert cuts == [analysis.analyse(t) for t in texts] and cuts[0].holds("负极")
+
+
+def test_stored_sentence_cuts_explain_as_the_texts_do(tmp_path, monkeypatch) -> None:
+    need = "我司生产功率模块。模块散热差，希望采用高导热陶瓷基板。预算 100 万元。"
+    achievement = "本成果为氮化铝陶瓷基板。热导率达到 180，可用于功率模块散热。已完成中试。"
+    path = tmp_path / "profiles.sqlite"
+    AnalysisStore(path).many([need, achievement])
+    _no_cutting(monkeypatch)
+    # another process: its store reads the file, never cutting, and explains the same
+    read_need, read_achievement = AnalysisStore(path).many([need, achievement])
+    assert read_need.words == analysis.analyse(need).words
+    assert read_need.sentences == analysis.analyse(need).sentences
+    assert explain.shared_terms_of(read_need, read_achievement) == explain.shared_terms(
+        need, achievement
+    )
+    assert "陶瓷基板" in explain.shared_terms_of(read_need, read_achievement)
+    pair = explain.best_sentence_pair_of(read_need, read_achievement)
+    assert pair == explain.best_sentence_pair(need, achievement) and "功率模块" in pair[1]
+    # one file, two tables: clearing the profiles leaves the cuts
+    ProfileStore(path).clear()
+    assert AnalysisStore(path).many([need])[0].key_terms == read_need.key_terms
+
+
+def test_a_term_is_found_inside_one_word_never_across_two() -> None:
+    found = analysis.analyse("焊接机器人系统")
+    assert found.holds("机器人") and found.holds("焊接")
+    split = analysis.analyse("电池 负极")
+    assert split.holds("负极") and not split.holds("池负")
