@@ -29,6 +29,8 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n+")
 _lock = threading.Lock()
 
 
+# a ranking composes the texts of ~200 candidates, most of them met again and again
+@lru_cache(maxsize=4096)
 def normalise(text: str | None) -> str:
     """NFKC (full-width letters, digits and punctuation become half-width), no control
     characters, single spaces."""

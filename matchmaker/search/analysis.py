@@ -48,6 +48,11 @@ class Analysis:
             sentences=tuple(grams[:MAX_SENTENCES]),
         )
 
+    @property
+    def tokens(self) -> list[str]:
+        """jieba's tokens of the whole text: the same as cutting it at once (text.cut)."""
+        return [token for _, sentence_tokens in self.cuts for token in sentence_tokens]
+
     def to_bytes(self) -> bytes:
         return zlib.compress(marshal.dumps(self.cuts))
 
@@ -67,6 +72,7 @@ def analyse_uncached(value: str) -> Analysis:
     return Analysis.of_cuts(tuple((s, tuple(text.cut(s))) for s in text.sentences(value)))
 
 
-# One ranking explains up to 20 pairs against the same source text, and a batch re-match
-# meets the same achievements again and again: each text is analysed once.
+# One ranking explains up to 20 pairs against the same source text, a batch re-match meets the
+# same achievements again and again, and indexing works out a text's word profile right after
+# its sentence cuts (relevance.profile_uncached): each text is analysed once.
 analyse = lru_cache(maxsize=_CACHE)(analyse_uncached)

@@ -72,7 +72,8 @@ PROFILES: Codec[relevance.Profile] = Codec(
 ANALYSES: Codec[analysis.Analysis] = Codec(
     table="analyses",
     version="1",
-    compute=lambda value: analysis.analyse_uncached(value),
+    # the cached analysis: the word profile computed next reuses it (relevance.profile_uncached)
+    compute=lambda value: analysis.analyse(value),
     encode=analysis.Analysis.to_bytes,
     decode=analysis.Analysis.from_bytes,
     memory=1024,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from indexer import text
 from matchmaker.matching import explain
 from matchmaker.search import analysis, profiles, relevance
 from matchmaker.search.profiles import AnalysisStore, ProfileStore
@@ -23,6 +24,7 @@ def _no_cutting(monkeypatch) -> None:
 
     monkeypatch.setattr(relevance, "profile_uncached", refuse)
     monkeypatch.setattr(analysis, "analyse_uncached", refuse)
+    monkeypatch.setattr(analysis, "analyse", refuse)
 
 
 def test_stored_profiles_equal_computed_ones_and_are_read_back(tmp_path, monkeypatch) -> None:
@@ -73,17 +75,26 @@ def test_indexing_a_listing_stores_its_profile(tmp_path, session, monkeypatch) -
 
     engine = fakes.engine(tmp_path / "index.sqlite")
     engine.profiles = ProfileStore(tmp_path / "profiles.sqlite")
+    engine.analyses = AnalysisStore(tmp_path / "profiles.sqlite")
     listings = [
         factories.achievement(session, title="硅碳负极", description=TEXTS[0]),
         factories.need(session, title="Spinal cage", description=TEXTS[1]),
     ]
     indexing.build_documents(engine, listings)  # type: ignore[arg-type]
     texts = [listing_text(listing).compose() for listing in listings]
+    expected = [analysis.analyse_uncached(t) for t in texts]
     _no_cutting(monkeypatch)
     stored = ProfileStore(tmp_path / "profiles.sqlite").many(texts)
     assert "负极" in stored[0].words and stored[1].english
-    cuts = engine.analyses.many(texts)
-    assert cuts == [analysis.analyse(t) for t in texts] and cuts[0].holds("负极")
+    cuts = AnalysisStore(tmp_path / "profiles.sqlite").many(texts)
+    assert cuts == expected and cuts[0].holds("负极")
+
+
+def test_a_profile_reuses_the_sentence_cuts_and_equals_cutting_the_whole_text() -> None:
+    value = "动力电池硅碳负极材料。首次库伦效率不低于88%！\nPorous titanium cage, 3D printed."
+    cut_once = analysis.analyse(value)
+    assert text.words_of(cut_once.tokens) == text.words(value)
+    assert relevance.profile_uncached(value).words >= set(text.words(value))
 
 
 def test_stored_sentence_cuts_explain_as_the_texts_do(tmp_path, monkeypatch) -> None:
@@ -94,8 +105,9 @@ def test_stored_sentence_cuts_explain_as_the_texts_do(tmp_path, monkeypatch) -> 
     _no_cutting(monkeypatch)
     # another process: its store reads the file, never cutting, and explains the same
     read_need, read_achievement = AnalysisStore(path).many([need, achievement])
-    assert read_need.words == analysis.analyse(need).words
-    assert read_need.sentences == analysis.analyse(need).sentences
+    monkeypatch.undo()  # computing them here, to compare
+    assert read_need.words == analysis.analyse_uncached(need).words
+    assert read_need.sentences == analysis.analyse_uncached(need).sentences
     assert explain.shared_terms_of(read_need, read_achievement) == explain.shared_terms(
         need, achievement
     )
