@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from indexer.sqlite_wal import enable_wal
+from indexer.sqlite_wal import enable_wal, keep_private
 
 # SQLite allows 999 host parameters in older builds
 CHUNK = 500
@@ -30,6 +30,7 @@ class BlobCache:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30)
         enable_wal(conn)
+        keep_private(self.path)
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from indexer.sqlite_wal import enable_wal
+from indexer.sqlite_wal import enable_wal, keep_private
 from matchmaker import clock
 
 NAMING_CONVENTION = {
@@ -58,21 +57,10 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType}
 
 
-def _private(path: str | None) -> None:
-    """The database file and its WAL companions are readable by the site's own user only: they
-    hold every confidential listing and password hash."""
-    if not path or path == ":memory:":
-        return
-    for name in (path, path + "-wal", path + "-shm"):
-        file = Path(name)
-        if file.exists() and file.stat().st_mode & 0o077:
-            file.chmod(0o600)
-
-
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        _private(engine.url.database)
+        keep_private(engine.url.database)
         cursor = dbapi_connection.cursor()
         # WAL lets the web process read while the worker writes; the busy timeout makes
         # concurrent writers wait instead of failing with "database is locked".
@@ -80,7 +68,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-        _private(engine.url.database)  # the WAL files exist once the journal mode is set
+        keep_private(engine.url.database)  # the WAL files exist once the journal mode is set
 
 
 class Database:

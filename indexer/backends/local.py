@@ -36,7 +36,7 @@ from indexer.backends.base import (
     cosines_with,
     unique_tokens,
 )
-from indexer.sqlite_wal import enable_wal
+from indexer.sqlite_wal import enable_wal, keep_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -128,6 +128,7 @@ class LocalIndex(SearchIndex):
         conn = sqlite3.connect(path or self.path, timeout=30, isolation_level=None)
         try:
             enable_wal(conn)
+            keep_private(path or self.path)
             conn.execute("PRAGMA busy_timeout=30000")
             yield conn
         finally:

@@ -124,3 +124,28 @@ def test_a_term_is_found_inside_one_word_never_across_two() -> None:
     assert found.holds("机器人") and found.holds("焊接")
     split = analysis.analyse("电池 负极")
     assert split.holds("负极") and not split.holds("池负")
+
+
+def test_the_stored_texts_and_the_index_are_private_files(tmp_path) -> None:
+    """The sentence cuts and the index's tokens hold listing texts, confidential ones too: like
+    the database, their files are the app user's alone, whatever the umask left."""
+    import os
+    import stat
+
+    import numpy as np
+
+    from indexer.backends.base import IndexDocument
+    from indexer.backends.local import LocalIndex
+
+    store_path, index_path = tmp_path / "profiles.sqlite", tmp_path / "index.sqlite"
+    for path in (store_path, index_path):
+        path.touch()
+        os.chmod(path, 0o644)
+    AnalysisStore(store_path).many(TEXTS)
+    index = LocalIndex(index_path, model_id="m", dimension=2)
+    index.upsert([IndexDocument("a:1", "achievement", ["负极"], np.ones(2))])
+    for path in (store_path, index_path):
+        for name in (path, path.with_name(path.name + "-wal")):
+            if name.exists():
+                assert stat.S_IMODE(name.stat().st_mode) == 0o600, name
+        assert path.exists()
