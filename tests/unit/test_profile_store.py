@@ -41,7 +41,7 @@ def test_stored_profiles_equal_computed_ones_and_are_read_back(tmp_path, monkeyp
 def test_another_version_does_not_reuse_them(tmp_path, monkeypatch) -> None:
     path = tmp_path / "profiles.sqlite"
     ProfileStore(path).many(TEXTS)
-    monkeypatch.setattr(profiles, "version", lambda: "another-dictionary")
+    monkeypatch.setattr(profiles, "version", lambda codec_version: "another-dictionary")
     _no_cutting(monkeypatch)
     with pytest.raises(AssertionError, match="cut again"):
         ProfileStore(path).many([TEXTS[0]])
@@ -58,12 +58,12 @@ def test_clear_forgets_them(tmp_path, monkeypatch) -> None:
 
 
 def test_the_version_follows_the_word_lists(tmp_path, monkeypatch) -> None:
-    before = profiles.version()
+    before = profiles.version("2")
     (tmp_path / "user_dict.txt").write_text("硅碳负极 10 n\n")
     monkeypatch.setattr(profiles, "DATA_DIR", tmp_path)
     profiles.version.cache_clear()
     try:
-        assert profiles.version() != before
+        assert profiles.version("2") != before
     finally:
         profiles.version.cache_clear()
 
