@@ -22,7 +22,7 @@ from indexer.backends import Hit
 from matchmaker.matching import compatibility, explain, feedback, scoring
 from matchmaker.models import Achievement, ListingState, Need
 from matchmaker.search import relevance
-from matchmaker.search.analysis import Analysis, analyse
+from matchmaker.search.analysis import Analysis
 from matchmaker.search.documents import doc_id, listing_text, parse_doc_id
 from matchmaker.search.engine import SearchEngine
 from matchmaker.search.fusion import RRF_K
@@ -54,8 +54,8 @@ class Ranked:
     def explanation(self) -> dict[str, Any]:
         """Made when first read: a re-match stores only the proposable pairs'."""
         if self._explanation is None:
-            analyses = self._analyses or _Analyses(None, [self])
-            self._explanation = _explain(self, *analyses.of(self))
+            assert self._analyses is not None, "explained only as for_listing returns it"
+            self._explanation = _explain(self, *self._analyses.of(self))
         return self._explanation
 
 
@@ -64,7 +64,7 @@ class _Analyses:
     query when the first explanation is asked for: cutting each text again was a fifth of a
     ranking's time at 100k listings."""
 
-    def __init__(self, engine: SearchEngine | None, ranked: Sequence[Ranked]) -> None:
+    def __init__(self, engine: SearchEngine, ranked: Sequence[Ranked]) -> None:
         self._engine = engine
         self._ranked = ranked
         self._by_listing: dict[tuple[str, int], Analysis] | None = None
@@ -78,11 +78,7 @@ class _Analyses:
                 for listing in (each.need, each.achievement)
             }
             texts = [listing_text(listing).compose() for listing in listings.values()]
-            found = (
-                self._engine.analyses.many(texts)
-                if self._engine is not None
-                else [analyse(t) for t in texts]
-            )
+            found = self._engine.analyses.many(texts)
             self._by_listing = dict(zip(listings, found, strict=True))
         by_listing = self._by_listing
         return by_listing[("need", item.need.id)], by_listing[("achievement", item.achievement.id)]

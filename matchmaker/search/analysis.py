@@ -39,19 +39,18 @@ class Analysis:
             if len(sentence) >= MIN_SENTENCE_CHARS
         ]
         words = frozenset().union(*sentence_words)
-        tokens = [token for _, sentence_tokens in cuts for token in sentence_tokens]
         return cls(
             cuts=cuts,
             words=words,
             joined_words="\0".join(sorted(words)),
-            key_terms=tuple(text.key_terms_of(tokens, KEY_TERMS)),
+            key_terms=tuple(text.key_terms_of(_tokens(cuts), KEY_TERMS)),
             sentences=tuple(grams[:MAX_SENTENCES]),
         )
 
     @property
     def tokens(self) -> list[str]:
         """jieba's tokens of the whole text: the same as cutting it at once (text.cut)."""
-        return [token for _, sentence_tokens in self.cuts for token in sentence_tokens]
+        return _tokens(self.cuts)
 
     def to_bytes(self) -> bytes:
         return zlib.compress(marshal.dumps(self.cuts))
@@ -66,6 +65,10 @@ class Analysis:
         if term in self.words:
             return True
         return text.is_dictionary_word(term) and term in self.joined_words
+
+
+def _tokens(cuts: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
+    return [token for _, sentence_tokens in cuts for token in sentence_tokens]
 
 
 def analyse_uncached(value: str) -> Analysis:

@@ -4,7 +4,6 @@ committed before its password is checked)."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 
 import pytest
@@ -14,6 +13,7 @@ from matchmaker import migrate, runtime
 from matchmaker.accounts import api_tokens, login_throttle
 from matchmaker.models import LoginFailure, Role
 from tests import factories
+from tests.concurrency import at_once
 from tests.conftest import make_settings
 
 pytestmark = [pytest.mark.integration]
@@ -36,25 +36,6 @@ def db(request, tmp_path):  # type: ignore[no-untyped-def]
     database.dispose()
 
 
-def _at_once(count: int, action) -> None:  # type: ignore[no-untyped-def]
-    start = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        start.wait()
-        try:
-            action()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-
-
 def test_concurrent_requests_of_one_token_never_exceed_the_limit(db) -> None:
     with db.transaction() as s:
         secret = api_tokens.create(s, factories.user(s, Role.ENTERPRISE), "city platform").secret
@@ -74,7 +55,7 @@ def test_concurrent_requests_of_one_token_never_exceed_the_limit(db) -> None:
                 s.commit()
                 s.close()
 
-    _at_once(THREADS, client)
+    assert at_once(THREADS, client) == []
     assert len(allowed) == LIMIT
     assert len(refused) == THREADS * REQUESTS_PER_THREAD - LIMIT
 
@@ -89,7 +70,7 @@ def test_simultaneous_wrong_passwords_get_no_more_tries_than_the_limit(db) -> No
         finally:
             s.close()
 
-    _at_once(PASSWORD_GUESSES, guess)
+    assert at_once(PASSWORD_GUESSES, guess) == []
     assert len(verdicts) == PASSWORD_GUESSES
     allowed = verdicts.count(True)
     # Never more tries than the limit. How many of a burst get through depends on timing (on

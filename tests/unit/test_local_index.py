@@ -1,8 +1,10 @@
+import functools
 import threading
 
 import numpy as np
 
 from indexer.backends.local import LocalIndex
+from tests.concurrency import at_once
 from tests.index_contract import DIM, IndexContract, doc, unit
 
 
@@ -66,24 +68,8 @@ def test_reads_during_writes_never_fail(tmp_path) -> None:
     assert np.isclose(index.knn(unit(1, 0, 0, 0), 1)[0].score, 1.0, atol=1e-5)
 
 
-def _open_at_once(path, views: int = 6) -> list[BaseException]:
-    start = threading.Barrier(views)
-    errors: list[BaseException] = []
-
-    def open_view() -> None:
-        view = LocalIndex(path, "m", DIM)
-        start.wait()
-        try:
-            view.knn(unit(1, 0, 0, 0), 1)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_view) for _ in range(views)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+def _open_and_query(path) -> None:
+    LocalIndex(path, "m", DIM).knn(unit(1, 0, 0, 0), 1)
 
 
 def test_views_opening_a_new_index_at_once_agree(tmp_path) -> None:
@@ -92,5 +78,6 @@ def test_views_opening_a_new_index_at_once_agree(tmp_path) -> None:
     the switch to WAL is the same race one step earlier)."""
     for round_ in range(15):
         path = tmp_path / f"new-{round_}.sqlite"
-        assert _open_at_once(path) == []
+        first_query = functools.partial(_open_and_query, path)
+        assert at_once(6, first_query) == []
         assert LocalIndex(path, "m", DIM).count() == 0
