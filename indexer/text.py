@@ -14,9 +14,12 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import jieba
-import jieba.analyse
+
+if TYPE_CHECKING:
+    import jieba.analyse
 
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\ufeff]")
@@ -197,6 +200,10 @@ def key_terms_of(tokens: Iterable[str], limit: int = 10) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _keyword_extractor() -> jieba.analyse.TFIDF:
+    # imported here: jieba.analyse loads part-of-speech tables (~100 MB) at import, which the
+    # worker's main process, forking its pool from itself, never needs
+    import jieba.analyse
+
     extractor = jieba.analyse.TFIDF()
     extractor.tokenizer = _tokenizer()
     extractor.stop_words = set(extractor.stop_words) | set(stopwords())

@@ -125,6 +125,8 @@ def configure_celery(settings: Settings) -> Celery:
     if (celery.conf.broker_url, celery.conf.broker_transport_options) != previous:
         _drop_broker_connections()
     celery.conf.task_always_eager = settings.celery_always_eager
+    # Celery compares each pool process's peak RSS (KiB) with this after every task
+    celery.conf.worker_max_memory_per_child = settings.worker_max_memory_mb * 1024 or None
     celery.conf.task_eager_propagates = settings.celery_always_eager
     for module in TASK_MODULES:
         importlib.import_module(module)

@@ -80,6 +80,11 @@ class Settings:
     # the worker runs at this lower CPU priority (nice), so an import or a rebuild uses the
     # cores the site leaves idle instead of slowing sign-ins and page views
     worker_niceness: int = 10
+    # a worker process that peaked above this (MB) is replaced once its task ends: a bulk
+    # import or a rebuild loads PyTorch for its batches (~2.3 GB at 100k listings), while
+    # searches and re-matches need ~1.2 GB at 100k (each further 100k listings ~0.2 GB more);
+    # 0 keeps processes whatever they hold
+    worker_max_memory_mb: int = 1600
     default_locale: str = "zh"
     upload_max_bytes: int = 20 * 1024 * 1024
     load_demo_data: bool = True
@@ -156,5 +161,6 @@ class Settings:
             site_url=(_env("SITE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
             api_rate_limit=int(_env("API_RATE_LIMIT", "600") or 0),
             worker_niceness=int(_env("WORKER_NICENESS", "10") or 0),
+            worker_max_memory_mb=int(_env("WORKER_MAX_MEMORY_MB", "1600") or 0),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -106,6 +106,11 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def forget_inherited_connections(self) -> None:
+        """In a process forked from this one: leave the parent's pooled connections to the
+        parent (closing them here would close them under it) and open new ones."""
+        self.engine.dispose(close=False)
+
 
 def count_rows(session: Session, model: type[Base], *criteria: Any) -> int:
     """SELECT count(*) FROM model WHERE criteria."""

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from celery.signals import setup_logging, worker_init, worker_ready
+from celery.signals import setup_logging, worker_init, worker_process_init, worker_ready
 
 from matchmaker import logs, runtime
 from matchmaker.celery_app import celery
@@ -24,6 +24,12 @@ if settings.log_format == "json":
 def _lower_priority(**_kwargs: Any) -> None:
     # before the pool starts: its processes inherit the priority
     runtime.yield_to_the_site(settings.worker_niceness)
+
+
+@worker_process_init.connect
+def _own_connections(**_kwargs: Any) -> None:
+    # a pool process is forked from the main one: database connections are not shared across
+    runtime.database().forget_inherited_connections()
 
 
 @worker_ready.connect

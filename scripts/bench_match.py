@@ -9,6 +9,8 @@ measured) and times need → top-20 with explanations, including the query embed
 bare kNN query for the same needs (the embedding plus one top-20 kNN call). The batch re-match
 runs in a fresh process, as a worker would, so that its peak memory is its own; with random
 vectors few pairs reach the proposal floor, so it ranks every need but stores next to nothing.
+A second fresh process does what the site's process does (the Flask app, searches in Chinese
+and English, need pages) and reports its own peak memory: web + worker is what a machine needs.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from matchmaker.matching import operations as matching  # noqa: E402
 from matchmaker.matching import ranker  # noqa: E402
 from matchmaker.models import Achievement, ListingState, Need, Organisation, Role, User  # noqa: E402
 from matchmaker.search import analysis  # noqa: E402
+from matchmaker.search import query as search_query  # noqa: E402
 from matchmaker.search.documents import doc_id, filters_for, listing_text  # noqa: E402
 from matchmaker.search.engine import SearchEngine  # noqa: E402
 
@@ -244,6 +247,26 @@ def rematch(settings: Settings, profile: bool, pytorch_queries: bool) -> None:
     )
 
 
+def serve(settings: Settings, count: int) -> None:
+    """What the site's process holds once it has served: the app, searches, need pages."""
+    from web import create_app
+
+    app = create_app(settings)
+    engine = runtime.search_engine()
+    started = time.perf_counter()
+    with app.app_context(), runtime.database().session() as session:
+        needs = session.query(Need).order_by(Need.id).limit(count).all()
+        for need in needs:
+            words = listing_text(need).compose()[:40]
+            search_query.search(session, engine, None, "achievement", words)
+            ranker.for_need(session, engine, need, 20)
+        search_query.search(session, engine, None, "achievement", "porous titanium cage")
+    print(
+        f"web process, {count} searches and need pages in {time.perf_counter() - started:.0f}s: "
+        f"peak RSS {peak_rss_mb():.0f} MB"
+    )
+
+
 def peak_rss_mb() -> float:
     """This process's own peak (VmHWM). getrusage's ru_maxrss is copied from the parent at
     fork and survives exec, so a child started by a big parent reported the parent's peak."""
@@ -267,11 +290,15 @@ def main() -> None:
         "--pytorch-queries", action="store_true", help="embed single texts in PyTorch, as before"
     )
     parser.add_argument("--rematch-in", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-in", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--prefix", default=f"bench_perf_{uuid.uuid4().hex[:8]}")
     args = parser.parse_args()
     if args.rematch_in:
         settings = settings_for(args.rematch_in, args.backend, args.es_url, args.prefix)
         rematch(settings, args.profile, args.pytorch_queries)
+        return
+    if args.serve_in:
+        serve(settings_for(args.serve_in, args.backend, args.es_url, args.prefix), args.needs)
         return
     abstracts = [json.loads(line)["text"] for line in CSL.open(encoding="utf-8")]
 
@@ -293,6 +320,9 @@ def main() -> None:
                 f"{time.perf_counter() - started:.0f}s"
             )
             time_queries(db, engine, args.needs, args.profile)
+            command = [sys.executable, __file__, "--serve-in", tmp, "--prefix", args.prefix]
+            command += ["--backend", args.backend, "--es-url", args.es_url]
+            subprocess.run([*command, "--needs", str(args.needs)], check=True)
             if args.batch_needs:
                 command = [sys.executable, __file__, "--rematch-in", tmp, "--prefix", args.prefix]
                 command += ["--backend", args.backend, "--es-url", args.es_url]

@@ -57,9 +57,11 @@ def _propose_demo_matches() -> None:
 
 
 def _worker_command(concurrency: int = 1, *, with_beat: bool = False) -> list[str]:
-    pool = "--pool=solo" if concurrency == 1 else "--pool=prefork"
+    # tasks run in pool processes even with one: a process that peaked past
+    # MATCHMAKER_WORKER_MAX_MEMORY_MB (PyTorch loaded by a bulk import) is replaced after its
+    # task, which a task run in the main process (--pool=solo) could not be
     command = [sys.executable, "-m", "celery", "-A", "matchmaker.worker", "worker"]
-    command += ["--loglevel=INFO", f"--concurrency={concurrency}", pool]
+    command += ["--loglevel=INFO", f"--concurrency={concurrency}", "--pool=prefork"]
     if with_beat:
         # one machine: the worker also runs the periodic schedule (production runs beat apart)
         schedule = _settings().instance_dir / "celerybeat-schedule"

@@ -2,8 +2,10 @@
 
 - Lexical: SQLite's FTS5 with its built-in bm25() over the app's tokens (k1=1.2, b=0.75,
   the same parameters as Elasticsearch), updated in place.
-- Dense: vectors stored as float32 blobs, loaded into a NumPy matrix per process and reloaded
-  when the index's generation counter moves; exact cosine search (a matrix product).
+- Dense: vectors stored as float32 blobs, loaded into a NumPy matrix per process
+  (indexer/backends/dense.py); when the index's generation counter moves, only the rows
+  written since (each row records its generation) and the documents removed since are read.
+  Exact cosine search (a matrix product).
 - Concurrency: WAL mode, so the web process reads while a worker writes; a full rebuild writes
   a new file and swaps it in with an atomic rename.
 """
@@ -16,7 +18,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,18 @@ from indexer.backends.base import (
     IndexDocument,
     IndexModelMismatch,
     SearchIndex,
-    as_values,
     check_filter_names,
     cosines_with,
     unique_tokens,
 )
+from indexer.backends.dense import DenseStore, Snapshot
 from indexer.sqlite_wal import enable_wal, keep_private
+
+# after SCHEMA: an index written before rows had generations gets the column first
+ROW_GENERATIONS = "CREATE INDEX IF NOT EXISTS docs_generation ON docs (generation)"
+
+# removals remembered for processes catching up; one further behind loads the index whole
+REMOVALS_KEPT = 10_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,59 +54,20 @@ CREATE TABLE IF NOT EXISTS docs (
     tokens TEXT NOT NULL,
     filters TEXT NOT NULL,
     vector BLOB NOT NULL,
-    fingerprint TEXT NOT NULL
+    fingerprint TEXT NOT NULL,
+    generation INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS removed (generation INTEGER NOT NULL, id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS removed_generation ON removed (generation);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
     tokens, tokenize = 'unicode61 remove_diacritics 0'
 );
 """
 
 
-@dataclass
-class _Matrix:
-    key: tuple[int, int]
-    rids: np.ndarray
-    ids: list[str]
-    vectors: np.ndarray
-    filters: list[dict[str, Any]]
-    masks: dict[tuple[str, Any], np.ndarray]
-    positions: dict[str, int]
-
-    def mask_for(self, name: str, values: list[Any]) -> np.ndarray:
-        result = np.zeros(len(self.ids), dtype=bool)
-        for value in values:
-            key = (name, _comparable(value))
-            if key not in self.masks:
-                self.masks[key] = np.fromiter(
-                    (_matches(f.get(name), key[1]) for f in self.filters),
-                    dtype=bool,
-                    count=len(self.filters),
-                )
-            result |= self.masks[key]
-        return result
-
-    def allowed(self, filters: Filters | None, exclude: Filters | None) -> np.ndarray:
-        allowed = np.ones(len(self.ids), dtype=bool)
-        for name, value in (filters or {}).items():
-            allowed &= self.mask_for(name, [_comparable(v) for v in as_values(value)])
-        for name, value in (exclude or {}).items():
-            allowed &= ~self.mask_for(name, [_comparable(v) for v in as_values(value)])
-        return allowed
-
-
 @lru_cache(maxsize=1)
 def _blas() -> ThreadpoolController:
     return ThreadpoolController()
-
-
-def _comparable(value: Any) -> Any:
-    return int(value) if isinstance(value, bool) else value
-
-
-def _matches(field_value: Any, wanted: Any) -> bool:
-    if isinstance(field_value, list):
-        return any(_comparable(v) == wanted for v in field_value)
-    return field_value is not None and _comparable(field_value) == wanted
 
 
 class LocalIndex(SearchIndex):
@@ -109,7 +77,8 @@ class LocalIndex(SearchIndex):
         self.dimension = dimension
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._matrix: _Matrix | None = None
+        self._matrix: Snapshot | None = None
+        self._store: DenseStore | None = None
         # document frequencies of query terms, valid for one (file, generation) key
         self._frequencies: tuple[tuple[int, int], dict[str, int], int] = ((-1, -1), {}, 0)
         # checked on first use, not here: a mismatched index can still be rebuilt
@@ -136,6 +105,8 @@ class LocalIndex(SearchIndex):
 
     def _init_schema(self, conn: sqlite3.Connection) -> None:
         conn.executescript(SCHEMA)
+        self._add_row_generations(conn)
+        conn.execute(ROW_GENERATIONS)
         # OR IGNORE: a web request and a worker thread may open a new index at the same moment;
         # whichever writes first decides, and the other checks against what it wrote.
         conn.executemany(
@@ -154,8 +125,26 @@ class LocalIndex(SearchIndex):
             )
 
     @staticmethod
-    def _bump_generation(conn: sqlite3.Connection) -> None:
+    def _add_row_generations(conn: sqlite3.Connection) -> None:
+        """An index written before rows recorded their generation gets the column in place
+        (its rows count as generation 0: any process loads them whole)."""
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(docs)")}
+        if "generation" in columns:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(docs)")}
+            if "generation" not in columns:  # another process may have added it meanwhile
+                conn.execute("ALTER TABLE docs ADD COLUMN generation INTEGER NOT NULL DEFAULT 0")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _bump_generation(conn: sqlite3.Connection) -> int:
         conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
     def _cache_key(self, conn: sqlite3.Connection) -> tuple[int, int]:
         generation = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
@@ -172,15 +161,16 @@ class LocalIndex(SearchIndex):
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                self._write(conn, documents)
-                self._bump_generation(conn)
+                self._write(conn, documents, self._bump_generation(conn))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
 
     @staticmethod
-    def _write(conn: sqlite3.Connection, documents: Iterable[IndexDocument]) -> None:
+    def _write(
+        conn: sqlite3.Connection, documents: Iterable[IndexDocument], generation: int
+    ) -> None:
         for doc in documents:
             tokens = " ".join(doc.tokens)
             row = conn.execute("SELECT rid FROM docs WHERE id = ?", (doc.id,)).fetchone()
@@ -190,19 +180,20 @@ class LocalIndex(SearchIndex):
                 json.dumps(doc.filters, ensure_ascii=False),
                 np.asarray(doc.vector, dtype=np.float32).tobytes(),
                 doc.fingerprint,
+                generation,
             )
             if row:
                 conn.execute("DELETE FROM docs_fts WHERE rowid = ?", (row[0],))
                 conn.execute(
-                    "UPDATE docs SET kind=?, tokens=?, filters=?, vector=?, fingerprint=? "
-                    "WHERE rid=?",
+                    "UPDATE docs SET kind=?, tokens=?, filters=?, vector=?, fingerprint=?, "
+                    "generation=? WHERE rid=?",
                     (*values, row[0]),
                 )
                 rid = row[0]
             else:
                 cursor = conn.execute(
-                    "INSERT INTO docs (id, kind, tokens, filters, vector, fingerprint) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO docs (id, kind, tokens, filters, vector, fingerprint, "
+                    "generation) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (doc.id, *values),
                 )
                 rid = cursor.lastrowid
@@ -214,12 +205,17 @@ class LocalIndex(SearchIndex):
             return
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
+            generation = self._bump_generation(conn)
             for doc_id in ids:
                 row = conn.execute("SELECT rid FROM docs WHERE id = ?", (doc_id,)).fetchone()
                 if row:
                     conn.execute("DELETE FROM docs_fts WHERE rowid = ?", (row[0],))
                     conn.execute("DELETE FROM docs WHERE rid = ?", (row[0],))
-            self._bump_generation(conn)
+                    conn.execute(
+                        "INSERT INTO removed (generation, id) VALUES (?, ?)", (generation, doc_id)
+                    )
+            # a process whose copy is older than what is kept here loads the index whole
+            conn.execute("DELETE FROM removed WHERE generation <= ?", (generation - REMOVALS_KEPT,))
             conn.execute("COMMIT")
 
     def rebuild(self, documents: Iterable[IndexDocument], batch_size: int = 500) -> int:
@@ -227,14 +223,16 @@ class LocalIndex(SearchIndex):
         for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
             leftover.unlink(missing_ok=True)
         written = 0
+        generation = self._next_generation()
         with self._connect(temporary) as conn:
             conn.executescript(SCHEMA)
+            conn.execute(ROW_GENERATIONS)
             conn.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
                 [
                     ("model_id", self.model_id),
                     ("dimension", str(self.dimension)),
-                    ("generation", str(self._next_generation())),
+                    ("generation", str(generation)),
                 ],
             )
             batch: list[IndexDocument] = []
@@ -242,9 +240,9 @@ class LocalIndex(SearchIndex):
                 self.check_document(document)
                 batch.append(document)
                 if len(batch) >= batch_size:
-                    written += self._write_batch(conn, batch)
+                    written += self._write_batch(conn, batch, generation)
                     batch = []
-            written += self._write_batch(conn, batch)
+            written += self._write_batch(conn, batch, generation)
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         # readers holding the old file keep a consistent view; new connections see the new one
         os.replace(temporary, self.path)
@@ -260,17 +258,19 @@ class LocalIndex(SearchIndex):
         except sqlite3.OperationalError:  # no index file yet
             return 1
 
-    def _write_batch(self, conn: sqlite3.Connection, batch: list[IndexDocument]) -> int:
+    def _write_batch(
+        self, conn: sqlite3.Connection, batch: list[IndexDocument], generation: int
+    ) -> int:
         if not batch:
             return 0
         conn.execute("BEGIN")
-        self._write(conn, batch)
+        self._write(conn, batch, generation)
         conn.execute("COMMIT")
         return len(batch)
 
     # --- reading --------------------------------------------------------------------------
 
-    def _load_matrix(self) -> _Matrix:
+    def _load_matrix(self) -> Snapshot:
         with self._connect() as conn:
             key = self._cache_key(conn)
             matrix = self._matrix
@@ -280,27 +280,49 @@ class LocalIndex(SearchIndex):
                 matrix = self._matrix
                 if matrix is not None and matrix.key == key:
                     return matrix
-                rows = conn.execute(
-                    "SELECT rid, id, filters, vector FROM docs ORDER BY rid"
-                ).fetchall()
-                vectors = (
-                    np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float32).reshape(
-                        len(rows), self.dimension
-                    )
-                    if rows
-                    else np.zeros((0, self.dimension), dtype=np.float32)
-                )
-                matrix = _Matrix(
-                    key=key,
-                    rids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
-                    ids=[r[1] for r in rows],
-                    vectors=vectors,
-                    filters=[json.loads(r[2]) for r in rows],
-                    masks={},
-                    positions={r[1]: i for i, r in enumerate(rows)},
-                )
+                conn.execute("BEGIN")  # the generation and the rows from one snapshot
+                try:
+                    key = self._cache_key(conn)
+                    if matrix is not None and self._can_catch_up(matrix, key):
+                        self._catch_up(conn, matrix)
+                    else:
+                        self._store = self._load_whole(conn)
+                finally:
+                    conn.execute("COMMIT")
+                matrix = self._store.snapshot(key)
                 self._matrix = matrix
         return matrix
+
+    def _can_catch_up(self, matrix: Snapshot, key: tuple[int, int]) -> bool:
+        """Same file (a rebuild swaps in another), removals since still remembered, and not
+        so many removed rows that compacting is due."""
+        same_file, behind = matrix.key[0] == key[0], key[1] - matrix.key[1]
+        return (
+            same_file
+            and 0 < behind < REMOVALS_KEPT
+            and self._store is matrix.store
+            and not matrix.store.needs_compacting
+        )
+
+    def _catch_up(self, conn: sqlite3.Connection, matrix: Snapshot) -> None:
+        since = matrix.key[1]
+        removed = [
+            r[0] for r in conn.execute("SELECT id FROM removed WHERE generation > ?", (since,))
+        ]
+        # sorted here: ORDER BY rid would make SQLite walk the whole table instead of the index
+        changed = sorted(
+            conn.execute("SELECT rid, id, filters, vector FROM docs WHERE generation > ?", (since,))
+        )
+        matrix.store.apply(((r[0], r[1], json.loads(r[2]), r[3]) for r in changed), removed)
+
+    def _load_whole(self, conn: sqlite3.Connection) -> DenseStore:
+        count = int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
+        # row by row into buffers of the right size: holding every row at once first doubled
+        # the memory a load needs
+        rows = conn.execute("SELECT rid, id, filters, vector FROM docs ORDER BY rid")
+        return DenseStore.load(
+            ((r[0], r[1], json.loads(r[2]), r[3]) for r in rows), self.dimension, count
+        )
 
     def knn(
         self,
@@ -315,7 +337,7 @@ class LocalIndex(SearchIndex):
         if query.shape != (self.dimension,):
             raise IndexModelMismatch(f"query vector shape {query.shape} != ({self.dimension},)")
         matrix = self._load_matrix()
-        if not matrix.ids or k <= 0:
+        if matrix.empty or k <= 0:
             return []
         norm = float(np.linalg.norm(query))
         # One BLAS thread: the product is memory-bound (100k × 384: 4.6 ms alone, 3.2 ms on two
@@ -342,8 +364,10 @@ class LocalIndex(SearchIndex):
         same vectors as any `known`)."""
         self._check()
         matrix = self._load_matrix()
-        rows = matrix.positions
-        return cosines_with(vector, {key: matrix.vectors[rows[key]] for key in ids if key in rows})
+        rows = {key: matrix.row(key) for key in ids}
+        return cosines_with(
+            vector, {key: matrix.vectors[row] for key, row in rows.items() if row is not None}
+        )
 
     def lexical(
         self,
@@ -390,8 +414,8 @@ class LocalIndex(SearchIndex):
         if count <= len(allowed) - count:
             rids = matrix.rids[allowed]
             return "AND rowid IN (SELECT value FROM json_each(?))", [json.dumps(rids.tolist())]
-        rids = matrix.rids[~allowed]
-        last = int(matrix.rids[-1]) if len(matrix.rids) else 0
+        rids = matrix.rids[~allowed & (matrix.rids >= 0)]  # -1: a removed document's row
+        last = int(matrix.rids.max()) if len(matrix.rids) else 0
         return (
             "AND rowid <= ? AND rowid NOT IN (SELECT value FROM json_each(?))",
             [last, json.dumps(rids.tolist())],

@@ -6,6 +6,11 @@ Run by `onnx_runtime.ensure_graph` in a child process (torch stays out of the ca
 computes what sentence-transformers computes for Transformer → mean pooling → normalise, and is
 only installed after it agrees with sentence-transformers on probe texts; `--int8` also writes a
 copy whose MatMul weights are int8 per output channel (activations quantized at run time).
+
+The fp32 graph keeps its token-embedding table in float16 (a Cast follows the lookup): the
+multilingual vocabulary's 250k rows are 384 MB in float32, over 80% of the weights, and each
+process that serves queries held them all. Measured on 377 CSL abstracts and needs: cosine to
+the float32 table ≥ 0.999999, 192 MB less per process, same speed.
 """
 
 from __future__ import annotations
@@ -81,6 +86,40 @@ def export_fp32(model_dir: Path, target: Path) -> None:
         )
 
 
+def half_token_embeddings(source: Path, target: Path) -> None:
+    """Stores the largest table read by a Gather of the token ids in float16, cast back to
+    float32 right after the lookup."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(source))
+    initializers = {t.name: t for t in model.graph.initializer}
+    lookups = [
+        node
+        for node in model.graph.node
+        if node.op_type == "Gather"
+        and node.input[0] in initializers
+        and node.input[1] == "input_ids"
+        and initializers[node.input[0]].data_type == TensorProto.FLOAT
+    ]
+    if not lookups:
+        raise ValueError("no token-embedding lookup found in the exported graph")
+    lookup = max(lookups, key=lambda n: len(initializers[n.input[0]].raw_data))
+    table = initializers[lookup.input[0]]
+    table.CopyFrom(
+        numpy_helper.from_array(numpy_helper.to_array(table).astype(np.float16), table.name)
+    )
+    looked_up = lookup.output[0]
+    lookup.output[0] = f"{looked_up}_float16"
+    cast = helper.make_node(
+        "Cast", [lookup.output[0]], [looked_up], to=TensorProto.FLOAT, name=f"{lookup.name}_cast"
+    )
+    nodes = list(model.graph.node)
+    model.graph.node.insert(nodes.index(lookup) + 1, cast)
+    onnx.checker.check_model(model)
+    onnx.save_model(model, str(target))
+
+
 def quantize_int8(source: Path, target: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -119,12 +158,16 @@ def export(model_dir: Path, *, int8: bool) -> dict[str, float]:
     cosines: dict[str, float] = {}
     with tempfile.TemporaryDirectory(dir=out_dir) as staging:
         staged = {False: Path(staging) / "model.onnx", True: Path(staging) / "model-int8.onnx"}
-        if onnx_runtime.is_current(model_dir, int8=False):
+        exported = Path(staging) / "exported.onnx"  # all float32: what int8 quantizes
+        fp32_current = onnx_runtime.is_current(model_dir, int8=False)
+        if not fp32_current or int8:
+            export_fp32(model_dir, exported)
+        if fp32_current:
             staged[False] = fp32_target
         else:
-            export_fp32(model_dir, staged[False])
+            half_token_embeddings(exported, staged[False])
         if int8:
-            quantize_int8(staged[False], staged[True])
+            quantize_int8(exported, staged[True])
         expected = reference_vectors(model_dir)
         for quantized in (False, True) if int8 else (False,):
             cosine = lowest_cosine(staged[quantized], model_dir, expected)

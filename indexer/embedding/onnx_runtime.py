@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 GRAPH_DIR = "onnx"
 STAMP = "source.json"
 # bump when the exported graph changes for the same weights
-EXPORT_VERSION = "1"
+EXPORT_VERSION = "2"  # 2: token-embedding table in float16
 EXPORT_TIMEOUT_S = 900
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 MEAN_POOLING = "pooling_mode_mean_tokens"

@@ -15,13 +15,20 @@ from matchmaker.models import Job
 
 
 @contextmanager
-def running_worker(settings: Settings, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def running_worker(
+    settings: Settings,
+    log_path: Path,
+    *,
+    pool: str = "solo",
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
     env = os.environ.copy()
     env.update(
         MATCHMAKER_INSTANCE_DIR=str(settings.instance_dir),
         MATCHMAKER_DATABASE_URL=settings.database_url,
         MATCHMAKER_BROKER_URL=settings.broker_url,
         MATCHMAKER_SECRET_KEY="test-secret",
+        **(extra_env or {}),
     )
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -32,7 +39,8 @@ def running_worker(settings: Settings, log_path: Path) -> Iterator[subprocess.Po
                 "-A",
                 "matchmaker.worker",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
+                "--concurrency=1",
                 "--loglevel=INFO",
                 "--without-heartbeat",
                 "--without-gossip",

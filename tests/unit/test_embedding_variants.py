@@ -162,3 +162,9 @@ def test_a_missing_graph_is_exported_in_a_child_process_and_checked(tmp_path) ->
     expected = reference.encode(TEXTS)
     got = encoder.encode(["query: " + t for t in TEXTS], batch_size=2)  # padded batch
     assert (expected * got).sum(axis=1).min() > 0.99999
+    # the 250k-row token table is float16 (half the memory of each serving process)
+    import onnx
+
+    graph = onnx.load(str(path))
+    largest = max(graph.graph.initializer, key=lambda t: len(t.raw_data))
+    assert largest.data_type == onnx.TensorProto.FLOAT16 and largest.dims[0] > 200_000
