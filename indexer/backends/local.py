@@ -233,6 +233,7 @@ class LocalIndex(SearchIndex):
                     ("model_id", self.model_id),
                     ("dimension", str(self.dimension)),
                     ("generation", str(generation)),
+                    ("built_at", str(generation)),
                 ],
             )
             batch: list[IndexDocument] = []
@@ -283,7 +284,7 @@ class LocalIndex(SearchIndex):
                 conn.execute("BEGIN")  # the generation and the rows from one snapshot
                 try:
                     key = self._cache_key(conn)
-                    if matrix is not None and self._can_catch_up(matrix, key):
+                    if matrix is not None and self._can_catch_up(conn, matrix, key):
                         self._catch_up(conn, matrix)
                     else:
                         self._store = self._load_whole(conn)
@@ -293,10 +294,16 @@ class LocalIndex(SearchIndex):
                 self._matrix = matrix
         return matrix
 
-    def _can_catch_up(self, matrix: Snapshot, key: tuple[int, int]) -> bool:
-        """Same file (a rebuild swaps in another), removals since still remembered, and not
-        so many removed rows that compacting is due."""
-        same_file, behind = matrix.key[0] == key[0], key[1] - matrix.key[1]
+    def _can_catch_up(
+        self, conn: sqlite3.Connection, matrix: Snapshot, key: tuple[int, int]
+    ) -> bool:
+        """The same file as the copy's (a rebuild swaps in another, and the file system may
+        give the new file the inode an older one had, so the file's own first generation is
+        checked too), removals since still remembered, and not so many removed rows that
+        compacting is due."""
+        built = conn.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
+        same_file = matrix.key[0] == key[0] and int(built[0] if built else 0) <= matrix.key[1]
+        behind = key[1] - matrix.key[1]
         return (
             same_file
             and 0 < behind < REMOVALS_KEPT

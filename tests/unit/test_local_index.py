@@ -211,3 +211,26 @@ def test_many_removals_make_the_next_catch_up_a_whole_load(tmp_path) -> None:
     writer.upsert([doc("a:1000", "导热", unit(0, 1, 0, 0))])
     assert len(reader.knn(unit(1, 0, 0, 0), 500)) == 201
     assert reader._store is not store and reader._store.dead == 0
+
+
+def test_a_rebuilt_file_is_loaded_whole_even_where_its_inode_was_seen_before(
+    tmp_path, monkeypatch
+) -> None:
+    """The file system may give a rebuilt file the inode an earlier one had: the copy in
+    memory must not take the new file's rows for changes to its own (what the new file
+    left out would stay)."""
+    path = tmp_path / "shared.sqlite"
+    monkeypatch.setattr(
+        LocalIndex,
+        "_cache_key",
+        lambda self, conn: (
+            1,
+            int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]),
+        ),
+    )
+    reader = LocalIndex(path, "m", DIM)
+    writer = LocalIndex(path, "m", DIM)
+    writer.upsert([doc("a:1", "导热", unit(1, 0, 0, 0)), doc("a:2", "水稻", unit(0, 1, 0, 0))])
+    assert len(reader.knn(unit(1, 0, 0, 0), 5)) == 2
+    writer.rebuild([doc("a:2", "水稻", unit(0, 1, 0, 0))])
+    assert [h.id for h in reader.knn(unit(1, 0, 0, 0), 5)] == ["a:2"]
