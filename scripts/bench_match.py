@@ -21,7 +21,6 @@ import json
 import os
 import pstats
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,9 @@ from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_index import own_peak_rss_mb  # noqa: E402
 
 from indexer import text  # noqa: E402
 from indexer.backends import IndexDocument  # noqa: E402
@@ -243,7 +245,7 @@ def rematch(settings: Settings, profile: bool, pytorch_queries: bool) -> None:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(50)
     print(
         f"batch re-match of {totals['created'] + totals['updated'] + totals['kept']} matches: "
-        f"{time.perf_counter() - started:.0f}s {totals}, worker peak RSS {peak_rss_mb():.0f} MB"
+        f"{time.perf_counter() - started:.0f}s {totals}, worker peak RSS {own_peak_rss_mb():.0f} MB"
     )
 
 
@@ -263,17 +265,15 @@ def serve(settings: Settings, count: int) -> None:
         search_query.search(session, engine, None, "achievement", "porous titanium cage")
     print(
         f"web process, {count} searches and need pages in {time.perf_counter() - started:.0f}s: "
-        f"peak RSS {peak_rss_mb():.0f} MB"
+        f"peak RSS {own_peak_rss_mb():.0f} MB"
     )
 
 
-def peak_rss_mb() -> float:
-    """This process's own peak (VmHWM). getrusage's ru_maxrss is copied from the parent at
-    fork and survives exec, so a child started by a big parent reported the parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def fresh_process(role: str, instance: str, args: argparse.Namespace, *options: str) -> None:
+    """This script again, in a process of its own (its peak memory its own), on the data built."""
+    command = [sys.executable, __file__, role, instance, "--prefix", args.prefix]
+    command += ["--backend", args.backend, "--es-url", args.es_url, *options]
+    subprocess.run(command, check=True)
 
 
 def main() -> None:
@@ -320,19 +320,15 @@ def main() -> None:
                 f"{time.perf_counter() - started:.0f}s"
             )
             time_queries(db, engine, args.needs, args.profile)
-            command = [sys.executable, __file__, "--serve-in", tmp, "--prefix", args.prefix]
-            command += ["--backend", args.backend, "--es-url", args.es_url]
-            subprocess.run([*command, "--needs", str(args.needs)], check=True)
+            fresh_process("--serve-in", tmp, args, "--needs", str(args.needs))
             if args.batch_needs:
-                command = [sys.executable, __file__, "--rematch-in", tmp, "--prefix", args.prefix]
-                command += ["--backend", args.backend, "--es-url", args.es_url]
-                command += ["--profile"] if args.profile else []
-                command += ["--pytorch-queries"] if args.pytorch_queries else []
-                subprocess.run(command, check=True)
+                options = ["--profile"] if args.profile else []
+                options += ["--pytorch-queries"] if args.pytorch_queries else []
+                fresh_process("--rematch-in", tmp, args, *options)
         finally:
             if hasattr(engine.index, "drop"):
                 engine.index.drop()
-        print(f"peak RSS of the benchmark process {peak_rss_mb():.0f} MB")
+        print(f"peak RSS of the benchmark process {own_peak_rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":

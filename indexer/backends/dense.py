@@ -210,7 +210,7 @@ class Snapshot:
     def allowed(self, filters: Filters | None, exclude: Filters | None) -> np.ndarray:
         allowed = self.alive.copy()
         for name, value in (filters or {}).items():
-            allowed &= self.mask_for(name, [comparable(v) for v in as_values(value)])
+            allowed &= self.mask_for(name, as_values(value))
         for name, value in (exclude or {}).items():
-            allowed &= ~self.mask_for(name, [comparable(v) for v in as_values(value)])
+            allowed &= ~self.mask_for(name, as_values(value))
         return allowed

@@ -39,7 +39,8 @@ from indexer.backends.base import (
 from indexer.backends.dense import DenseStore, Snapshot
 from indexer.sqlite_wal import enable_wal, keep_private
 
-# after SCHEMA: an index written before rows had generations gets the column first
+# after SCHEMA, by _ensure_row_generations: an index written before rows had generations gets
+# the column first
 ROW_GENERATIONS = "CREATE INDEX IF NOT EXISTS docs_generation ON docs (generation)"
 
 # removals remembered for processes catching up; one further behind loads the index whole
@@ -70,6 +71,13 @@ def _blas() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+def _dense_rows(
+    rows: Iterable[tuple[int, str, str, bytes]],
+) -> Iterator[tuple[int, str, dict[str, Any], bytes]]:
+    """(rid, id, filters, vector) rows of `docs` with their filters parsed."""
+    return ((rid, doc_id, json.loads(filters), vector) for rid, doc_id, filters, vector in rows)
+
+
 class LocalIndex(SearchIndex):
     def __init__(self, path: Path, model_id: str, dimension: int) -> None:
         self.path = Path(path)
@@ -78,7 +86,6 @@ class LocalIndex(SearchIndex):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._matrix: Snapshot | None = None
-        self._store: DenseStore | None = None
         # document frequencies of query terms, valid for one (file, generation) key
         self._frequencies: tuple[tuple[int, int], dict[str, int], int] = ((-1, -1), {}, 0)
         # checked on first use, not here: a mismatched index can still be rebuilt
@@ -105,8 +112,7 @@ class LocalIndex(SearchIndex):
 
     def _init_schema(self, conn: sqlite3.Connection) -> None:
         conn.executescript(SCHEMA)
-        self._add_row_generations(conn)
-        conn.execute(ROW_GENERATIONS)
+        self._ensure_row_generations(conn)
         # OR IGNORE: a web request and a worker thread may open a new index at the same moment;
         # whichever writes first decides, and the other checks against what it wrote.
         conn.executemany(
@@ -125,12 +131,17 @@ class LocalIndex(SearchIndex):
             )
 
     @staticmethod
-    def _add_row_generations(conn: sqlite3.Connection) -> None:
-        """An index written before rows recorded their generation gets the column in place
-        (its rows count as generation 0: any process loads them whole)."""
+    def _ensure_row_generations(conn: sqlite3.Connection) -> None:
+        """Each row's generation, indexed for catching up. An index written before rows
+        recorded it gets the column in place (its rows count as generation 0: any process
+        loads them whole)."""
         columns = {row[1] for row in conn.execute("PRAGMA table_info(docs)")}
-        if "generation" in columns:
-            return
+        if "generation" not in columns:
+            LocalIndex._add_generation_column(conn)
+        conn.execute(ROW_GENERATIONS)
+
+    @staticmethod
+    def _add_generation_column(conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
         try:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(docs)")}
@@ -226,7 +237,7 @@ class LocalIndex(SearchIndex):
         generation = self._next_generation()
         with self._connect(temporary) as conn:
             conn.executescript(SCHEMA)
-            conn.execute(ROW_GENERATIONS)
+            self._ensure_row_generations(conn)
             conn.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
                 [
@@ -285,12 +296,13 @@ class LocalIndex(SearchIndex):
                 try:
                     key = self._cache_key(conn)
                     if matrix is not None and self._can_catch_up(conn, matrix, key):
-                        self._catch_up(conn, matrix)
+                        store = matrix.store
+                        self._catch_up(conn, store, since=matrix.key[1])
                     else:
-                        self._store = self._load_whole(conn)
+                        store = self._load_whole(conn)
                 finally:
                     conn.execute("COMMIT")
-                matrix = self._store.snapshot(key)
+                matrix = store.snapshot(key)
                 self._matrix = matrix
         return matrix
 
@@ -304,15 +316,9 @@ class LocalIndex(SearchIndex):
         built = conn.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
         same_file = matrix.key[0] == key[0] and int(built[0] if built else 0) <= matrix.key[1]
         behind = key[1] - matrix.key[1]
-        return (
-            same_file
-            and 0 < behind < REMOVALS_KEPT
-            and self._store is matrix.store
-            and not matrix.store.needs_compacting
-        )
+        return same_file and 0 < behind < REMOVALS_KEPT and not matrix.store.needs_compacting
 
-    def _catch_up(self, conn: sqlite3.Connection, matrix: Snapshot) -> None:
-        since = matrix.key[1]
+    def _catch_up(self, conn: sqlite3.Connection, store: DenseStore, since: int) -> None:
         removed = [
             r[0] for r in conn.execute("SELECT id FROM removed WHERE generation > ?", (since,))
         ]
@@ -320,16 +326,14 @@ class LocalIndex(SearchIndex):
         changed = sorted(
             conn.execute("SELECT rid, id, filters, vector FROM docs WHERE generation > ?", (since,))
         )
-        matrix.store.apply(((r[0], r[1], json.loads(r[2]), r[3]) for r in changed), removed)
+        store.apply(_dense_rows(changed), removed)
 
     def _load_whole(self, conn: sqlite3.Connection) -> DenseStore:
         count = int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
         # row by row into buffers of the right size: holding every row at once first doubled
         # the memory a load needs
         rows = conn.execute("SELECT rid, id, filters, vector FROM docs ORDER BY rid")
-        return DenseStore.load(
-            ((r[0], r[1], json.loads(r[2]), r[3]) for r in rows), self.dimension, count
-        )
+        return DenseStore.load(_dense_rows(rows), self.dimension, count)
 
     def knn(
         self,

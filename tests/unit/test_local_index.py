@@ -206,11 +206,11 @@ def test_many_removals_make_the_next_catch_up_a_whole_load(tmp_path) -> None:
     reader.knn(unit(1, 0, 0, 0), 1)
     writer.delete([f"a:{i}" for i in range(100)])
     assert len(reader.knn(unit(1, 0, 0, 0), 500)) == 200
-    store = reader._store
+    store = reader._matrix.store
     assert store is not None and store.needs_compacting
     writer.upsert([doc("a:1000", "导热", unit(0, 1, 0, 0))])
     assert len(reader.knn(unit(1, 0, 0, 0), 500)) == 201
-    assert reader._store is not store and reader._store.dead == 0
+    assert reader._matrix.store is not store and reader._matrix.store.dead == 0
 
 
 def test_a_rebuilt_file_is_loaded_whole_even_where_its_inode_was_seen_before(
