@@ -18,7 +18,7 @@ import gzip
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
 
@@ -111,13 +111,20 @@ _built_lock = threading.Lock()
 _warming: threading.Thread | None = None
 
 
-def warm_in_background() -> None:
+def warm_in_background(then: Callable[[], object] | None = None) -> None:
     """Build the reverse dictionary (about 2.5 s on one core) in a background thread, once per
-    process, so the first English text a person submits or searches does not wait for it."""
+    process, so the first English text a person submits or searches does not wait for it;
+    `then` runs in that thread once it is built."""
     global _warming
+
+    def warm_up() -> None:
+        _cedict()
+        if then is not None:
+            then()
+
     with _warm_up_lock:
         if _warming is None:
-            _warming = threading.Thread(target=_cedict, name="bilingual-warm-up", daemon=True)
+            _warming = threading.Thread(target=warm_up, name="bilingual-warm-up", daemon=True)
             _warming.start()
 
 

@@ -6,6 +6,7 @@ Nothing connects at import time; `configure()` is called once by the entry point
 
 from __future__ import annotations
 
+import gc
 import os
 
 from matchmaker.config import Settings
@@ -70,3 +71,16 @@ def search_engine() -> SearchEngine:
 def yield_to_the_site(niceness: int) -> int:
     """Lower this process's CPU priority (the worker's); returns the new niceness."""
     return os.nice(max(0, niceness))
+
+
+def settle_long_lived_objects() -> None:
+    """Exempt every object alive now from Python's full garbage collections (`gc.freeze`).
+
+    Called once a long-lived process has loaded what it keeps for its lifetime: the modules,
+    the app, jieba's and the reverse English dictionaries. A full collection walked all of them
+    each time (30–65 ms measured, every ~10 rankings at 100k listings: need → top-20 p95
+    143 → 73 ms with them frozen). Frozen objects are still freed by reference counting; only
+    a reference cycle among them would outlive its use, hence the collection first.
+    """
+    gc.collect()
+    gc.freeze()

@@ -24,6 +24,8 @@ if settings.log_format == "json":
 def _lower_priority(**_kwargs: Any) -> None:
     # before the pool starts: its processes inherit the priority
     runtime.yield_to_the_site(settings.worker_niceness)
+    # the pool processes are forked after this: they inherit the imports already frozen
+    runtime.settle_long_lived_objects()
 
 
 @worker_process_init.connect

@@ -181,6 +181,7 @@ def time_queries(db: Database, engine: SearchEngine, count: int, profile: bool) 
         needs = session.query(Need).order_by(Need.id).limit(count + 1).all()
         warm, needs = needs[0], needs[1:]
         ranker.for_need(session, engine, warm, 20)  # model, matrix, connections
+        runtime.settle_long_lived_objects()  # as the site does once it has warmed up
         # the bare query embeds without the disk cache, which then holds none of these texts
         model = getattr(engine.embedder, "embedder", engine.embedder)
         bare, knn_only, embedding = [], [], []

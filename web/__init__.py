@@ -69,7 +69,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
     db.init_app(app, runtime.configure(settings))
     if settings.search_enabled:
-        bilingual.warm_in_background()
+        # the dictionaries are kept for the process's life: full collections skip them after
+        bilingual.warm_in_background(then=runtime.settle_long_lived_objects)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import date
 
@@ -181,6 +182,9 @@ def test_the_site_builds_the_bilingual_dictionary_when_it_starts(settings, monke
     assert bilingual._warming is not None
     bilingual._warming.join(timeout=60)
     assert bilingual._cedict_built.cache_info().currsize == 1
+    # then the long-lived objects leave the full collections (runtime.settle_long_lived_objects)
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()
     started = bilingual._warming
     create_app(replace(settings, search_enabled=True))
     assert bilingual._warming is started  # once per process
