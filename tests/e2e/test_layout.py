@@ -53,6 +53,23 @@ SQUEEZED_CELLS = """() => Array.from(document.querySelectorAll('main table td'))
   return box.height > 2 * size && box.width < 2.5 * size;
 }).map(td => td.innerText.trim())"""
 
+# lists people act on from a phone are cards there (.table.stack): one that still scrolls
+# sideways inside its box hides its buttons off screen (the review queue did, 8 columns wide)
+SIDEWAYS_STACKED_TABLES = """() => Array.from(document.querySelectorAll('main table.stack'))
+  .filter(table => {
+    const box = table.closest('.table-scroll') || table;
+    return box.scrollWidth > box.clientWidth + 1;
+  }).map(table => table.dataset.testid || table.className)"""
+
+# and no button or form field of any table waits off screen until one scrolls sideways to it
+ACTIONS_OUT_OF_REACH = """() => Array.from(document.querySelectorAll(
+  'main .table-scroll :is(button, input:not([type=hidden]), select, textarea)'))
+  .filter(control => {
+    if (!control.checkVisibility()) return false;
+    const box = control.closest('.table-scroll').getBoundingClientRect();
+    return control.getBoundingClientRect().right > box.right + 1;
+  }).map(control => control.innerText.trim() || control.name || control.type)"""
+
 # labels and buttons are short: a wrapped one reads as two words ("已引/荐")
 WRAPPED_LABELS = """() => Array.from(document.querySelectorAll(
     'main .tag, main .state, main .badge, main .button, main .strength')).filter(el => {
@@ -224,6 +241,13 @@ def _check_page(page, base: str, path: str, width: int, tag: str) -> None:  # ty
     assert not squeezed, f"{where}: table cells wrap one character a line: {squeezed[:3]}"
     wrapped = page.evaluate(WRAPPED_LABELS)
     assert not wrapped, f"{where}: labels or buttons wrap: {wrapped[:3]}"
+    if width == PHONE:
+        sideways = page.evaluate(SIDEWAYS_STACKED_TABLES)
+        assert not sideways, f"{where}: a list scrolls sideways on a phone: {sideways}"
+        hidden = page.evaluate(ACTIONS_OUT_OF_REACH)
+        assert not hidden, (
+            f"{where}: buttons or fields only reached by scrolling sideways: {hidden}"
+        )
 
 
 def _slug(path: str) -> str:
