@@ -24,7 +24,11 @@ if settings.log_format == "json":
 def _lower_priority(**_kwargs: Any) -> None:
     # before the pool starts: its processes inherit the priority
     runtime.yield_to_the_site(settings.worker_niceness)
-    # the pool processes are forked after this: they inherit the imports already frozen
+
+
+@worker_init.connect
+def _freeze_imports(**_kwargs: Any) -> None:
+    # before the pool starts: its processes inherit the imports already out of full collections
     runtime.settle_long_lived_objects()
 
 
